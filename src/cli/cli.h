@@ -1,0 +1,51 @@
+/* Shared by the subcommands: the command table and small helpers for
+ * options, errors and output. Each cmd_<name>.c parses its options, calls
+ * the library and writes; nothing else. */
+#ifndef PEIL_CLI_H
+#define PEIL_CLI_H
+
+#include <stdio.h>
+
+#include "peil/peil.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+} cli_command;
+
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+
+/* Global switches (set by main from --quiet / --progress, and each command
+ * accepts them too). */
+extern int cli_quiet;
+extern int cli_progress;
+
+/* "peil CMD: message" + a pointer to --help on stderr; returns 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "peil CMD: error: <peil_errmsg()>" on stderr; returns the exit code. */
+int cli_fail(const char *cmd, int status);
+/* A note on stderr unless --quiet. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress lines only when stderr is a terminal (or --progress), never with --quiet. */
+int cli_show_progress(void);
+
+/* Results go to stdout, or atomically to -o FILE. */
+typedef struct {
+  FILE *fp;
+  peil_atomic_file *atomic; /* NULL for stdout */
+} cli_output;
+int cli_output_open(cli_output *o, const char *path);
+/* commit != 0: move into place (or flush stdout); 0: discard. */
+int cli_output_close(cli_output *o, int commit);
+
+/* Parses a whole decimal number into *v; 0 or -1 (bad). */
+int cli_parse_long(const char *s, long long *v);
+/* Splits "a,b,c" into a NULL-terminated malloc'ed vector (free with cli_free_list). */
+char **cli_split_list(const char *s, size_t *n);
+void cli_free_list(char **v);
+
+#endif

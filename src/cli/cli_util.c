@@ -1,0 +1,105 @@
+/* Helpers shared by the subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_quiet = 0;
+int cli_progress = 0;
+
+int cli_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "peil %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'peil %s --help'.\n", cmd);
+  return 2;
+}
+
+int cli_fail(const char *cmd, int status) {
+  const char *msg = peil_errmsg();
+  fprintf(stderr, "peil %s: error: %s\n", cmd, msg[0] ? msg : peil_strerror(status));
+  return peil_exit_code(status);
+}
+
+void cli_note(const char *fmt, ...) {
+  if (cli_quiet) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+}
+
+int cli_show_progress(void) {
+  if (cli_quiet) return 0;
+  return cli_progress || isatty(STDERR_FILENO);
+}
+
+int cli_output_open(cli_output *o, const char *path) {
+  o->atomic = NULL;
+  o->fp = stdout;
+  if (!path || strcmp(path, "-") == 0) return PEIL_OK;
+  int rc = peil_atomic_open(path, &o->atomic);
+  if (rc) return rc;
+  o->fp = peil_atomic_stream(o->atomic);
+  if (!o->fp) {
+    peil_atomic_abort(o->atomic);
+    o->atomic = NULL;
+    return peil_error(PEIL_EIO, "cannot write '%s'", path);
+  }
+  return PEIL_OK;
+}
+
+int cli_output_close(cli_output *o, int commit) {
+  if (!o->atomic) {
+    if (fflush(stdout) != 0) return peil_error(PEIL_EIO, "writing standard output: %s", strerror(errno));
+    return PEIL_OK;
+  }
+  peil_atomic_file *a = o->atomic;
+  o->atomic = NULL;
+  if (!commit) {
+    peil_atomic_abort(a);
+    return PEIL_OK;
+  }
+  return peil_atomic_commit(a);
+}
+
+int cli_parse_long(const char *s, long long *v) {
+  if (!s || !*s) return -1;
+  char *end;
+  errno = 0;
+  long long x = strtoll(s, &end, 10);
+  if (errno || *end) return -1;
+  *v = x;
+  return 0;
+}
+
+char **cli_split_list(const char *s, size_t *n) {
+  size_t cap = 1;
+  for (const char *p = s; *p; p++) cap += *p == ',';
+  char **v = calloc(cap + 1, sizeof *v);
+  if (!v) return NULL;
+  size_t k = 0;
+  const char *p = s;
+  for (;;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    while (len && (*p == ' ')) p++, len--;
+    while (len && p[len - 1] == ' ') len--;
+    if (len) v[k++] = strndup(p, len);
+    if (!e) break;
+    p = e + 1;
+  }
+  *n = k;
+  return v;
+}
+
+void cli_free_list(char **v) {
+  if (!v) return;
+  for (char **p = v; *p; p++) free(*p);
+  free(v);
+}

@@ -1,0 +1,7 @@
+/* TEMPORARY during development of issue 2: replaced by the real command. */
+#include "cli.h"
+int cmd_export(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  return cli_usage("export", "this command is being written");
+}

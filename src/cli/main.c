@@ -1,0 +1,64 @@
+/* peil: the command-line program. Dispatches to src/cli/cmd_<name>.c. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+    {"simulate", "write a synthetic G4 register extract with known effects", cmd_simulate},
+    {"import", "import a CSV file as a table of a store", cmd_import},
+    {"export", "write a table of a store as CSV", cmd_export},
+    {"info", "describe a store: tables, columns, types, missing values, ranges", cmd_info},
+};
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void usage(FILE *fp) {
+  fprintf(fp,
+          "Usage: peil <command> [options] [arguments]\n"
+          "\n"
+          "Effect evaluation on register microdata stored in HDF5.\n"
+          "\n"
+          "Commands:\n");
+  for (size_t i = 0; i < ncommands; i++)
+    fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(fp,
+          "\n"
+          "Every command takes --help. Exit codes: 0 ok, 1 runtime failure,\n"
+          "2 usage error or bad input.\n"
+          "\n"
+          "  peil --version     print the version\n");
+}
+
+/* A signal must not leave a half-written output behind: remove every
+ * temporary file, then die of the same signal. */
+static void on_signal(int sig) {
+  peil_atomic_cleanup_all();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+int main(int argc, char **argv) {
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGHUP, on_signal);
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("peil %s\n", peil_version());
+    return 0;
+  }
+  for (size_t i = 0; i < ncommands; i++)
+    if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "peil: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return 2;
+}

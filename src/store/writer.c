@@ -1,0 +1,215 @@
+/* Writing a table: columns appended in row blocks, buffered to whole chunks
+ * so that compressed chunks are written once and never re-read. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+struct wcol {
+  hid_t dset;
+  hid_t mtype;     /* memory type matching `buf` */
+  peil_type type;
+  size_t nlevels;
+  size_t width;    /* bytes per value in buf (enums: the code width on disk) */
+  char *name;
+  void *buf;       /* PEIL_BLOCK_ROWS values waiting to be written */
+};
+
+struct peil_table_writer {
+  peil_store *store;
+  hid_t group;
+  char *table;
+  size_t ncols;
+  struct wcol *c;
+  size_t buffered; /* rows in every column's buf */
+  int64_t nrows;   /* rows written to the file */
+};
+
+static int valid_name(const char *name) {
+  return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0;
+}
+
+static int missing_attr(struct wcol *c) {
+  switch (c->type) {
+  case PEIL_INT8: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_INT8);
+  case PEIL_INT16: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_INT16);
+  case PEIL_INT32: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_INT32);
+  case PEIL_INT64: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_INT64);
+  case PEIL_DATE: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_DATE);
+  case PEIL_BOOL: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_BOOL);
+  case PEIL_ENUM: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_ENUM);
+  default: return peil_h5_attr_f64(c->dset, "missing", NAN);
+  }
+}
+
+static int create_column(peil_table_writer *w, struct wcol *c, const peil_column_def *def) {
+  const char *path = w->store->path;
+  c->type = def->type;
+  c->nlevels = def->nlevels;
+  c->name = strdup(def->name);
+  hid_t ftype = peil_h5_file_type(def->type, def->nlevels, def->levels);
+  if (ftype < 0)
+    return peil_h5_error("%s: cannot make the type of column %s/%s (duplicate level?)", path,
+                         w->table, def->name);
+  c->mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND);
+  c->width = H5Tget_size(ftype);
+  const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = PEIL_BLOCK_ROWS;
+  hid_t sp = H5Screate_simple(1, &zero, &unlimited);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, &chunk);
+  int rc = peil_h5_set_filter(dcpl, w->store->filter, c->width, chunk);
+  if (!rc) {
+    c->dset = H5Dcreate2(w->group, def->name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (c->dset < 0) rc = peil_h5_error("%s: cannot create column %s/%s", path, w->table, def->name);
+  }
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  H5Tclose(ftype);
+  if (rc) return rc;
+  if (def->type == PEIL_DATE) {
+    rc = peil_h5_attr_str(c->dset, "units", "days since 1970-01-01");
+    if (!rc) rc = peil_h5_attr_str(c->dset, "peil_type", "date");
+  } else if (def->type == PEIL_BOOL) {
+    rc = peil_h5_attr_str(c->dset, "peil_type", "bool");
+  }
+  if (!rc) rc = missing_attr(c);
+  if (!rc && !(c->buf = malloc(c->width * PEIL_BLOCK_ROWS)))
+    rc = peil_error(PEIL_ENOMEM, "out of memory");
+  return rc;
+}
+
+int peil_table_create(peil_store *s, const char *table, const peil_column_def *cols,
+                      size_t ncols, peil_table_writer **out) {
+  *out = NULL;
+  if (!s->atomic) return peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
+  if (!valid_name(table))
+    return peil_error(PEIL_EINVAL, "invalid table name '%s' (empty or contains '/')",
+                      table ? table : "");
+  if (peil_store_has_table(s, table))
+    return peil_error(PEIL_EEXIST, "%s: table '%s' exists already", s->path, table);
+  for (size_t i = 0; i < ncols; i++) {
+    if (!valid_name(cols[i].name))
+      return peil_error(PEIL_EINVAL, "table '%s': column %zu has an invalid name '%s'", table,
+                        i + 1, cols[i].name ? cols[i].name : "");
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(cols[i].name, cols[j].name) == 0)
+        return peil_error(PEIL_EINVAL, "table '%s': duplicate column name '%s'", table,
+                          cols[i].name);
+    if (cols[i].type == PEIL_ENUM && cols[i].nlevels > 0 && !cols[i].levels)
+      return peil_error(PEIL_EINVAL, "table '%s': enum column '%s' without levels", table,
+                        cols[i].name);
+  }
+  peil_table_writer *w = calloc(1, sizeof *w);
+  if (!w || !(w->c = calloc(ncols ? ncols : 1, sizeof *w->c)) || !(w->table = strdup(table))) {
+    if (w) free(w->c);
+    free(w);
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  w->store = s;
+  w->ncols = ncols;
+  for (size_t i = 0; i < ncols; i++) w->c[i].dset = w->c[i].mtype = -1;
+  hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+  H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  w->group = H5Gcreate2(s->file, table, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+  H5Pclose(gcpl);
+  int rc = w->group < 0 ? peil_h5_error("%s: cannot create table '%s'", s->path, table) : 0;
+  if (!rc) rc = peil_h5_attr_i64(w->group, "schema_version", PEIL_STORE_SCHEMA_VERSION);
+  for (size_t i = 0; !rc && i < ncols; i++) rc = create_column(w, &w->c[i], &cols[i]);
+  if (rc) {
+    peil_table_writer_free(w);
+    return rc;
+  }
+  *out = w;
+  return PEIL_OK;
+}
+
+/* Writes the buffered rows at the end of every column. */
+static int flush(peil_table_writer *w) {
+  if (w->buffered == 0) return PEIL_OK;
+  hsize_t start = (hsize_t)w->nrows, count = w->buffered, total = start + count;
+  hid_t ms = H5Screate_simple(1, &count, NULL);
+  int rc = PEIL_OK;
+  for (size_t i = 0; !rc && i < w->ncols; i++) {
+    struct wcol *c = &w->c[i];
+    if (H5Dset_extent(c->dset, &total) < 0) {
+      rc = peil_h5_error("%s: cannot extend column %s/%s", w->store->path, w->table, c->name);
+      break;
+    }
+    hid_t fs = H5Dget_space(c->dset);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
+    if (H5Dwrite(c->dset, c->mtype, ms, fs, H5P_DEFAULT, c->buf) < 0)
+      rc = peil_h5_error("%s: cannot write column %s/%s", w->store->path, w->table, c->name);
+    H5Sclose(fs);
+  }
+  H5Sclose(ms);
+  if (!rc) {
+    w->nrows += (int64_t)w->buffered;
+    w->buffered = 0;
+  }
+  return rc;
+}
+
+/* Copies n values into the column buffer; enum codes are narrowed to their
+ * on-disk width after a range check. */
+static int stage(peil_table_writer *w, struct wcol *c, const void *src, size_t off, size_t n) {
+  if (c->type != PEIL_ENUM) {
+    memcpy((char *)c->buf + (w->buffered * c->width), (const char *)src + off * c->width,
+           n * c->width);
+    return PEIL_OK;
+  }
+  const int32_t *codes = (const int32_t *)src + off;
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = codes[i];
+    if (v < -1 || v >= (int32_t)c->nlevels)
+      return peil_error(PEIL_EDATA, "table '%s', column '%s', row %lld: category code %d "
+                        "outside 0..%zu", w->table, c->name,
+                        (long long)(w->nrows + (int64_t)w->buffered + (int64_t)i + 1), v,
+                        c->nlevels ? c->nlevels - 1 : 0);
+    size_t at = w->buffered + i;
+    if (c->width == 1) ((int8_t *)c->buf)[at] = (int8_t)v;
+    else if (c->width == 2) ((int16_t *)c->buf)[at] = (int16_t)v;
+    else ((int32_t *)c->buf)[at] = v;
+  }
+  return PEIL_OK;
+}
+
+int peil_table_append(peil_table_writer *w, const void *const *columns, size_t nrows) {
+  size_t done = 0;
+  while (done < nrows) {
+    size_t room = PEIL_BLOCK_ROWS - w->buffered;
+    size_t n = nrows - done < room ? nrows - done : room;
+    for (size_t i = 0; i < w->ncols; i++) {
+      int rc = stage(w, &w->c[i], columns[i], done, n);
+      if (rc) return rc;
+    }
+    w->buffered += n;
+    done += n;
+    if (w->buffered == PEIL_BLOCK_ROWS) {
+      int rc = flush(w);
+      if (rc) return rc;
+    }
+  }
+  return PEIL_OK;
+}
+
+int peil_table_finish(peil_table_writer *w) {
+  int rc = flush(w);
+  if (!rc) rc = peil_h5_attr_i64(w->group, "nrows", w->nrows);
+  peil_table_writer_free(w);
+  return rc;
+}
+
+void peil_table_writer_free(peil_table_writer *w) {
+  if (!w) return;
+  for (size_t i = 0; i < w->ncols; i++) {
+    if (w->c[i].dset >= 0) H5Dclose(w->c[i].dset);
+    if (w->c[i].mtype >= 0) H5Tclose(w->c[i].mtype);
+    free(w->c[i].buf);
+    free(w->c[i].name);
+  }
+  if (w->group >= 0) H5Gclose(w->group);
+  free(w->c);
+  free(w->table);
+  free(w);
+}
