@@ -28,9 +28,13 @@ typedef struct peil_store peil_store;
 /* Compression filter of new columns. */
 typedef enum {
   PEIL_FILTER_NONE = 0,
-  PEIL_FILTER_LZF,     /* h5py's built-in LZF (filter 32000): the default */
-  PEIL_FILTER_DEFLATE, /* shuffle + deflate level 1: smaller, slower */
+  PEIL_FILTER_LZF,         /* h5py's built-in LZF (filter 32000) */
+  PEIL_FILTER_SHUFFLE_LZF, /* byte shuffle, then LZF */
+  PEIL_FILTER_DEFLATE,     /* byte shuffle, then deflate level 1 */
 } peil_filter;
+
+/* The default filter, chosen by benchmarks/store_format (RESULTS.md). */
+#define PEIL_FILTER_DEFAULT PEIL_FILTER_LZF
 
 /* Open flags. */
 enum {
@@ -46,7 +50,12 @@ int peil_store_commit(peil_store *s);
 void peil_store_close(peil_store *s);
 
 const char *peil_store_path(const peil_store *s);
+/* Filter and chunk length (rows) of columns created from now on. */
 void peil_store_set_filter(peil_store *s, peil_filter f);
+void peil_store_set_chunk_rows(peil_store *s, size_t rows);
+/* "none", "lzf", "shuffle-lzf", "deflate" and back (-1 if unknown). */
+const char *peil_filter_name(peil_filter f);
+int peil_filter_from_name(const char *name);
 
 /* ---- Attributes (of the file's root when table is NULL, else the table's group). */
 int peil_store_set_attr_str(peil_store *s, const char *table, const char *key,

@@ -59,10 +59,13 @@ int peil_h5_set_filter(hid_t dcpl, peil_filter f, size_t elem_size, hsize_t chun
   herr_t r = 0;
   switch (f) {
   case PEIL_FILTER_NONE: break;
+  case PEIL_FILTER_SHUFFLE_LZF:
+    r = H5Pset_shuffle(dcpl);
+    /* fall through */
   case PEIL_FILTER_LZF: {
     /* h5py's values: filter revision 4, LZF 1.5, chunk size in bytes. */
     const unsigned cd[3] = {4, 0x0105, (unsigned)(elem_size * chunk_rows)};
-    r = H5Pset_filter(dcpl, LZF_FILTER_ID, H5Z_FLAG_OPTIONAL, 3, cd);
+    if (r >= 0) r = H5Pset_filter(dcpl, LZF_FILTER_ID, H5Z_FLAG_OPTIONAL, 3, cd);
     break;
   }
   case PEIL_FILTER_DEFLATE:

@@ -64,7 +64,8 @@ int peil_store_open(const char *path, int flags, peil_store **out) {
   }
   s->file = -1;
   s->flags = flags;
-  s->filter = PEIL_FILTER_LZF;
+  s->filter = PEIL_FILTER_DEFAULT;
+  s->chunk_rows = PEIL_BLOCK_ROWS;
   struct stat st;
   int exists = stat(path, &st) == 0;
 
@@ -137,6 +138,22 @@ void peil_store_close(peil_store *s) {
 const char *peil_store_path(const peil_store *s) { return s->path; }
 
 void peil_store_set_filter(peil_store *s, peil_filter f) { s->filter = f; }
+
+void peil_store_set_chunk_rows(peil_store *s, size_t rows) {
+  s->chunk_rows = rows ? rows : PEIL_BLOCK_ROWS;
+}
+
+static const char *const filter_names[] = {"none", "lzf", "shuffle-lzf", "deflate"};
+
+const char *peil_filter_name(peil_filter f) {
+  return (unsigned)f < sizeof filter_names / sizeof *filter_names ? filter_names[f] : "?";
+}
+
+int peil_filter_from_name(const char *name) {
+  for (size_t i = 0; i < sizeof filter_names / sizeof *filter_names; i++)
+    if (strcmp(name, filter_names[i]) == 0) return (int)i;
+  return -1;
+}
 
 /* The object attributes live on: the root, or a table's group. */
 static hid_t attr_owner(peil_store *s, const char *table) {

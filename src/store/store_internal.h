@@ -27,6 +27,7 @@ struct peil_store {
   int flags;                 /* PEIL_STORE_READ / CREATE / UPDATE */
   peil_atomic_file *atomic;  /* writable stores: the temporary beside path */
   peil_filter filter;
+  size_t chunk_rows;
 };
 
 /* Once per process: silence HDF5's own error printing (peil reports errors

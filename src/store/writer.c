@@ -13,7 +13,7 @@ struct wcol {
   size_t nlevels;
   size_t width;    /* bytes per value in buf (enums: the code width on disk) */
   char *name;
-  void *buf;       /* PEIL_BLOCK_ROWS values waiting to be written */
+  void *buf;       /* one chunk of values waiting to be written */
 };
 
 struct peil_table_writer {
@@ -22,6 +22,7 @@ struct peil_table_writer {
   char *table;
   size_t ncols;
   struct wcol *c;
+  size_t chunk;    /* rows per chunk, and capacity of every buf */
   size_t buffered; /* rows in every column's buf */
   int64_t nrows;   /* rows written to the file */
 };
@@ -54,7 +55,7 @@ static int create_column(peil_table_writer *w, struct wcol *c, const peil_column
                          w->table, def->name);
   c->mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND);
   c->width = H5Tget_size(ftype);
-  const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = PEIL_BLOCK_ROWS;
+  const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = w->chunk;
   hid_t sp = H5Screate_simple(1, &zero, &unlimited);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, 1, &chunk);
@@ -74,7 +75,7 @@ static int create_column(peil_table_writer *w, struct wcol *c, const peil_column
     rc = peil_h5_attr_str(c->dset, "peil_type", "bool");
   }
   if (!rc) rc = missing_attr(c);
-  if (!rc && !(c->buf = malloc(c->width * PEIL_BLOCK_ROWS)))
+  if (!rc && !(c->buf = malloc(c->width * w->chunk)))
     rc = peil_error(PEIL_ENOMEM, "out of memory");
   return rc;
 }
@@ -108,6 +109,7 @@ int peil_table_create(peil_store *s, const char *table, const peil_column_def *c
   }
   w->store = s;
   w->ncols = ncols;
+  w->chunk = s->chunk_rows;
   for (size_t i = 0; i < ncols; i++) w->c[i].dset = w->c[i].mtype = -1;
   hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
   H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
@@ -177,7 +179,7 @@ static int stage(peil_table_writer *w, struct wcol *c, const void *src, size_t o
 int peil_table_append(peil_table_writer *w, const void *const *columns, size_t nrows) {
   size_t done = 0;
   while (done < nrows) {
-    size_t room = PEIL_BLOCK_ROWS - w->buffered;
+    size_t room = w->chunk - w->buffered;
     size_t n = nrows - done < room ? nrows - done : room;
     for (size_t i = 0; i < w->ncols; i++) {
       int rc = stage(w, &w->c[i], columns[i], done, n);
@@ -185,7 +187,7 @@ int peil_table_append(peil_table_writer *w, const void *const *columns, size_t n
     }
     w->buffered += n;
     done += n;
-    if (w->buffered == PEIL_BLOCK_ROWS) {
+    if (w->buffered == w->chunk) {
       int rc = flush(w);
       if (rc) return rc;
     }
