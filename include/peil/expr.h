@@ -1,0 +1,58 @@
+/* peil/expr.h: the expression language of row filters (--where) and of
+ * numeric terms in formulas (log(income), I(age^2)).
+ *
+ *   age >= 18 & age < 65 & municipality in ("Amsterdam", "Rotterdam")
+ *   sex == "vrouw" | education is missing
+ *   start < "2018-01-01" & !(hours > 32)
+ *
+ * Values are numbers; categorical columns compare with their labels, dates
+ * with ISO or Dutch date strings. A comparison involving a missing value is
+ * missing, and a filter keeps a row only where it is true (as R's subset()
+ * and dplyr's filter()); `is missing` tests for missing values explicitly.
+ *
+ * Use: parse the text once, bind it to a table's columns (this resolves
+ * labels and dates and checks types), then evaluate it block by block.
+ */
+#ifndef PEIL_EXPR_H
+#define PEIL_EXPR_H
+
+#include "peil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct peil_expr peil_expr;
+
+/* Parses `text`; `what` names it in messages ("--where", "formula"). A syntax
+ * error gives PEIL_EINVAL with a message that shows the text and a caret
+ * under the offending position. */
+int peil_expr_parse(const char *text, const char *what, peil_expr **out);
+void peil_expr_free(peil_expr *e);
+
+/* The distinct column names the expression uses, in order of appearance.
+ * The array and strings belong to the expression. */
+size_t peil_expr_columns(const peil_expr *e, const char *const **names);
+
+/* Binds the expression to columns: cols[i] describes the column that will
+ * be in slot i of the blocks passed to peil_expr_eval, for the names given
+ * by peil_expr_columns (slot[i] = index in the block of the i-th name).
+ * Errors name the column or label ("unknown level 'Amsterdm' of column
+ * 'municipality' (levels: ...)"). */
+int peil_expr_bind(peil_expr *e, const peil_column_info *const *cols, const size_t *slot);
+
+/* Is the bound expression a condition (comparison, logic) rather than a
+ * number? Filters must be conditions. */
+int peil_expr_is_condition(const peil_expr *e);
+
+/* Evaluates for every row of blk: out[i] is the value (conditions: 1 true,
+ * 0 false), NaN when missing. Thread-safe for distinct out buffers. */
+int peil_expr_eval(const peil_expr *e, const peil_block *blk, double *out);
+
+/* The original text. */
+const char *peil_expr_text(const peil_expr *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
