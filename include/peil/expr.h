@@ -52,6 +52,44 @@ int peil_expr_eval(const peil_expr *e, const peil_block *blk, double *out);
 /* The original text. */
 const char *peil_expr_text(const peil_expr *e);
 
+/* ---- Model formulas, as researchers write them in R:
+ *
+ *   y ~ age + sex + migration + factor(year) + sex:migration
+ *   in_work ~ municipality * duration_class - 1 + offset(log(exposure))
+ *   log(income) ~ I(age^2) + education
+ *
+ * `a*b` is a + b + a:b, `(a + b):c` is a:c + b:c, `- term` removes a term,
+ * `- 1` or `+ 0` drops the intercept. Terms are ordered as R's terms() does:
+ * by the number of variables, then by first appearance. Whether a plain
+ * name is categorical is decided when the formula meets the data (enum
+ * columns are); factor(x) makes an integer column categorical. */
+typedef struct {
+  char *label;      /* as R labels it: "age", "factor(year)", "log(income)" */
+  char *column;     /* the column of a plain name or of factor(); else NULL */
+  int is_factor;    /* written as factor(x) */
+  peil_expr *expr;  /* the numeric expression (also for plain names) */
+} peil_formula_var;
+
+typedef struct {
+  char *text;
+  char *response_label;   /* NULL for a one-sided formula "~ x" */
+  peil_expr *response;
+  int intercept;
+  size_t nvars;
+  peil_formula_var *vars;
+  size_t nterms;
+  uint64_t *terms;        /* each term: a bit set over vars (bit i = vars[i]) */
+  size_t noffsets;
+  peil_expr **offsets;    /* summed into the linear predictor with coefficient 1 */
+} peil_formula;
+
+/* Parses a formula; syntax errors show a caret under the position. At most
+ * 64 distinct variables. */
+int peil_formula_parse(const char *text, peil_formula **out);
+void peil_formula_free(peil_formula *f);
+/* The label of term t: variable labels joined by ':' as R prints them. */
+int peil_formula_term_label(const peil_formula *f, size_t t, char *buf, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
