@@ -5,5 +5,6 @@
 #include "peil/core.h"
 #include "peil/store.h"
 #include "peil/expr.h"
+#include "peil/model.h"
 
 #endif

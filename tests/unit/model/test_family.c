@@ -1,0 +1,79 @@
+/* GLM families and links against R's stats::family objects, extremes
+ * included (values from tests/reference/families*.R). */
+#include "test_util.h"
+
+#include "peil/model.h"
+
+static void test_links_match_r(void **state) {
+  (void)state;
+  FILE *f = fopen(PEIL_TEST_DATA "/reference/families.csv", "r");
+  assert_non_null(f);
+  char line[512], fam[32], link[32];
+  int n = 0;
+  fgets(line, sizeof line, f); /* header */
+  while (fgets(line, sizeof line, f)) {
+    double eta, mu_r, d_r, mu, d;
+    assert_int_equal(sscanf(line, "%31[^,],%31[^,],%lf,%lf,%lf", fam, link, &eta, &mu_r, &d_r), 5);
+    const peil_family *fm;
+    assert_ok(peil_family_get(fam, link, &fm));
+    fm->linkinv(&eta, &mu, 1);
+    fm->mu_eta(&eta, &d, 1);
+    if (fabs(mu - mu_r) > 1e-14 * fmax(fabs(mu_r), 1e-300))
+      fail_msg("%s/%s linkinv(%g) = %.17g, R %.17g", fam, link, eta, mu, mu_r);
+    if (fabs(d - d_r) > 1e-13 * fmax(fabs(d_r), 1e-300))
+      fail_msg("%s/%s mu.eta(%g) = %.17g, R %.17g", fam, link, eta, d, d_r);
+    /* linkfun inverts linkinv away from the clamps (absolute error near
+     * eta = 0, where log(mu/(1-mu)) is ill-conditioned). */
+    if (fabs(eta) <= 3) { /* beyond, pnorm and friends round to 1 - 1e-14 */
+      double back;
+      fm->linkfun(&mu, &back, 1);
+      if (fabs(back - eta) > 1e-12 * fmax(1, fabs(eta)))
+        fail_msg("%s/%s linkfun(linkinv(%g)) = %.17g", fam, link, eta, back);
+    }
+    n++;
+  }
+  fclose(f);
+  assert_true(n > 50);
+}
+
+static void test_deviance_start_aic_match_r(void **state) {
+  (void)state;
+  FILE *f = fopen(PEIL_TEST_DATA "/reference/families_dev.csv", "r");
+  assert_non_null(f);
+  char line[512], fam[32];
+  fgets(line, sizeof line, f);
+  while (fgets(line, sizeof line, f)) {
+    double y, mu, wt, dev_r, start_r, aic_r, dev, start;
+    assert_int_equal(sscanf(line, "%31[^,],%lf,%lf,%lf,%lf,%lf,%lf", fam, &y, &mu, &wt, &dev_r,
+                            &start_r, &aic_r), 7);
+    const peil_family *fm;
+    assert_ok(peil_family_get(fam, NULL, &fm));
+    fm->dev_resids(&y, &mu, &wt, &dev, 1);
+    fm->mustart(&y, &wt, &start, 1);
+    assert_close(dev, dev_r, 1e-13);
+    assert_close(start, start_r, 1e-15);
+    assert_close(fm->aic_term(y, mu, wt), aic_r, 1e-13);
+  }
+  fclose(f);
+}
+
+static void test_lookup(void **state) {
+  (void)state;
+  const peil_family *fm;
+  assert_ok(peil_family_get("binomial", NULL, &fm));
+  assert_string_equal(fm->link_name, "logit");
+  assert_ok(peil_family_get("poisson", NULL, &fm));
+  assert_string_equal(fm->link_name, "log");
+  assert_int_equal(peil_family_get("binomial", "sqrt", &fm), PEIL_EINVAL);
+  assert_non_null(strstr(peil_errmsg(), "links: logit, probit, cloglog, log"));
+  assert_int_equal(peil_family_get("gamma", NULL, &fm), PEIL_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_links_match_r),
+      cmocka_unit_test(test_deviance_start_aic_match_r),
+      cmocka_unit_test(test_lookup),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
