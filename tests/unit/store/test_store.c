@@ -98,13 +98,16 @@ static void check_table(peil_store *s, const char *name, size_t n) {
   peil_scan_close(sc);
 }
 
-/* No temporary file may stay behind in the scratch directory. */
+/* No temporary file of this test may stay behind in the scratch directory
+ * (other test programs run beside it and have their own). */
 static int count_temporaries(void) {
   DIR *d = opendir(PEIL_TEST_TMP);
   int n = 0;
+  char mine[64];
+  snprintf(mine, sizeof mine, ".scratch-%d-", (int)getpid());
   struct dirent *e;
   while ((e = readdir(d)))
-    if (e->d_name[0] == '.' && strstr(e->d_name, "scratch-")) n++;
+    if (strncmp(e->d_name, mine, strlen(mine)) == 0) n++;
   closedir(d);
   return n;
 }
