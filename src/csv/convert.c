@@ -1,0 +1,185 @@
+/* Pass 2: one column of a batch, text -> the column's in-memory type. The
+ * type switch is outside the row loop; each loop does one parse per field
+ * and writes the sentinel for missing values. */
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "csv_internal.h"
+
+/* Why the type: a schema fixed it, or pass 1 inferred it (then a value
+ * that does not fit means the file changed between the passes). */
+static const char *why(const csv_column *c) {
+  return c->from_schema ? "schema type" : "type inferred in the first pass; did the file change? "
+                                          "type";
+}
+
+__attribute__((format(printf, 5, 6))) static int bad_value(const csv_column *c, const csv_batch *b,
+                                                           size_t row, const char *path,
+                                                           const char *fmt, ...) {
+  size_t n;
+  const char *s = csv_field(b, row, c->colno - 1, &n);
+  char show[128], what[256];
+  csv_show_value(s, n, show, sizeof show);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return peil_error(PEIL_EDATA, "%s:%lld: column '%s' (%zu): %s %s (%s %s)", path,
+                    (long long)csv_field_line(b, row, c->colno - 1), c->name, c->colno, show, what,
+                    why(c), peil_type_name(c->type));
+}
+
+static int int_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                      char decimal, const csv_na *na) {
+  int64_t lo, hi, na_value;
+  switch (c->type) {
+  case PEIL_INT8: lo = INT8_MIN + 1, hi = INT8_MAX, na_value = PEIL_NA_INT8; break;
+  case PEIL_INT16: lo = INT16_MIN + 1, hi = INT16_MAX, na_value = PEIL_NA_INT16; break;
+  case PEIL_INT32: lo = INT32_MIN + 1, hi = INT32_MAX, na_value = PEIL_NA_INT32; break;
+  default: lo = INT64_MIN + 1, hi = INT64_MAX, na_value = PEIL_NA_INT64; break;
+  }
+  const size_t nc = b->ncols;
+  for (size_t r = 0; r < b->nrows; r++) {
+    size_t k = r * nc + col, n = b->len[k];
+    const char *s = b->text + b->off[k];
+    int64_t v;
+    if (csv_is_na(na, s, n)) {
+      v = na_value;
+      c->n_missing++;
+    } else {
+      int st = csv_parse_int(s, n, decimal, &v);
+      if (st == CSV_BAD) {
+        double x;
+        if (csv_parse_float(s, n, decimal, &x) == CSV_OK)
+          return bad_value(c, b, r, path, "is not a whole number");
+        return bad_value(c, b, r, path, "is not an integer");
+      }
+      if (st == CSV_RANGE || v < lo || v > hi)
+        return bad_value(c, b, r, path, "does not fit %s (%lld..%lld)", peil_type_name(c->type),
+                         (long long)lo, (long long)hi);
+    }
+    switch (c->type) {
+    case PEIL_INT8: ((int8_t *)c->buf)[r] = (int8_t)v; break;
+    case PEIL_INT16: ((int16_t *)c->buf)[r] = (int16_t)v; break;
+    case PEIL_INT32: ((int32_t *)c->buf)[r] = (int32_t)v; break;
+    default: ((int64_t *)c->buf)[r] = v; break;
+    }
+  }
+  return PEIL_OK;
+}
+
+static int float_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                        char decimal, const csv_na *na) {
+  const size_t nc = b->ncols;
+  const int single = c->type == PEIL_FLOAT32;
+  for (size_t r = 0; r < b->nrows; r++) {
+    size_t k = r * nc + col, n = b->len[k];
+    const char *s = b->text + b->off[k];
+    double x;
+    if (csv_is_na(na, s, n)) {
+      x = NAN;
+    } else {
+      int st = csv_parse_float(s, n, decimal, &x);
+      if (st == CSV_BAD) {
+        if (decimal == ',' && strchr(s, '.') && !strchr(s, ','))
+          return bad_value(c, b, r, path, "is not a number with decimal comma (--decimal)");
+        if (decimal == '.' && strchr(s, ',') && !strchr(s, '.'))
+          return bad_value(c, b, r, path, "is not a number (decimal comma? use --decimal ',')");
+        return bad_value(c, b, r, path, "is not a number");
+      }
+      if (st == CSV_RANGE || (single && isfinite(x) && fabs(x) > FLT_MAX))
+        return bad_value(c, b, r, path, "is out of the range of %s", peil_type_name(c->type));
+    }
+    if (isnan(x)) c->n_missing++;
+    if (single) ((float *)c->buf)[r] = (float)x;
+    else ((double *)c->buf)[r] = x;
+  }
+  return PEIL_OK;
+}
+
+static int date_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                       const csv_na *na) {
+  const size_t nc = b->ncols;
+  int32_t *out = c->buf;
+  for (size_t r = 0; r < b->nrows; r++) {
+    size_t k = r * nc + col, n = b->len[k];
+    const char *s = b->text + b->off[k];
+    if (csv_is_na(na, s, n)) {
+      out[r] = PEIL_NA_DATE;
+      c->n_missing++;
+    } else if (csv_parse_date(s, n, c->datefmt, &out[r]) != CSV_OK) {
+      return bad_value(c, b, r, path, "is not a valid date (%s%s)",
+                       c->datefmt ? "format " : "YYYY-MM-DD or DD-MM-YYYY",
+                       c->datefmt ? c->datefmt_text : "");
+    }
+  }
+  return PEIL_OK;
+}
+
+static int bool_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                       const csv_na *na) {
+  const size_t nc = b->ncols;
+  int8_t *out = c->buf;
+  for (size_t r = 0; r < b->nrows; r++) {
+    size_t k = r * nc + col, n = b->len[k];
+    const char *s = b->text + b->off[k];
+    if (csv_is_na(na, s, n)) {
+      out[r] = PEIL_NA_BOOL;
+      c->n_missing++;
+    } else if (csv_parse_bool(s, n, 1, &out[r]) != CSV_OK) {
+      return bad_value(c, b, r, path, "is not a boolean (true/false, yes/no, ja/nee, 1/0, T/F)");
+    }
+  }
+  return PEIL_OK;
+}
+
+static int enum_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                       const csv_na *na) {
+  const size_t nc = b->ncols;
+  int32_t *out = c->buf;
+  for (size_t r = 0; r < b->nrows; r++) {
+    size_t k = r * nc + col, n = b->len[k];
+    const char *s = b->text + b->off[k];
+    if (csv_is_na(na, s, n)) {
+      out[r] = PEIL_NA_ENUM;
+      c->n_missing++;
+      continue;
+    }
+    if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) {
+      out[r] = c->last_code;
+      continue;
+    }
+    long idx = csv_strset_find(c->lv, s, n);
+    if (idx < 0) {
+      size_t bad;
+      if (!csv_utf8_valid(s, n, &bad))
+        return bad_value(c, b, r, path, "has a byte that is not UTF-8 (0x%02X at byte %zu)",
+                         (unsigned char)s[bad], bad + 1);
+      return bad_value(c, b, r, path, "is not one of the %zu levels%s", c->nlevels,
+                       c->from_schema ? " the schema lists" : "");
+    }
+    c->last = csv_strset_get(c->lv, (size_t)idx, &c->last_len);
+    c->last_code = c->code[idx];
+    out[r] = c->last_code;
+  }
+  return PEIL_OK;
+}
+
+int csv_convert_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                       char decimal, const csv_na *na) {
+  switch (c->type) {
+  case PEIL_INT8:
+  case PEIL_INT16:
+  case PEIL_INT32:
+  case PEIL_INT64: return int_column(c, b, col, path, decimal, na);
+  case PEIL_FLOAT32:
+  case PEIL_FLOAT64: return float_column(c, b, col, path, decimal, na);
+  case PEIL_DATE: return date_column(c, b, col, path, na);
+  case PEIL_BOOL: return bool_column(c, b, col, path, na);
+  case PEIL_ENUM: return enum_column(c, b, col, path, na);
+  default: return peil_error(PEIL_EINTERNAL, "column '%s': unknown type", c->name);
+  }
+}

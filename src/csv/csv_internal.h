@@ -1,0 +1,200 @@
+/* Internal to the csv module: the streaming reader, value parsers, the
+ * string set behind categoricals, type inference and the schema. */
+#ifndef PEIL_CSV_INTERNAL_H
+#define PEIL_CSV_INTERNAL_H
+
+#include <stdint.h>
+
+#include "peil/csv.h"
+
+/* ---- Reader (reader.c): libcsv driven over the file in large reads; data
+ * rows are handed on in batches of up to PEIL_BLOCK_ROWS rows, copied into
+ * one text arena per batch so that no field is malloc'ed on its own. */
+typedef struct {
+  size_t nrows, ncols;
+  uint32_t *off;  /* nrows * ncols field offsets into text (row-major) */
+  uint32_t *len;  /* field lengths; every field is also NUL-terminated */
+  int64_t *line;  /* physical line on which each row starts (header = 1) */
+  char *text;
+  size_t used, cap;  /* bytes of text used / allocated */
+  size_t rows_cap;
+} csv_batch;
+
+static inline const char *csv_field(const csv_batch *b, size_t row, size_t col, size_t *len) {
+  size_t k = row * b->ncols + col;
+  *len = b->len[k];
+  return b->text + b->off[k];
+}
+
+/* The physical line of field (row, col): the row's first line plus the
+ * newlines inside the quoted fields before it. */
+int64_t csv_field_line(const csv_batch *b, size_t row, size_t col);
+
+typedef struct csv_reader csv_reader;
+
+/* Opens the file, skips a UTF-8 byte order mark, detects the delimiter when
+ * `delimiter` is 0 and reads the header row (names trimmed, checked to be
+ * non-empty, unique and UTF-8). */
+int csv_reader_open(const char *path, char delimiter, csv_reader **out);
+size_t csv_reader_ncols(const csv_reader *r);
+const char *const *csv_reader_names(const csv_reader *r);
+char csv_reader_delimiter(const csv_reader *r);
+const char *csv_reader_path(const csv_reader *r);
+int64_t csv_reader_bytes(const csv_reader *r);
+/* Data rows read so far (all of them after csv_reader_run). */
+int64_t csv_reader_rows(const csv_reader *r);
+
+/* Called with each batch, in file order, in the thread that called
+ * csv_reader_run; a non-zero return stops the reading and is returned. */
+typedef int (*csv_batch_fn)(void *ctx, const csv_batch *b);
+
+/* Reads every data row. threads == 1 parses in the calling thread; otherwise
+ * a helper thread parses the next batch while fn works on this one. The
+ * first error in file order wins: a bad row, a bad quote or fn's status. */
+int csv_reader_run(csv_reader *r, int threads, csv_batch_fn fn, void *ctx);
+void csv_reader_close(csv_reader *r);
+
+/* ---- Values (parse.c). Each parser takes the field's bytes (NUL-terminated
+ * after n) and returns one of these. */
+enum { CSV_OK = 0, CSV_BAD = 1, CSV_RANGE = 2 };
+
+/* Integers: optional sign, digits; with decimal ',' also '.'-grouped
+ * thousands (1.234.567). CSV_RANGE when the digits overflow int64. */
+int csv_parse_int(const char *s, size_t n, char decimal, int64_t *v);
+/* Decimal numbers, exponents, inf/infinity/nan (any case); correctly rounded.
+ * decimal ',' also accepts '.' thousands groups before the comma. */
+int csv_parse_float(const char *s, size_t n, char decimal, double *v);
+/* true/false, yes/no, ja/nee (lower, Upper or UPPER case); with loose also
+ * 0/1 and T/F (what a schema's bool column accepts). 1 = true. */
+int csv_parse_bool(const char *s, size_t n, int loose, int8_t *v);
+
+/* A date layout from a schema's `format`: YYYY, MM, DD (two digits), M and
+ * D (one or two digits) or %Y %m %d; anything else is a literal. */
+typedef struct {
+  int nops;
+  char op[32]; /* 'Y' 'M' 'D' 'm' 'd' or 'L' (literal) */
+  char lit[32];
+} csv_datefmt;
+int csv_datefmt_compile(const char *pattern, csv_datefmt *f);
+/* fmt NULL: ISO YYYY-MM-DD or Dutch DD-MM-YYYY (peil_date_parse). */
+int csv_parse_date(const char *s, size_t n, const csv_datefmt *fmt, int32_t *days);
+
+/* 1 if s is valid UTF-8; else 0 with *bad the offset of the first bad byte. */
+int csv_utf8_valid(const char *s, size_t n, size_t *bad);
+/* The value quoted for a message: 'abc', non-printable bytes as \xNN, cut
+ * to about 60 characters. */
+void csv_show_value(const char *s, size_t n, char *buf, size_t size);
+
+/* Missing-value tokens: the empty field plus a list ("NA,." by default). */
+typedef struct {
+  size_t n;
+  char tok[16][32];
+  uint8_t len[16];
+  uint8_t first[256]; /* first[c]: some token starts with c */
+} csv_na;
+int csv_na_init(csv_na *na, const char *list);
+static inline int csv_is_na(const csv_na *na, const char *s, size_t n) {
+  if (n == 0) return 1;
+  if (!na->first[(unsigned char)s[0]]) return 0;
+  for (size_t i = 0; i < na->n; i++)
+    if (na->len[i] == n && __builtin_memcmp(na->tok[i], s, n) == 0) return 1;
+  return 0;
+}
+
+/* ---- String set (strset.c): distinct values in insertion order, for
+ * categorical levels. Strings live in one arena. */
+typedef struct csv_strset csv_strset;
+csv_strset *csv_strset_new(void);
+void csv_strset_free(csv_strset *s);
+/* Index of the string, added when new (*added = 1); -1 when out of memory. */
+long csv_strset_add(csv_strset *s, const char *str, size_t n, int *added);
+long csv_strset_find(const csv_strset *s, const char *str, size_t n);
+size_t csv_strset_size(const csv_strset *s);
+const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n);
+/* Indices sorted by the strings' bytes (C-locale order, as R's sort with
+ * LC_COLLATE=C): order[rank] = index. */
+size_t *csv_strset_sorted(const csv_strset *s);
+
+/* ---- Type inference (infer.c): one state per column, fed batch by batch. */
+enum { CAND_BOOL = 1, CAND_INT = 2, CAND_FLOAT = 4, CAND_DATE = 8, CAND_ALL = 15 };
+
+typedef struct {
+  unsigned cand;          /* types every value so far fits */
+  int64_t imin, imax;     /* integer range while CAND_INT */
+  int64_t n_values, n_missing;
+  csv_strset *levels;     /* distinct values while there are few */
+  size_t max_levels;
+  int levels_closed;      /* more than max_levels distinct values seen */
+  int text_only;          /* a schema's categorical: collect levels only */
+  int64_t text_line;      /* first value that is no number, date or bool */
+  char text_value[80];
+  const char *last;       /* the previous value's bytes in the set (cache) */
+  size_t last_len;
+} csv_infer_col;
+
+int csv_infer_init(csv_infer_col *c, size_t max_levels, int text_only);
+void csv_infer_clear(csv_infer_col *c);
+/* Feeds column `col` of a batch. Errors (bad UTF-8, too many distinct text
+ * values) name the file, line and column. */
+int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char *path,
+                   const char *name, char decimal, const csv_na *na);
+/* The inferred type once every row was fed; *nrows for the identifier
+ * check. Categoricals keep their levels in c->levels. */
+int csv_infer_decide(csv_infer_col *c, const char *path, const char *name, size_t colno,
+                     peil_type *type);
+
+/* ---- Schema (schema.c). */
+typedef struct {
+  char *name;
+  int type;            /* peil_type, or -1 when the schema gives none */
+  char **levels;       /* fixed level list (enum), in code order */
+  size_t nlevels;
+  char *format;        /* date layout, or NULL */
+  csv_datefmt datefmt;
+  int used;            /* matched a column of the CSV */
+} csv_schema_col;
+
+typedef struct {
+  char *path;
+  csv_schema_col *cols;
+  size_t ncols;
+} csv_schema;
+
+int csv_schema_load(const char *path, csv_schema **out);
+void csv_schema_free(csv_schema *s);
+csv_schema_col *csv_schema_find(csv_schema *s, const char *name);
+
+/* ---- One column of an import (import.c plans it, convert.c fills it). */
+typedef struct {
+  char *name;
+  size_t colno;             /* 1-based, for messages */
+  peil_type type;
+  int from_schema;          /* the schema fixed the type */
+  int infer;                /* pass 1 infers the type */
+  int collect;              /* pass 1 collects the levels of a schema enum */
+  csv_infer_col inf;
+  /* Categoricals: label -> index in lv, index -> code, code -> label. */
+  csv_strset *lv;
+  int32_t *code;
+  const char **labels;
+  size_t nlevels;
+  const csv_datefmt *datefmt; /* a schema's format, or NULL for ISO/Dutch */
+  const char *datefmt_text;
+  int64_t n_missing;
+  void *buf;                /* one batch of values in the in-memory type */
+  const char *last;         /* enum lookups: the previous label and its code */
+  size_t last_len;
+  int32_t last_code;
+} csv_column;
+
+/* Converts column `col` of a batch into c->buf (convert.c). A value that
+ * does not fit the column's type is an error naming file, line, column. */
+int csv_convert_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+                       char decimal, const csv_na *na);
+
+/* ---- Float formatting shared by export and tests (export.c). Writes the
+ * shortest text that csv_parse_float reads back to exactly x (as float when
+ * single), always with a decimal separator or exponent; returns the length. */
+size_t csv_format_double(double x, int single, char decimal, char *buf);
+
+#endif
