@@ -32,7 +32,7 @@ __attribute__((format(printf, 5, 6))) static int bad_value(const csv_column *c, 
                     why(c), peil_type_name(c->type));
 }
 
-static int int_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+static int int_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col, const char *path,
                       char decimal, const csv_na *na) {
   int64_t lo, hi, na_value;
   switch (c->type) {
@@ -48,30 +48,30 @@ static int int_column(csv_column *c, const csv_batch *b, size_t col, const char 
     int64_t v;
     if (csv_is_na(na, s, n)) {
       v = na_value;
-      c->n_missing++;
+      st->n_missing++;
     } else {
-      int st = csv_parse_int(s, n, decimal, &v);
-      if (st == CSV_BAD) {
+      int ps = csv_parse_int(s, n, decimal, &v);
+      if (ps == CSV_BAD) {
         double x;
         if (csv_parse_float(s, n, decimal, &x) == CSV_OK)
           return bad_value(c, b, r, path, "is not a whole number");
         return bad_value(c, b, r, path, "is not an integer");
       }
-      if (st == CSV_RANGE || v < lo || v > hi)
+      if (ps == CSV_RANGE || v < lo || v > hi)
         return bad_value(c, b, r, path, "does not fit %s (%lld..%lld)", peil_type_name(c->type),
                          (long long)lo, (long long)hi);
     }
     switch (c->type) {
-    case PEIL_INT8: ((int8_t *)c->buf)[r] = (int8_t)v; break;
-    case PEIL_INT16: ((int16_t *)c->buf)[r] = (int16_t)v; break;
-    case PEIL_INT32: ((int32_t *)c->buf)[r] = (int32_t)v; break;
-    default: ((int64_t *)c->buf)[r] = v; break;
+    case PEIL_INT8: ((int8_t *)st->buf)[r] = (int8_t)v; break;
+    case PEIL_INT16: ((int16_t *)st->buf)[r] = (int16_t)v; break;
+    case PEIL_INT32: ((int32_t *)st->buf)[r] = (int32_t)v; break;
+    default: ((int64_t *)st->buf)[r] = v; break;
     }
   }
   return PEIL_OK;
 }
 
-static int float_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+static int float_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col, const char *path,
                         char decimal, const csv_na *na) {
   const size_t nc = b->ncols;
   const int single = c->type == PEIL_FLOAT32;
@@ -82,34 +82,34 @@ static int float_column(csv_column *c, const csv_batch *b, size_t col, const cha
     if (csv_is_na(na, s, n)) {
       x = NAN;
     } else {
-      int st = csv_parse_float(s, n, decimal, &x);
-      if (st == CSV_BAD) {
+      int ps = csv_parse_float(s, n, decimal, &x);
+      if (ps == CSV_BAD) {
         if (decimal == ',' && strchr(s, '.') && !strchr(s, ','))
           return bad_value(c, b, r, path, "is not a number with decimal comma (--decimal)");
         if (decimal == '.' && strchr(s, ',') && !strchr(s, '.'))
           return bad_value(c, b, r, path, "is not a number (decimal comma? use --decimal ',')");
         return bad_value(c, b, r, path, "is not a number");
       }
-      if (st == CSV_RANGE || (single && isfinite(x) && fabs(x) > FLT_MAX))
+      if (ps == CSV_RANGE || (single && isfinite(x) && fabs(x) > FLT_MAX))
         return bad_value(c, b, r, path, "is out of the range of %s", peil_type_name(c->type));
     }
-    if (isnan(x)) c->n_missing++;
-    if (single) ((float *)c->buf)[r] = (float)x;
-    else ((double *)c->buf)[r] = x;
+    if (isnan(x)) st->n_missing++;
+    if (single) ((float *)st->buf)[r] = (float)x;
+    else ((double *)st->buf)[r] = x;
   }
   return PEIL_OK;
 }
 
-static int date_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+static int date_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col, const char *path,
                        const csv_na *na) {
   const size_t nc = b->ncols;
-  int32_t *out = c->buf;
+  int32_t *out = st->buf;
   for (size_t r = 0; r < b->nrows; r++) {
     size_t k = r * nc + col, n = b->len[k];
     const char *s = b->text + b->off[k];
     if (csv_is_na(na, s, n)) {
       out[r] = PEIL_NA_DATE;
-      c->n_missing++;
+      st->n_missing++;
     } else if (csv_parse_date(s, n, c->datefmt, &out[r]) != CSV_OK) {
       return bad_value(c, b, r, path, "is not a valid date (%s%s)",
                        c->datefmt ? "format " : "YYYY-MM-DD or DD-MM-YYYY",
@@ -119,16 +119,16 @@ static int date_column(csv_column *c, const csv_batch *b, size_t col, const char
   return PEIL_OK;
 }
 
-static int bool_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+static int bool_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col, const char *path,
                        const csv_na *na) {
   const size_t nc = b->ncols;
-  int8_t *out = c->buf;
+  int8_t *out = st->buf;
   for (size_t r = 0; r < b->nrows; r++) {
     size_t k = r * nc + col, n = b->len[k];
     const char *s = b->text + b->off[k];
     if (csv_is_na(na, s, n)) {
       out[r] = PEIL_NA_BOOL;
-      c->n_missing++;
+      st->n_missing++;
     } else if (csv_parse_bool(s, n, 1, &out[r]) != CSV_OK) {
       return bad_value(c, b, r, path, "is not a boolean (true/false, yes/no, ja/nee, 1/0, T/F)");
     }
@@ -136,20 +136,20 @@ static int bool_column(csv_column *c, const csv_batch *b, size_t col, const char
   return PEIL_OK;
 }
 
-static int enum_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
+static int enum_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col, const char *path,
                        const csv_na *na) {
   const size_t nc = b->ncols;
-  int32_t *out = c->buf;
+  int32_t *out = st->buf;
   for (size_t r = 0; r < b->nrows; r++) {
     size_t k = r * nc + col, n = b->len[k];
     const char *s = b->text + b->off[k];
     if (csv_is_na(na, s, n)) {
       out[r] = PEIL_NA_ENUM;
-      c->n_missing++;
+      st->n_missing++;
       continue;
     }
-    if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) {
-      out[r] = c->last_code;
+    if (st->last && st->last_len == n && memcmp(st->last, s, n) == 0) {
+      out[r] = st->last_code;
       continue;
     }
     long idx = csv_strset_find(c->lv, s, n);
@@ -161,25 +161,25 @@ static int enum_column(csv_column *c, const csv_batch *b, size_t col, const char
       return bad_value(c, b, r, path, "is not one of the %zu levels%s", c->nlevels,
                        c->from_schema ? " the schema lists" : "");
     }
-    c->last = csv_strset_get(c->lv, (size_t)idx, &c->last_len);
-    c->last_code = c->code[idx];
-    out[r] = c->last_code;
+    st->last = csv_strset_get(c->lv, (size_t)idx, &st->last_len);
+    st->last_code = c->code[idx];
+    out[r] = st->last_code;
   }
   return PEIL_OK;
 }
 
-int csv_convert_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
-                       char decimal, const csv_na *na) {
+int csv_convert_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col,
+                       const char *path, char decimal, const csv_na *na) {
   switch (c->type) {
   case PEIL_INT8:
   case PEIL_INT16:
   case PEIL_INT32:
-  case PEIL_INT64: return int_column(c, b, col, path, decimal, na);
+  case PEIL_INT64: return int_column(c, st, b, col, path, decimal, na);
   case PEIL_FLOAT32:
-  case PEIL_FLOAT64: return float_column(c, b, col, path, decimal, na);
-  case PEIL_DATE: return date_column(c, b, col, path, na);
-  case PEIL_BOOL: return bool_column(c, b, col, path, na);
-  case PEIL_ENUM: return enum_column(c, b, col, path, na);
+  case PEIL_FLOAT64: return float_column(c, st, b, col, path, decimal, na);
+  case PEIL_DATE: return date_column(c, st, b, col, path, na);
+  case PEIL_BOOL: return bool_column(c, st, b, col, path, na);
+  case PEIL_ENUM: return enum_column(c, st, b, col, path, na);
   default: return peil_error(PEIL_EINTERNAL, "column '%s': unknown type", c->name);
   }
 }

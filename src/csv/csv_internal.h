@@ -41,17 +41,32 @@ const char *const *csv_reader_names(const csv_reader *r);
 char csv_reader_delimiter(const csv_reader *r);
 const char *csv_reader_path(const csv_reader *r);
 int64_t csv_reader_bytes(const csv_reader *r);
-/* Data rows read so far (all of them after csv_reader_run). */
+/* Data rows read by the last csv_reader_run. */
 int64_t csv_reader_rows(const csv_reader *r);
+/* How many workers csv_reader_run will use for `threads` (0 = one per core). */
+int csv_reader_workers(const csv_reader *r, int threads);
 
-/* Called with each batch, in file order, in the thread that called
- * csv_reader_run; a non-zero return stops the reading and is returned. */
-typedef int (*csv_batch_fn)(void *ctx, const csv_batch *b);
+/* What csv_reader_run calls, in the worker that parsed the rows:
+ * batch() for each batch of a chunk (a chunk is a run of whole records;
+ * chunks are numbered in file order and each is parsed by one worker),
+ * chunk_done() after its last batch (may be NULL). A non-zero return is
+ * an error of that chunk. */
+typedef struct {
+  int (*batch)(void *ctx, int worker, size_t chunk, const csv_batch *b);
+  int (*chunk_done)(void *ctx, int worker, size_t chunk);
+  /* Called when a chunk ended in an error (may be NULL). */
+  void (*chunk_failed)(void *ctx, int worker, size_t chunk);
+} csv_consumer;
 
-/* Reads every data row. threads == 1 parses in the calling thread; otherwise
- * a helper thread parses the next batch while fn works on this one. The
- * first error in file order wins: a bad row, a bad quote or fn's status. */
-int csv_reader_run(csv_reader *r, int threads, csv_batch_fn fn, void *ctx);
+/* Most rows in one batch. */
+#define CSV_BATCH_ROWS 8192
+
+/* Reads every data row with up to `workers` threads (the caller's is one
+ * of them). Chunk boundaries are found by quote parity (a line end outside
+ * quotes, which in strict CSV means an even number of quotes before it), so
+ * every worker parses whole records. The error returned is the one of the
+ * earliest chunk: the first error in file order, as one thread would find. */
+int csv_reader_run(csv_reader *r, int workers, const csv_consumer *fn, void *ctx);
 void csv_reader_close(csv_reader *r);
 
 /* ---- Values (parse.c). Each parser takes the field's bytes (NUL-terminated
@@ -126,7 +141,7 @@ typedef struct {
   size_t max_levels;
   int levels_closed;      /* more than max_levels distinct values seen */
   int text_only;          /* a schema's categorical: collect levels only */
-  int64_t text_line;      /* first value that is no number, date or bool */
+  int64_t text_line;      /* first value that is no number, date or bool (-1: none) */
   char text_value[80];
   const char *last;       /* the previous value's bytes in the set (cache) */
   size_t last_len;
@@ -138,6 +153,9 @@ void csv_infer_clear(csv_infer_col *c);
  * values) name the file, line and column. */
 int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char *path,
                    const char *name, char decimal, const csv_na *na);
+/* Adds what another worker saw of the same column (dst keeps its levels;
+ * src is cleared). */
+int csv_infer_merge(csv_infer_col *dst, csv_infer_col *src);
 /* The inferred type once every row was fed; *nrows for the identifier
  * check. Categoricals keep their levels in c->levels. */
 int csv_infer_decide(csv_infer_col *c, const char *path, const char *name, size_t colno,
@@ -180,17 +198,22 @@ typedef struct {
   size_t nlevels;
   const csv_datefmt *datefmt; /* a schema's format, or NULL for ISO/Dutch */
   const char *datefmt_text;
-  int64_t n_missing;
-  void *buf;                /* one batch of values in the in-memory type */
-  const char *last;         /* enum lookups: the previous label and its code */
-  size_t last_len;
-  int32_t last_code;
+  int64_t n_missing;        /* summed over the workers */
 } csv_column;
 
-/* Converts column `col` of a batch into c->buf (convert.c). A value that
+/* What converting a column changes, one per worker and column. */
+typedef struct {
+  void *buf;         /* where this batch's values go */
+  int64_t n_missing;
+  const char *last;  /* enum lookups: the previous label and its code */
+  size_t last_len;
+  int32_t last_code;
+} csv_colstate;
+
+/* Converts column `col` of a batch into st->buf (convert.c). A value that
  * does not fit the column's type is an error naming file, line, column. */
-int csv_convert_column(csv_column *c, const csv_batch *b, size_t col, const char *path,
-                       char decimal, const csv_na *na);
+int csv_convert_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col,
+                       const char *path, char decimal, const csv_na *na);
 
 /* ---- Float formatting shared by export and tests (export.c). Writes the
  * shortest text that csv_parse_float reads back to exactly x (as float when

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 
 #include "csv_internal.h"
 
@@ -18,6 +19,32 @@ void peil_csv_options_init(peil_csv_options *o) {
   *o = d;
 }
 
+/* Pass 2 keeps each chunk's converted rows until the chunks before it are
+ * written: blocks of up to CSV_BATCH_ROWS rows, one buffer per column. */
+typedef struct {
+  size_t nrows;
+  void **bufs;
+} block;
+
+typedef struct {
+  block *blocks;
+  size_t nblocks, cap;
+  size_t chunk;
+  int state; /* SLOT_FREE, SLOT_FILLING, SLOT_READY */
+} slot;
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
+
+/* What one worker changes: its view of the columns in pass 1, its
+ * conversion state and two output slots in pass 2 (one filling while the
+ * other waits for its turn to be written). */
+typedef struct {
+  csv_infer_col *inf;
+  csv_colstate *st;
+  slot slots[2];
+  int cur;
+} wstate;
+
 typedef struct {
   const char *path;
   const peil_csv_options *opt;
@@ -25,12 +52,40 @@ typedef struct {
   csv_schema *schema;
   size_t ncols;
   csv_column *cols;
+  int nworkers;
+  wstate *ws;
+  /* Ordered writing (pass 2), under wmu. */
+  pthread_mutex_t wmu;
+  pthread_cond_t wcv;
+  size_t next_write;
+  int failed;
   peil_table_writer *w;
-  const void **bufs;
   int64_t pass1_rows;
 } import_ctx;
 
+static void free_slot(slot *s, size_t ncols) {
+  for (size_t b = 0; b < s->cap; b++) {
+    for (size_t j = 0; j < ncols; j++) free(s->blocks[b].bufs[j]);
+    free(s->blocks[b].bufs);
+  }
+  free(s->blocks);
+}
+
+static void free_workers(import_ctx *x) {
+  for (int i = 0; x->ws && i < x->nworkers; i++) {
+    wstate *ws = &x->ws[i];
+    for (size_t j = 0; ws->inf && j < x->ncols; j++) csv_infer_clear(&ws->inf[j]);
+    free(ws->inf);
+    free(ws->st);
+    free_slot(&ws->slots[0], x->ncols);
+    free_slot(&ws->slots[1], x->ncols);
+  }
+  free(x->ws);
+  x->ws = NULL;
+}
+
 static void free_columns(import_ctx *x) {
+  free_workers(x);
   for (size_t j = 0; j < x->ncols; j++) {
     csv_column *c = &x->cols[j];
     free(c->name);
@@ -38,10 +93,8 @@ static void free_columns(import_ctx *x) {
     csv_strset_free(c->lv);
     free(c->code);
     free(c->labels);
-    free(c->buf);
   }
   free(x->cols);
-  free(x->bufs);
   x->cols = NULL;
   x->ncols = 0;
 }
@@ -51,8 +104,7 @@ static int plan(import_ctx *x, csv_reader *rd) {
   size_t nc = csv_reader_ncols(rd);
   const char *const *names = csv_reader_names(rd);
   x->cols = calloc(nc, sizeof *x->cols);
-  x->bufs = calloc(nc, sizeof *x->bufs);
-  if (!x->cols || !x->bufs) return peil_error(PEIL_ENOMEM, "out of memory");
+  if (!x->cols) return peil_error(PEIL_ENOMEM, "out of memory");
   x->ncols = nc;
   for (size_t j = 0; j < nc; j++) {
     csv_column *c = &x->cols[j];
@@ -95,14 +147,52 @@ static int plan(import_ctx *x, csv_reader *rd) {
   return PEIL_OK;
 }
 
-static int pass1_batch(void *ctx, const csv_batch *b) {
+/* Per-worker inference states, copies of the columns' initial ones. */
+static int alloc_workers(import_ctx *x, int pass1) {
+  x->ws = calloc((size_t)x->nworkers, sizeof *x->ws);
+  if (!x->ws) return peil_error(PEIL_ENOMEM, "out of memory");
+  for (int i = 0; i < x->nworkers; i++) {
+    wstate *ws = &x->ws[i];
+    if (pass1) {
+      if (!(ws->inf = calloc(x->ncols, sizeof *ws->inf))) return peil_error(PEIL_ENOMEM, "out of memory");
+      for (size_t j = 0; j < x->ncols; j++) {
+        csv_column *c = &x->cols[j];
+        if (!c->infer && !c->collect) continue;
+        int rc = csv_infer_init(&ws->inf[j], c->inf.max_levels, c->inf.text_only);
+        if (rc) return rc;
+      }
+    } else if (!(ws->st = calloc(x->ncols, sizeof *ws->st))) {
+      return peil_error(PEIL_ENOMEM, "out of memory");
+    }
+  }
+  return PEIL_OK;
+}
+
+static int pass1_batch(void *ctx, int worker, size_t chunk, const csv_batch *b) {
+  (void)chunk;
   import_ctx *x = ctx;
+  csv_infer_col *inf = x->ws[worker].inf;
   for (size_t j = 0; j < x->ncols; j++) {
     csv_column *c = &x->cols[j];
     if (!c->infer && !c->collect) continue;
-    int rc = csv_infer_feed(&c->inf, b, j, x->path, c->name, x->opt->decimal, &x->na);
+    int rc = csv_infer_feed(&inf[j], b, j, x->path, c->name, x->opt->decimal, &x->na);
     if (rc) return rc;
   }
+  return PEIL_OK;
+}
+
+/* The workers' views of each column, merged (in worker order: the result
+ * does not depend on which worker read which chunk). */
+static int merge_pass1(import_ctx *x) {
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    if (!c->infer && !c->collect) continue;
+    for (int i = 0; i < x->nworkers; i++) {
+      int rc = csv_infer_merge(&c->inf, &x->ws[i].inf[j]);
+      if (rc) return rc;
+    }
+  }
+  free_workers(x);
   return PEIL_OK;
 }
 
@@ -154,20 +244,105 @@ static int settle(import_ctx *x) {
     if (!rc && c->type == PEIL_ENUM) rc = make_levels(x, c);
     csv_infer_clear(&c->inf);
     if (rc) return rc;
-    if (!(c->buf = malloc(PEIL_BLOCK_ROWS * peil_type_size(c->type))))
-      return peil_error(PEIL_ENOMEM, "out of memory");
-    x->bufs[j] = c->buf;
   }
   return PEIL_OK;
 }
 
-static int pass2_batch(void *ctx, const csv_batch *b) {
+/* The next block of the worker's filling slot (allocated on first use). */
+static block *next_block(import_ctx *x, slot *s) {
+  if (s->nblocks == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 8;
+    block *v = realloc(s->blocks, cap * sizeof *v);
+    if (!v) return NULL;
+    s->blocks = v;
+    for (size_t b = s->cap; b < cap; b++) {
+      v[b].nrows = 0;
+      if (!(v[b].bufs = calloc(x->ncols ? x->ncols : 1, sizeof *v[b].bufs))) {
+        s->cap = b;
+        return NULL;
+      }
+      s->cap = b + 1;
+      for (size_t j = 0; j < x->ncols; j++)
+        if (!(v[b].bufs[j] = malloc(CSV_BATCH_ROWS * peil_type_size(x->cols[j].type)))) return NULL;
+    }
+  }
+  return &s->blocks[s->nblocks++];
+}
+
+static int pass2_batch(void *ctx, int worker, size_t chunk, const csv_batch *b) {
   import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  slot *s = &ws->slots[ws->cur];
+  if (s->state == SLOT_FREE) {
+    s->state = SLOT_FILLING;
+    s->chunk = chunk;
+    s->nblocks = 0;
+  }
+  block *bl = next_block(x, s);
+  if (!bl) return peil_error(PEIL_ENOMEM, "out of memory");
+  bl->nrows = b->nrows;
   for (size_t j = 0; j < x->ncols; j++) {
-    int rc = csv_convert_column(&x->cols[j], b, j, x->path, x->opt->decimal, &x->na);
+    ws->st[j].buf = bl->bufs[j];
+    int rc = csv_convert_column(&x->cols[j], &ws->st[j], b, j, x->path, x->opt->decimal, &x->na);
     if (rc) return rc;
   }
-  return peil_table_append(x->w, x->bufs, b->nrows);
+  return PEIL_OK;
+}
+
+/* Under wmu: writes every ready chunk whose turn it is. */
+static int drain(import_ctx *x) {
+  for (;;) {
+    slot *s = NULL;
+    for (int i = 0; i < x->nworkers && !s; i++)
+      for (int k = 0; k < 2; k++) {
+        slot *t = &x->ws[i].slots[k];
+        if (t->state == SLOT_READY && t->chunk == x->next_write) {
+          s = t;
+          break;
+        }
+      }
+    if (!s) return PEIL_OK;
+    for (size_t b = 0; b < s->nblocks; b++) {
+      int rc = peil_table_append(x->w, (const void *const *)s->blocks[b].bufs, s->blocks[b].nrows);
+      if (rc) return rc;
+    }
+    s->state = SLOT_FREE;
+    x->next_write++;
+    pthread_cond_broadcast(&x->wcv);
+  }
+}
+
+/* A chunk is converted: write it when its turn comes, and take the other
+ * slot for the next chunk once it is free. */
+static int pass2_chunk_done(void *ctx, int worker, size_t chunk) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  slot *s = &ws->slots[ws->cur];
+  int rc = PEIL_OK;
+  pthread_mutex_lock(&x->wmu);
+  if (s->state == SLOT_FREE) s->chunk = chunk, s->nblocks = 0; /* a chunk without rows */
+  s->state = SLOT_READY;
+  if (!x->failed) rc = drain(x);
+  if (rc) {
+    x->failed = 1;
+    pthread_cond_broadcast(&x->wcv);
+  }
+  ws->cur = 1 - ws->cur;
+  while (!x->failed && ws->slots[ws->cur].state != SLOT_FREE) pthread_cond_wait(&x->wcv, &x->wmu);
+  if (x->failed) ws->slots[0].state = ws->slots[1].state = SLOT_FREE; /* nothing more is written */
+  pthread_mutex_unlock(&x->wmu);
+  return rc;
+}
+
+/* After an error nothing more is written, and nobody waits for a chunk. */
+static void pass2_chunk_failed(void *ctx, int worker, size_t chunk) {
+  (void)chunk;
+  import_ctx *x = ctx;
+  pthread_mutex_lock(&x->wmu);
+  x->failed = 1;
+  x->ws[worker].slots[0].state = x->ws[worker].slots[1].state = SLOT_FREE;
+  pthread_cond_broadcast(&x->wcv);
+  pthread_mutex_unlock(&x->wmu);
 }
 
 static int check_options(const peil_csv_options *o) {
@@ -261,6 +436,8 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   import_ctx x = {0};
   x.path = csv_path;
   x.opt = opts;
+  pthread_mutex_init(&x.wmu, NULL);
+  pthread_cond_init(&x.wcv, NULL);
   csv_reader *rd = NULL;
   int created = 0, passes = 1;
   char delim = 0;
@@ -280,9 +457,14 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
 
   int need_pass1 = 0;
   for (size_t j = 0; !rc && j < x.ncols; j++) need_pass1 |= x.cols[j].infer || x.cols[j].collect;
+  if (!rc) x.nworkers = csv_reader_workers(rd, opts->threads);
   if (!rc && need_pass1) {
     passes = 2;
-    rc = csv_reader_run(rd, opts->threads, pass1_batch, &x);
+    const csv_consumer pass1 = {pass1_batch, NULL, NULL};
+    rc = alloc_workers(&x, 1);
+    if (!rc) rc = csv_reader_run(rd, x.nworkers, &pass1, &x);
+    if (!rc) rc = merge_pass1(&x);
+    free_workers(&x);
     x.pass1_rows = csv_reader_rows(rd);
     csv_reader_close(rd);
     rd = NULL;
@@ -306,7 +488,13 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     }
     free(defs);
   }
-  if (!rc) rc = csv_reader_run(rd, opts->threads, pass2_batch, &x);
+  if (!rc) rc = alloc_workers(&x, 0);
+  if (!rc) {
+    const csv_consumer pass2 = {pass2_batch, pass2_chunk_done, pass2_chunk_failed};
+    rc = csv_reader_run(rd, x.nworkers, &pass2, &x);
+  }
+  for (size_t j = 0; x.ws && j < x.ncols; j++)
+    for (int i = 0; i < x.nworkers; i++) x.cols[j].n_missing += x.ws[i].st[j].n_missing;
   if (!rc) {
     nrows = csv_reader_rows(rd);
     if (passes == 2 && nrows != x.pass1_rows)
@@ -334,5 +522,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   csv_reader_close(rd);
   free_columns(&x);
   csv_schema_free(x.schema);
+  pthread_mutex_destroy(&x.wmu);
+  pthread_cond_destroy(&x.wcv);
   return rc;
 }

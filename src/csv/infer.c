@@ -63,17 +63,29 @@ static int utf8_error(const char *path, int64_t line, const char *name, size_t c
                     path, (long long)line, name, colno, show, (unsigned char)s[bad], bad + 1);
 }
 
+/* Why a column is text, for messages: its first value that is no number,
+ * date or boolean, or the mix of kinds. */
+static void why_text(const csv_infer_col *c, char *buf, size_t size) {
+  if (c->text_line >= 0)
+    snprintf(buf, size, "%s on line %lld is not a number, date or boolean", c->text_value,
+             (long long)c->text_line);
+  else
+    snprintf(buf, size, "its values mix numbers, dates and booleans");
+}
+
 static int too_many_levels(const csv_infer_col *c, const char *path, const char *name,
                            size_t colno) {
   if (c->text_only)
     return peil_error(PEIL_EDATA,
                       "%s: column '%s' (%zu): more than %zu distinct values for a categorical column",
                       path, name, colno, c->max_levels);
+  char why[160];
+  why_text(c, why, sizeof why);
   return peil_error(PEIL_EDATA,
-                    "%s:%lld: column '%s' (%zu) is text (%s is not a number, date or boolean) with more "
-                    "than %zu distinct values; peil stores text only as categorical: give the column "
-                    "a type in a schema (--schema), or allow more levels (--max-levels)",
-                    path, (long long)c->text_line, name, colno, c->text_value, c->max_levels);
+                    "%s: column '%s' (%zu) is text (%s) with more than %zu distinct values; peil "
+                    "stores text only as categorical: give the column a type in a schema "
+                    "(--schema), or allow more levels (--max-levels)",
+                    path, name, colno, why, c->max_levels);
 }
 
 int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char *path,
@@ -88,25 +100,35 @@ int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char 
       continue;
     }
     c->n_values++;
+    int text = 1;
     if (c->cand) {
       unsigned fits = classify(c, s, n, decimal);
-      if (!(c->cand & fits)) {
-        /* The first value that is none of the typed kinds: remember it for
-         * messages, and make sure it is UTF-8 before it becomes a level. */
-        size_t bad;
-        int64_t line = csv_field_line(b, r, col);
-        if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
-        c->text_line = line;
-        csv_show_value(s, n, c->text_value, sizeof c->text_value);
-        c->cand = 0;
-        if (c->levels_closed) return too_many_levels(c, path, name, colno);
-      } else {
-        c->cand &= fits;
-      }
-    } else if (c->text_line < 0) {
-      c->text_line = csv_field_line(b, r, col);
-      csv_show_value(s, n, c->text_value, sizeof c->text_value);
+      text = !(c->cand & fits);
+      c->cand &= fits;
     }
+    if (!text) goto collect;
+    /* Remember the first value that is none of the typed kinds, for the
+     * messages. Which one that is must not depend on what this worker saw
+     * before, so it is tested against every kind. */
+    if (c->text_line < 0 && !c->text_only) {
+      unsigned keep = c->cand;
+      c->cand = CAND_ALL;
+      unsigned fits = classify(c, s, n, decimal);
+      c->cand = keep;
+      if (!fits) {
+        c->text_line = csv_field_line(b, r, col);
+        csv_show_value(s, n, c->text_value, sizeof c->text_value);
+      }
+    }
+    /* Every text value is checked to be UTF-8: a closed set checks each,
+     * an open one each value new to it. */
+    if (c->levels_closed) {
+      size_t bad;
+      if (!csv_utf8_valid(s, n, &bad))
+        return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
+      continue;
+    }
+  collect:
     if (c->levels_closed) continue;
     /* Neighbouring rows often repeat a value: skip the hash for those. */
     if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) continue;
@@ -115,20 +137,50 @@ int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char 
     if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");
     c->last = csv_strset_get(c->levels, (size_t)idx, &c->last_len);
     if (!added) continue;
-    if (!c->cand) {
+    if (text) {
       size_t bad;
       if (!csv_utf8_valid(s, n, &bad))
         return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
     }
     if (csv_strset_size(c->levels) > c->max_levels) {
-      if (!c->cand) return too_many_levels(c, path, name, colno);
-      /* Still typed: stop collecting; the values are not needed as levels. */
+      /* Too many for a categorical: stop collecting. If the column turns
+       * out to be text, csv_infer_decide reports it. */
       c->levels_closed = 1;
       c->last = NULL;
       csv_strset_free(c->levels);
       c->levels = NULL;
     }
   }
+  return PEIL_OK;
+}
+
+int csv_infer_merge(csv_infer_col *dst, csv_infer_col *src) {
+  dst->cand &= src->cand;
+  if (src->imin < dst->imin) dst->imin = src->imin;
+  if (src->imax > dst->imax) dst->imax = src->imax;
+  dst->n_values += src->n_values;
+  dst->n_missing += src->n_missing;
+  if (src->text_line >= 0 && (dst->text_line < 0 || src->text_line < dst->text_line)) {
+    dst->text_line = src->text_line;
+    memcpy(dst->text_value, src->text_value, sizeof dst->text_value);
+  }
+  if (src->levels_closed) dst->levels_closed = 1;
+  if (!dst->levels_closed && src->levels) {
+    for (size_t i = 0; i < csv_strset_size(src->levels); i++) {
+      size_t n;
+      const char *s = csv_strset_get(src->levels, i, &n);
+      int added;
+      if (csv_strset_add(dst->levels, s, n, &added) < 0)
+        return peil_error(PEIL_ENOMEM, "out of memory");
+    }
+    if (csv_strset_size(dst->levels) > dst->max_levels) dst->levels_closed = 1;
+  }
+  if (dst->levels_closed) {
+    csv_strset_free(dst->levels);
+    dst->levels = NULL;
+  }
+  dst->last = NULL;
+  csv_infer_clear(src);
   return PEIL_OK;
 }
 
@@ -145,13 +197,15 @@ int csv_infer_decide(csv_infer_col *c, const char *path, const char *name, size_
   if (c->text_only || (c->cand == 0 && c->n_values > 0)) {
     if (c->levels_closed || !c->levels) return too_many_levels(c, path, name, colno);
     size_t nd = csv_strset_size(c->levels);
-    if (!c->text_only && nd > FEW_LEVELS && (int64_t)nd * 2 > c->n_values)
+    if (!c->text_only && nd > FEW_LEVELS && (int64_t)nd * 2 > c->n_values) {
+      char why[160];
+      why_text(c, why, sizeof why);
       return peil_error(PEIL_EDATA,
-                        "%s: column '%s' (%zu) is text with %zu distinct values in %lld rows: an "
-                        "identifier or free text rather than a category (%s on line %lld is not a "
-                        "number, date or boolean); give the column a type in a schema (--schema)",
-                        path, name, colno, nd, (long long)c->n_values, c->text_value,
-                        (long long)c->text_line);
+                        "%s: column '%s' (%zu) is text (%s) with %zu distinct values in %lld "
+                        "values: an identifier or free text rather than a category; give the "
+                        "column a type in a schema (--schema)",
+                        path, name, colno, why, nd, (long long)c->n_values);
+    }
     *type = PEIL_ENUM;
     return PEIL_OK;
   }

@@ -1,17 +1,28 @@
-/* The streaming CSV reader: libcsv fed from large read(2) buffers, data rows
- * copied into batches of up to PEIL_BLOCK_ROWS rows.
+/* The streaming CSV reader: libcsv over chunks of the file, in parallel.
  *
- * Why batches: they let the caller convert column by column (one switch per
- * column and batch, not per field), and let a helper thread parse batch k+1
- * while the caller converts and writes batch k. Memory is a fixed number of
- * batches, whatever the file's size.
+ * Why chunks: on two cores a parser thread handing rows to a converting
+ * thread is slower than one thread (every field crosses between the cores'
+ * caches). Instead each worker reads a chunk of whole records, parses it
+ * with its own libcsv parser and hands its batches to the consumer in the
+ * same thread, so the text never leaves the core that parsed it.
+ *
+ * Chunk boundaries: a line end outside quotes. In strict CSV (quotes only
+ * around whole fields, doubled inside them, which libcsv's CSV_STRICT
+ * enforces) a position is outside quotes exactly when an even number of
+ * quote characters precede it, so the boundary needs only a count, not a
+ * parse. Input that breaks the rule is reported by the chunk holding the
+ * first break; later chunks may then be misaligned, but the earliest
+ * chunk's error is the one returned, as a single thread would find it.
  *
  * Line numbers: libcsv reports neither lines nor offsets, so the reader
- * counts them itself. CSV_REPALL_NL makes libcsv report every unquoted line
- * end (also those of blank lines) to the row callback; a CR LF pair arrives
- * as a row end for CR followed by an empty "row" for LF, which is not
- * counted twice. Newlines inside quoted fields are counted from the field's
- * bytes. */
+ * counts them. A chunk's first line comes from counting line ends while
+ * looking for the boundary; inside a chunk CSV_REPALL_NL makes libcsv report
+ * every unquoted line end (also of blank lines) to the row callback, a
+ * CR LF pair arriving as a row end for CR and an empty row for LF, counted
+ * once; newlines inside quoted fields are counted from the field's bytes.
+ *
+ * Memory: per worker one chunk buffer and one batch, whatever the file's
+ * size; a chunk grows past its nominal size only up to the next boundary. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,68 +38,66 @@
 
 #include "csv_internal.h"
 
-#define READ_SIZE ((size_t)4 << 20)  /* bytes per read(2) */
-#define HEADER_STEP 4096             /* bytes parsed at a time until the header is read */
-#define TEXT_SOFT_CAP ((size_t)32 << 20) /* a batch ends early past this much text */
-#define NBATCH 3                     /* one being filled, one being used, one spare */
+#define CHUNK_SIZE ((size_t)8 << 20)        /* nominal bytes per chunk */
+#define CHUNK_MAX ((size_t)256 << 20)       /* longest record a chunk may grow to */
+#define TEXT_SOFT_CAP ((size_t)16 << 20)    /* a batch ends early past this much text */
+#define MAX_WORKERS 16
 
 struct csv_reader {
   char *path;
   int fd;
-  struct csv_parser parser;
-  int parser_live;
+  int64_t bytes;     /* file size */
   char delimiter;
-  int64_t bytes;  /* file size */
-
-  char *buf;      /* the current read */
-  size_t buf_len, buf_pos;
-  int eof;
-  int finished; /* csv_fini called */
-
-  /* header */
-  int in_header;
+  char eol;          /* the line end that bounds chunks: '\n' ('\r' in CR-only files) */
   char **names;
-  size_t ncols, names_cap;
+  size_t ncols;
+  int64_t data_start; /* offset of the first byte after the header row */
+  int64_t data_line;  /* its line number */
 
-  /* position */
-  int64_t line;        /* physical line at the parser's position */
-  int64_t record_line; /* line on which the current record started */
-  size_t nfield;       /* fields of the current record so far */
-  int cr_pending;      /* the last row ended with CR: a following LF is its pair */
-  int64_t nrows;       /* data rows completed */
-
-  /* batches */
-  csv_batch batch[NBATCH];
-  csv_batch *cur;
-
-  /* hand-off to the consumer */
-  int threaded;
+  /* Dispatch of chunks, under mu. */
   pthread_mutex_t mu;
-  pthread_cond_t cv;
-  csv_batch *full[NBATCH];  /* FIFO of filled batches */
-  size_t nfull, full_head;
-  csv_batch *free_[NBATCH];
-  size_t nfree;
-  int done;   /* producer finished (end of file or error) */
-  int stop;   /* consumer asks the producer to stop */
-  csv_batch_fn fn;
-  void *ctx;
-  int fn_rc;  /* single-threaded: the consumer's status */
-
-  /* The producer's error. It may run in another thread, and peil's message
-   * is per thread, so the text is kept here and raised by the caller. */
+  int64_t next_start, next_line;
+  size_t next_chunk;
+  int stopped;        /* an error: no chunk after err_chunk is handed out */
+  size_t err_chunk;
   int err;
   char errmsg[1024];
+  int64_t nrows;
 };
 
-__attribute__((format(printf, 3, 4))) static void fail(csv_reader *r, int code, const char *fmt,
-                                                       ...) {
-  if (r->err) return;
+typedef struct {
+  csv_reader *r;
+  int id;
+  struct csv_parser p;
+  int parser_live;
+  char *buf;         /* the chunk's bytes */
+  size_t cap, len;
+  csv_batch batch;
+  size_t chunk;
+  /* Position in the chunk. */
+  int64_t line, record_line;
+  size_t nfield;
+  int cr_pending;
+  int64_t rows;
+  /* The header row (csv_reader_open only). */
+  int in_header;
+  char **names;
+  size_t nnames, names_cap;
+  const csv_consumer *fn;
+  void *ctx;
+  /* This worker's first error: the message is per thread in peil, so the
+   * text is kept here and raised by the caller's thread. */
+  int err;
+  char errmsg[1024];
+} worker;
+
+__attribute__((format(printf, 3, 4))) static void fail(worker *w, int code, const char *fmt, ...) {
+  if (w->err) return;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+  vsnprintf(w->errmsg, sizeof w->errmsg, fmt, ap);
   va_end(ap);
-  r->err = code;
+  w->err = code;
 }
 
 /* Newlines inside a (quoted) field's bytes. */
@@ -112,11 +121,6 @@ int64_t csv_field_line(const csv_batch *b, size_t row, size_t col) {
   return line;
 }
 
-static size_t csv_batch_rows(void) {
-  const char *e = getenv("PEIL_CSV_BATCH");
-  return e ? (size_t)atol(e) : 8192;
-}
-
 static void batch_free(csv_batch *b) {
   free(b->off);
   free(b->len);
@@ -127,7 +131,7 @@ static void batch_free(csv_batch *b) {
 
 static int batch_alloc(csv_batch *b, size_t ncols) {
   b->ncols = ncols;
-  b->rows_cap = csv_batch_rows();
+  b->rows_cap = CSV_BATCH_ROWS; /* a batch stays in the core's cache */
   b->off = malloc(b->rows_cap * ncols * sizeof *b->off);
   b->len = malloc(b->rows_cap * ncols * sizeof *b->len);
   b->line = malloc(b->rows_cap * sizeof *b->line);
@@ -137,19 +141,16 @@ static int batch_alloc(csv_batch *b, size_t ncols) {
   return b->off && b->len && b->line && b->text ? PEIL_OK : PEIL_ENOMEM;
 }
 
-/* Room for n more bytes of text in the current batch. */
-static int text_reserve(csv_reader *r, csv_batch *b, size_t n) {
+/* Room for n more bytes of text in the batch. */
+static int text_reserve(worker *w, size_t n) {
+  csv_batch *b = &w->batch;
   if (b->used + n <= b->cap) return 1;
   size_t cap = b->cap;
   while (cap < b->used + n) cap *= 2;
-  /* Offsets are 32-bit: a batch ends well before, except for a field this long. */
-  if (cap > UINT32_MAX) {
-    fail(r, PEIL_EDATA, "%s:%lld: a field longer than 2 GB", r->path, (long long)r->record_line);
-    return 0;
-  }
-  char *t = realloc(b->text, cap);
+  char *t = cap <= UINT32_MAX ? realloc(b->text, cap) : NULL; /* offsets are 32-bit */
   if (!t) {
-    fail(r, PEIL_ENOMEM, "out of memory reading %s", r->path);
+    fail(w, PEIL_ENOMEM, "out of memory reading %s (line %lld)", w->r->path,
+         (long long)w->record_line);
     return 0;
   }
   b->text = t;
@@ -164,207 +165,341 @@ static char *trimmed_copy(const char *s, size_t n) {
   return strndup(s, n);
 }
 
-static void header_field(csv_reader *r, const char *s, size_t n) {
-  if (r->ncols == r->names_cap) {
-    size_t cap = r->names_cap ? 2 * r->names_cap : 32;
-    char **v = realloc(r->names, cap * sizeof *v);
+static void header_field(worker *w, const char *s, size_t n) {
+  if (w->nnames == w->names_cap) {
+    size_t cap = w->names_cap ? 2 * w->names_cap : 32;
+    char **v = realloc(w->names, cap * sizeof *v);
     if (!v) {
-      fail(r, PEIL_ENOMEM, "out of memory");
+      fail(w, PEIL_ENOMEM, "out of memory");
       return;
     }
-    r->names = v;
-    r->names_cap = cap;
+    w->names = v;
+    w->names_cap = cap;
   }
   char *name = trimmed_copy(s, n);
   if (!name) {
-    fail(r, PEIL_ENOMEM, "out of memory");
+    fail(w, PEIL_ENOMEM, "out of memory");
     return;
   }
-  r->names[r->ncols++] = name;
+  w->names[w->nnames++] = name;
 }
 
-static void handoff(csv_reader *r);
+/* Hands the batch to the consumer. */
+static void deliver(worker *w) {
+  if (w->batch.nrows && !w->err) {
+    int rc = w->fn->batch(w->ctx, w->id, w->chunk, &w->batch);
+    if (rc) fail(w, rc, "%s", peil_errmsg());
+  }
+  w->batch.nrows = w->batch.used = 0;
+}
 
 static void on_field(void *s, size_t n, void *data) {
-  csv_reader *r = data;
-  if (r->err || r->stop) return;
-  if (r->nfield == 0) r->record_line = r->line;
-  if (r->in_header) {
-    header_field(r, s, n);
-  } else if (r->nfield >= r->ncols) {
-    if (r->nfield == r->ncols) /* report once per row */
-      fail(r, PEIL_EDATA,
+  worker *w = data;
+  if (w->err) return;
+  csv_reader *r = w->r;
+  if (w->nfield == 0) w->record_line = w->line;
+  if (w->in_header) {
+    header_field(w, s, n);
+  } else if (w->nfield >= r->ncols) {
+    if (w->nfield == r->ncols)
+      fail(w, PEIL_EDATA,
            "%s:%lld: more fields than the header's %zu columns (a field after column '%s' (%zu)); "
            "a delimiter inside a value needs quotes",
-           r->path, (long long)r->record_line, r->ncols, r->names[r->ncols - 1], r->ncols);
+           r->path, (long long)w->record_line, r->ncols, r->names[r->ncols - 1], r->ncols);
   } else {
-    csv_batch *b = r->cur;
-    if (!text_reserve(r, b, n + 1)) return;
-    size_t k = b->nrows * r->ncols + r->nfield;
+    csv_batch *b = &w->batch;
+    if (!text_reserve(w, n + 1)) return;
+    size_t k = b->nrows * r->ncols + w->nfield;
     b->off[k] = (uint32_t)b->used;
     b->len[k] = (uint32_t)n;
     memcpy(b->text + b->used, s, n);
     b->text[b->used + n] = '\0';
     b->used += n + 1;
   }
-  if (n && memchr(s, '\n', n)) r->line += count_newlines(s, n);
-  r->nfield++;
-  r->cr_pending = 0;
+  if (n && memchr(s, '\n', n)) w->line += count_newlines(s, n);
+  w->nfield++;
+  w->cr_pending = 0;
 }
-
-static int validate_header(csv_reader *r);
 
 static void on_row(int c, void *data) {
-  csv_reader *r = data;
-  if (r->err || r->stop) return;
-  if (r->nfield == 0) {
+  worker *w = data;
+  if (w->err) return;
+  csv_reader *r = w->r;
+  if (w->nfield == 0) {
     /* A blank line, or the LF of a CR LF pair. */
-    if (c == '\n' && r->cr_pending) {
-      r->cr_pending = 0;
+    if (c == '\n' && w->cr_pending) {
+      w->cr_pending = 0;
       return;
     }
-    if (c == '\n' || c == '\r') r->line++;
-    r->cr_pending = c == '\r';
+    if (c == '\n' || c == '\r') w->line++;
+    w->cr_pending = c == '\r';
     return;
   }
-  if (r->in_header) {
-    r->in_header = 0;
-    validate_header(r);
-  } else if (r->nfield < r->ncols) {
-    fail(r, PEIL_EDATA, "%s:%lld: %zu field%s, the header has %zu columns (column '%s' (%zu) is missing)",
-         r->path, (long long)r->record_line, r->nfield, r->nfield == 1 ? "" : "s", r->ncols,
-         r->names[r->nfield], r->nfield + 1);
-  } else if (r->nfield == r->ncols) {
-    csv_batch *b = r->cur;
-    b->line[b->nrows++] = r->record_line;
-    r->nrows++;
+  if (w->in_header) {
+    w->in_header = 0;
+  } else if (w->nfield < r->ncols) {
+    fail(w, PEIL_EDATA,
+         "%s:%lld: %zu field%s, the header has %zu columns (column '%s' (%zu) is missing)",
+         r->path, (long long)w->record_line, w->nfield, w->nfield == 1 ? "" : "s", r->ncols,
+         r->names[w->nfield], w->nfield + 1);
+  } else if (w->nfield == r->ncols) {
+    csv_batch *b = &w->batch;
+    b->line[b->nrows++] = w->record_line;
+    w->rows++;
+    if (b->nrows == b->rows_cap || b->used > TEXT_SOFT_CAP) deliver(w);
   }
-  r->nfield = 0;
-  if (c == '\n' || c == '\r') r->line++;
-  r->cr_pending = c == '\r';
-  if (!r->err && !r->in_header && (r->cur->nrows == r->cur->rows_cap || r->cur->used > TEXT_SOFT_CAP))
-    handoff(r);
+  w->nfield = 0;
+  if (c == '\n' || c == '\r') w->line++;
+  w->cr_pending = c == '\r';
 }
 
-static int validate_header(csv_reader *r) {
+static void parse_error(worker *w) {
+  csv_reader *r = w->r;
+  int e = csv_error(&w->p);
+  if (e == CSV_ENOMEM || e == CSV_ETOOBIG) {
+    fail(w, PEIL_ENOMEM, "%s:%lld: out of memory (a field too long?)", r->path, (long long)w->line);
+    return;
+  }
+  if (w->in_header) {
+    fail(w, PEIL_EDATA, "%s:%lld: malformed quotes in the header row", r->path, (long long)w->line);
+    return;
+  }
+  const char *col = w->nfield < r->ncols ? r->names[w->nfield] : "?";
+  fail(w, PEIL_EDATA,
+       "%s:%lld: column '%s' (%zu): malformed quotes: a quote inside an unquoted field, or "
+       "text after a closing quote (quote a field whole and double quotes inside it: \"a \"\"b\"\"\")",
+       r->path, (long long)w->line, col, w->nfield + 1);
+}
+
+static int parser_init(worker *w);
+
+/* Parses buf[0, len) as whole records; `last` = the end of the file. */
+static void parse_chunk(worker *w) {
+  if (csv_parse(&w->p, w->buf, w->len, on_field, on_row, w) != w->len && !w->err) parse_error(w);
+  if (w->err) {
+    /* A fresh parser for whatever comes next (csv_fini keeps a failed state). */
+    csv_free(&w->p);
+    w->parser_live = 0;
+    parser_init(w);
+    return;
+  }
+  /* Ends a last record without a line end; an open quote is an error. */
+  int64_t start = w->nfield ? w->record_line : w->line;
+  size_t field = w->nfield;
+  if (csv_fini(&w->p, on_field, on_row, w) != 0 && !w->err) {
+    csv_reader *r = w->r;
+    if (w->in_header)
+      fail(w, PEIL_EDATA, "%s:%lld: unterminated quoted field in the header row", r->path,
+           (long long)start);
+    else
+      fail(w, PEIL_EDATA,
+           "%s:%lld: column '%s' (%zu): unterminated quoted field: the quote opened here is "
+           "not closed before the end of the %s",
+           r->path, (long long)start, field < r->ncols ? r->names[field] : "?", field + 1,
+           w->len >= CHUNK_MAX ? "256 MB that a record may have" : "file");
+  }
+}
+
+static int parser_init(worker *w) {
+  /* Strict: a stray quote is an error, not silently part of a value. */
+  if (csv_init(&w->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) return PEIL_ENOMEM;
+  w->parser_live = 1;
+  csv_set_delim(&w->p, (unsigned char)w->r->delimiter);
+  csv_set_blk_size(&w->p, 4096);
+  return PEIL_OK;
+}
+
+static void worker_clear(worker *w) {
+  if (w->parser_live) csv_free(&w->p);
+  free(w->buf);
+  batch_free(&w->batch);
+  for (size_t i = 0; i < w->nnames; i++) free(w->names[i]);
+  free(w->names);
+  memset(w, 0, sizeof *w);
+}
+
+/* Reads up to n bytes at off into buf; returns the count, -1 on error. */
+static ssize_t read_at(csv_reader *r, char *buf, size_t n, int64_t off) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = pread(r->fd, buf + got, n - got, (off_t)(off + (int64_t)got));
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return -1;
+    if (k == 0) break;
+    got += (size_t)k;
+  }
+  return (ssize_t)got;
+}
+
+/* Counts quote characters and line ends in s[0, n), eight bytes at a time:
+ * per-byte counters in a word, summed every 255 words. */
+static void count_bytes(const char *s, size_t n, char eol, uint64_t *quotes, uint64_t *eols) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+  const uint64_t pq = ones * (unsigned char)'"', pe = ones * (unsigned char)eol;
+  uint64_t q = 0, e = 0;
+  size_t i = 0;
+  while (i + 8 <= n) {
+    uint64_t aq = 0, ae = 0;
+    for (int k = 0; k < 255 && i + 8 <= n; k++, i += 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      uint64_t xq = w ^ pq, xe = w ^ pe;
+      /* high bit set in each byte that is zero (exact, no borrow across bytes) */
+      aq += (~(((xq & low7) + low7) | xq) & high) >> 7;
+      ae += (~(((xe & low7) + low7) | xe) & high) >> 7;
+    }
+    /* Sum the eight byte counters (each <= 255) through 16-bit lanes. */
+    const uint64_t m16 = 0x00FF00FF00FF00FFULL, ones16 = 0x0001000100010001ULL;
+    q += (((aq & m16) + ((aq >> 8) & m16)) * ones16) >> 48;
+    e += (((ae & m16) + ((ae >> 8) & m16)) * ones16) >> 48;
+  }
+  for (; i < n; i++) q += s[i] == '"', e += s[i] == eol;
+  *quotes = q;
+  *eols = e;
+}
+
+/* Claims the next chunk into w->buf (under r->mu). 0 = none left. */
+static int claim(worker *w) {
+  csv_reader *r = w->r;
+  if (r->next_start >= r->bytes || (r->stopped && r->next_chunk > r->err_chunk)) return 0;
+  int64_t start = r->next_start;
+  w->chunk = r->next_chunk; /* errors while reading belong to this chunk */
+  size_t want = CHUNK_SIZE;
+  if ((int64_t)want > r->bytes - start) want = (size_t)(r->bytes - start);
+  if (w->cap < want) {
+    char *b = realloc(w->buf, want);
+    if (!b) return fail(w, PEIL_ENOMEM, "out of memory"), -1;
+    w->buf = b;
+    w->cap = want;
+  }
+  ssize_t got = read_at(r, w->buf, want, start);
+  if (got < 0) return fail(w, PEIL_EIO, "reading %s: %s", r->path, strerror(errno)), -1;
+  size_t n = (size_t)got, end = n;
+  uint64_t quotes, eols;
+  count_bytes(w->buf, n, r->eol, &quotes, &eols);
+  if (start + (int64_t)n < r->bytes) {
+    /* Back from the end to the last line end outside quotes. */
+    int odd = (int)(quotes & 1);
+    size_t i = n;
+    uint64_t tail_eols = 0;
+    while (i > 0) {
+      char c = w->buf[i - 1];
+      if (c == r->eol && !odd) break;
+      if (c == '"') odd = !odd;
+      if (c == r->eol) tail_eols++;
+      i--;
+    }
+    if (i > 0) {
+      end = i;
+      eols -= tail_eols;
+    } else {
+      /* No boundary in the chunk: one record longer than it. Read on. */
+      odd = (int)(quotes & 1);
+      for (;;) {
+        if (end == w->cap) {
+          if (w->cap >= CHUNK_MAX) break; /* the parse reports the open quote */
+          size_t cap = w->cap * 2 > CHUNK_MAX ? CHUNK_MAX : w->cap * 2;
+          char *b = realloc(w->buf, cap);
+          if (!b) return fail(w, PEIL_ENOMEM, "out of memory"), -1;
+          w->buf = b;
+          w->cap = cap;
+        }
+        got = read_at(r, w->buf + end, w->cap - end, start + (int64_t)end);
+        if (got < 0) return fail(w, PEIL_EIO, "reading %s: %s", r->path, strerror(errno)), -1;
+        if (got == 0) break;
+        size_t i2 = end, stop = end + (size_t)got;
+        for (; i2 < stop; i2++) {
+          char c = w->buf[i2];
+          if (c == '"') odd = !odd;
+          else if (c == r->eol) {
+            eols++;
+            if (!odd) {
+              i2++;
+              break;
+            }
+          }
+        }
+        end = i2;
+        if (i2 < stop || (end > 0 && w->buf[end - 1] == r->eol && !odd)) break;
+      }
+    }
+  }
+  w->len = end;
+  r->next_chunk++;
+  w->line = r->next_line;
+  r->next_start = start + (int64_t)end;
+  r->next_line += (int64_t)eols;
+  return 1;
+}
+
+/* Records a worker's error if it is the earliest so far. */
+static void report(csv_reader *r, worker *w) {
+  if (!w->err) return;
+  if (!r->stopped || w->chunk < r->err_chunk) {
+    r->stopped = 1;
+    r->err_chunk = w->chunk;
+    r->err = w->err;
+    memcpy(r->errmsg, w->errmsg, sizeof r->errmsg);
+  }
+  w->err = 0;
+}
+
+static void *work(void *arg) {
+  worker *w = arg;
+  csv_reader *r = w->r;
+  for (;;) {
+    pthread_mutex_lock(&r->mu);
+    report(r, w);
+    int got = claim(w);
+    if (got < 0) report(r, w);
+    pthread_mutex_unlock(&r->mu);
+    if (got <= 0) break;
+    w->nfield = 0;
+    w->cr_pending = 0;
+    w->batch.nrows = w->batch.used = 0;
+    parse_chunk(w);
+    deliver(w);
+    if (!w->err && w->fn->chunk_done) {
+      int rc = w->fn->chunk_done(w->ctx, w->id, w->chunk);
+      if (rc) fail(w, rc, "%s", peil_errmsg());
+    }
+    /* Consumers that wait on other chunks must stop waiting for this one. */
+    if (w->err && w->fn->chunk_failed) w->fn->chunk_failed(w->ctx, w->id, w->chunk);
+  }
+  pthread_mutex_lock(&r->mu);
+  report(r, w);
+  r->nrows += w->rows;
+  pthread_mutex_unlock(&r->mu);
+  return NULL;
+}
+
+static int validate_header(csv_reader *r, int64_t line) {
   for (size_t j = 0; j < r->ncols; j++) {
     const char *nm = r->names[j];
     size_t bad;
-    if (!nm[0]) {
-      fail(r, PEIL_EDATA, "%s:%lld: column %zu has an empty name in the header row%s", r->path,
-           (long long)r->record_line, j + 1,
-           j + 1 == r->ncols ? " (a delimiter at the end of the line?)" : "");
-      return -1;
-    }
+    if (!nm[0])
+      return peil_error(PEIL_EDATA, "%s:%lld: column %zu has an empty name in the header row%s",
+                        r->path, (long long)line, j + 1,
+                        j + 1 == r->ncols ? " (a delimiter at the end of the line?)" : "");
     if (!csv_utf8_valid(nm, strlen(nm), &bad)) {
       char show[128];
       csv_show_value(nm, strlen(nm), show, sizeof show);
-      fail(r, PEIL_EDATA,
-           "%s:%lld: column %zu: the name %s has a byte that is not UTF-8 (0x%02X at byte %zu); "
-           "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
-           r->path, (long long)r->record_line, j + 1, show, (unsigned char)nm[bad], bad + 1);
-      return -1;
+      return peil_error(PEIL_EDATA,
+                        "%s:%lld: column %zu: the name %s has a byte that is not UTF-8 (0x%02X at "
+                        "byte %zu); convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+                        r->path, (long long)line, j + 1, show, (unsigned char)nm[bad], bad + 1);
     }
-    if (strchr(nm, '/') || strcmp(nm, ".") == 0) {
-      fail(r, PEIL_EDATA, "%s:%lld: column %zu: the name '%s' cannot name a column (no '/', not '.')",
-           r->path, (long long)r->record_line, j + 1, nm);
-      return -1;
-    }
+    if (strchr(nm, '/') || strcmp(nm, ".") == 0)
+      return peil_error(PEIL_EDATA,
+                        "%s:%lld: column %zu: the name '%s' cannot name a column (no '/', not '.')",
+                        r->path, (long long)line, j + 1, nm);
     for (size_t i = 0; i < j; i++)
-      if (strcmp(r->names[i], nm) == 0) {
-        fail(r, PEIL_EDATA, "%s:%lld: duplicate column name '%s' (columns %zu and %zu)", r->path,
-             (long long)r->record_line, nm, i + 1, j + 1);
-        return -1;
-      }
+      if (strcmp(r->names[i], nm) == 0)
+        return peil_error(PEIL_EDATA, "%s:%lld: duplicate column name '%s' (columns %zu and %zu)",
+                          r->path, (long long)line, nm, i + 1, j + 1);
   }
-  for (int i = 0; i < NBATCH; i++)
-    if (batch_alloc(&r->batch[i], r->ncols)) {
-      fail(r, PEIL_ENOMEM, "out of memory");
-      return -1;
-    }
-  r->cur = &r->batch[0];
-  for (int i = 1; i < NBATCH; i++) r->free_[r->nfree++] = &r->batch[i];
-  return 0;
-}
-
-/* Hands the full current batch to the consumer and takes an empty one. In a
- * single thread the consumer runs right here, inside libcsv's callback. */
-static void handoff(csv_reader *r) {
-  csv_batch *b = r->cur;
-  if (!r->threaded) {
-    if (b->nrows) r->fn_rc = r->fn(r->ctx, b);
-    b->nrows = b->used = 0;
-    if (r->fn_rc) r->stop = 1;
-    return;
-  }
-  pthread_mutex_lock(&r->mu);
-  r->full[(r->full_head + r->nfull) % NBATCH] = b;
-  r->nfull++;
-  pthread_cond_broadcast(&r->cv);
-  while (r->nfree == 0 && !r->stop) pthread_cond_wait(&r->cv, &r->mu);
-  r->cur = r->nfree ? r->free_[--r->nfree] : NULL;
-  pthread_mutex_unlock(&r->mu);
-  if (r->cur) {
-    r->cur->nrows = r->cur->used = 0;
-  } else {
-    /* Stopped: park on a batch nobody else uses so callbacks stay safe. */
-    r->stop = 1;
-  }
-}
-
-/* Fills r->buf with the next read; 0 at end of file. */
-static ssize_t fill(csv_reader *r) {
-  ssize_t n;
-  do n = read(r->fd, r->buf, READ_SIZE);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    fail(r, PEIL_EIO, "reading %s: %s", r->path, strerror(errno));
-    return -1;
-  }
-  r->buf_len = (size_t)n;
-  r->buf_pos = 0;
-  if (n == 0) r->eof = 1;
-  return n;
-}
-
-static void parse_error(csv_reader *r) {
-  int e = csv_error(&r->parser);
-  if (e == CSV_ENOMEM || e == CSV_ETOOBIG) {
-    fail(r, PEIL_ENOMEM, "%s:%lld: out of memory (a field too long?)", r->path, (long long)r->line);
-    return;
-  }
-  const char *col = r->in_header ? "" : r->nfield < r->ncols ? r->names[r->nfield] : "?";
-  fail(r, PEIL_EDATA,
-       "%s:%lld: column '%s' (%zu): malformed quotes: a quote inside an unquoted field, or "
-       "text after a closing quote (quote a field whole and double quotes inside it: \"a \"\"b\"\"\")",
-       r->path, (long long)r->line, col, r->nfield + 1);
-}
-
-/* Parses buf[pos, pos+n); 0 when parsing may go on. */
-static int feed(csv_reader *r, size_t n) {
-  size_t got = csv_parse(&r->parser, r->buf + r->buf_pos, n, on_field, on_row, r);
-  r->buf_pos += n;
-  if (got != n && !r->err) parse_error(r);
-  return r->err || r->stop ? -1 : 0;
-}
-
-/* The end of the file: the last row may lack its line end. */
-static void finish(csv_reader *r) {
-  if (r->err || r->stop || r->finished) return;
-  r->finished = 1;
-  int64_t start = r->nfield ? r->record_line : r->line;
-  size_t field = r->nfield;
-  if (csv_fini(&r->parser, on_field, on_row, r) != 0 && !r->err) {
-    const char *col = field < r->ncols ? r->names[field] : "?";
-    if (r->in_header)
-      fail(r, PEIL_EDATA, "%s:%lld: unterminated quoted field in the header row", r->path,
-           (long long)start);
-    else
-      fail(r, PEIL_EDATA,
-           "%s:%lld: column '%s' (%zu): unterminated quoted field: the quote opened here is "
-           "never closed before the end of the file",
-           r->path, (long long)start, col, field + 1);
-  }
+  return PEIL_OK;
 }
 
 /* Picks the delimiter from the header line: the most frequent of , ; tab |
@@ -386,70 +521,96 @@ static char sniff_delimiter(const char *s, size_t n) {
   return cand[best];
 }
 
+/* Reads the header row: chunk by chunk (each ending at a line end outside
+ * quotes) until one holds a record, so no data row is parsed with it. */
+static int read_header(csv_reader *r) {
+  worker w = {0};
+  w.r = r;
+  w.in_header = 1;
+  w.line = 1;
+  int rc = parser_init(&w);
+  if (rc) return peil_error(rc, "out of memory");
+  int64_t pos = r->data_start;
+  while (w.in_header && !w.err && pos < r->bytes) {
+    /* One line (or quoted run of lines) at a time. */
+    r->next_start = pos;
+    r->next_line = w.line;
+    if (claim(&w) <= 0) break;
+    size_t end = 0;
+    int odd = 0;
+    for (; end < w.len; end++) {
+      char c = w.buf[end];
+      if (c == '"') odd = !odd;
+      else if (c == r->eol && !odd) {
+        end++;
+        break;
+      }
+    }
+    w.len = end;
+    parse_chunk(&w);
+    pos += (int64_t)end;
+  }
+  if (!w.err && w.in_header && w.nnames == 0)
+    fail(&w, PEIL_EDATA, "%s: the file is empty: a header row with the column names is required",
+         r->path);
+  if (w.err) {
+    rc = peil_error(w.err, "%s", w.errmsg);
+    worker_clear(&w);
+    return rc;
+  }
+  r->names = w.names;
+  r->ncols = w.nnames;
+  w.names = NULL;
+  w.nnames = 0;
+  rc = validate_header(r, w.record_line);
+  r->data_start = pos;
+  r->data_line = w.line;
+  worker_clear(&w);
+  return rc;
+}
+
 int csv_reader_open(const char *path, char delimiter, csv_reader **out) {
   *out = NULL;
   csv_reader *r = calloc(1, sizeof *r);
-  if (!r || !(r->path = strdup(path)) || !(r->buf = malloc(READ_SIZE))) {
-    if (r) free(r->path);
+  if (!r || !(r->path = strdup(path))) {
     free(r);
     return peil_error(PEIL_ENOMEM, "out of memory");
   }
   pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->cv, NULL);
   r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  int rc = PEIL_OK;
+  struct stat st;
   if (r->fd < 0) {
     int e = errno;
+    rc = peil_error(e == ENOENT ? PEIL_ENOTFOUND : PEIL_EIO, "cannot read %s: %s", path, strerror(e));
+  } else if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    rc = peil_error(PEIL_EINVAL, "%s: not a regular file (import reads the file twice)", path);
+  }
+  if (rc) {
     csv_reader_close(r);
-    return peil_error(e == ENOENT ? PEIL_ENOTFOUND : PEIL_EIO, "cannot read %s: %s", path,
-                      strerror(e));
+    return rc;
   }
-  struct stat st;
-  if (fstat(r->fd, &st) == 0) {
-    if (S_ISDIR(st.st_mode)) {
-      csv_reader_close(r);
-      return peil_error(PEIL_EINVAL, "%s: is a directory", path);
-    }
-    r->bytes = (int64_t)st.st_size;
-  }
+  r->bytes = (int64_t)st.st_size;
   posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  r->in_header = 1;
-  r->line = 1;
 
-  if (fill(r) < 0) goto failed;
-  if (r->buf_len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) r->buf_pos = 3;
-  r->delimiter = delimiter ? delimiter : sniff_delimiter(r->buf + r->buf_pos, r->buf_len - r->buf_pos);
-  /* Strict: a stray quote is an error, not silently part of a value. */
-  if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
-    fail(r, PEIL_ENOMEM, "out of memory");
-    goto failed;
+  char head[65536];
+  ssize_t n = read_at(r, head, sizeof head, 0);
+  if (n < 0) rc = peil_error(PEIL_EIO, "reading %s: %s", path, strerror(errno));
+  size_t skip = n >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  if (!rc) {
+    r->delimiter = delimiter ? delimiter : sniff_delimiter(head + skip, (size_t)n - skip);
+    /* Line ends: LF (also CR LF); a file with CRs and no LF at all in its
+     * first 64 kB is taken to use CR alone (old Mac exports). */
+    r->eol = memchr(head, '\n', (size_t)n) || !memchr(head, '\r', (size_t)n) ? '\n' : '\r';
+    r->data_start = (int64_t)skip;
+    rc = read_header(r);
   }
-  r->parser_live = 1;
-  csv_set_delim(&r->parser, (unsigned char)r->delimiter);
-  csv_set_blk_size(&r->parser, 4096);
-
-  /* Parse in small steps until the header row is complete, so that the data
-   * rows parsed with it fit the first batch without a consumer. */
-  while (r->in_header && !r->err) {
-    if (r->buf_pos == r->buf_len) {
-      if (fill(r) < 0) break;
-      if (r->eof) {
-        finish(r); /* a header row without a line end ends here */
-        if (r->in_header && !r->err)
-          fail(r, PEIL_EDATA, "%s: the file is empty: a header row with the column names is required",
-               path);
-        break;
-      }
-    }
-    size_t n = r->buf_len - r->buf_pos;
-    feed(r, n < HEADER_STEP ? n : HEADER_STEP);
+  if (rc) {
+    csv_reader_close(r);
+    return rc;
   }
-  if (r->err) goto failed;
   *out = r;
   return PEIL_OK;
-failed:;
-  int code = peil_error(r->err ? r->err : PEIL_EIO, "%s", r->errmsg);
-  csv_reader_close(r);
-  return code;
 }
 
 size_t csv_reader_ncols(const csv_reader *r) { return r->ncols; }
@@ -459,81 +620,54 @@ const char *csv_reader_path(const csv_reader *r) { return r->path; }
 int64_t csv_reader_bytes(const csv_reader *r) { return r->bytes; }
 int64_t csv_reader_rows(const csv_reader *r) { return r->nrows; }
 
-/* Parses the rest of the file; delivers the last partial batch. */
-static void produce(csv_reader *r) {
-  while (!r->err && !r->stop) {
-    if (r->buf_pos == r->buf_len && !r->eof && fill(r) < 0) break;
-    if (r->eof) {
-      finish(r);
-      if (!r->err && !r->stop && r->cur && r->cur->nrows) handoff(r);
-      break;
-    }
-    feed(r, r->buf_len - r->buf_pos);
-  }
+int csv_reader_workers(const csv_reader *r, int threads) {
+  long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+  if (n < 1) n = 1;
+  if (n > MAX_WORKERS) n = MAX_WORKERS;
+  /* No more workers than chunks. */
+  int64_t chunks = (r->bytes - r->data_start) / (int64_t)CHUNK_SIZE + 1;
+  if (n > chunks) n = (long)chunks;
+  return (int)n;
 }
 
-static void *producer_main(void *arg) {
-  csv_reader *r = arg;
-  produce(r);
-  pthread_mutex_lock(&r->mu);
-  r->done = 1;
-  pthread_cond_broadcast(&r->cv);
-  pthread_mutex_unlock(&r->mu);
-  return NULL;
-}
-
-int csv_reader_run(csv_reader *r, int threads, csv_batch_fn fn, void *ctx) {
-  r->fn = fn;
-  r->ctx = ctx;
+int csv_reader_run(csv_reader *r, int nworkers, const csv_consumer *fn, void *ctx) {
+  if (nworkers < 1) nworkers = 1;
+  if (nworkers > MAX_WORKERS) nworkers = MAX_WORKERS;
+  r->next_start = r->data_start;
+  r->next_line = r->data_line;
+  r->next_chunk = 0;
+  r->stopped = 0;
+  r->err = 0;
+  r->nrows = 0;
+  worker w[MAX_WORKERS];
+  pthread_t th[MAX_WORKERS];
+  int started[MAX_WORKERS] = {0};
   int rc = PEIL_OK;
-  if (threads == 1) {
-    r->threaded = 0;
-    produce(r);
-    rc = r->fn_rc;
-  } else {
-    r->threaded = 1;
-    pthread_t th;
-    if (pthread_create(&th, NULL, producer_main, r) != 0)
-      return peil_error(PEIL_EIO, "cannot start the CSV parser thread");
-    for (;;) {
-      pthread_mutex_lock(&r->mu);
-      while (r->nfull == 0 && !r->done) pthread_cond_wait(&r->cv, &r->mu);
-      if (r->nfull == 0) {
-        pthread_mutex_unlock(&r->mu);
-        break;
-      }
-      csv_batch *b = r->full[r->full_head];
-      r->full_head = (r->full_head + 1) % NBATCH;
-      r->nfull--;
-      pthread_mutex_unlock(&r->mu);
-      rc = fn(ctx, b);
-      pthread_mutex_lock(&r->mu);
-      r->free_[r->nfree++] = b;
-      if (rc) r->stop = 1;
-      pthread_cond_broadcast(&r->cv);
-      pthread_mutex_unlock(&r->mu);
-      if (rc) break;
-    }
-    pthread_join(th, NULL);
-    r->threaded = 0;
+  memset(w, 0, sizeof w);
+  for (int i = 0; i < nworkers && !rc; i++) {
+    w[i].r = r;
+    w[i].id = i;
+    w[i].fn = fn;
+    w[i].ctx = ctx;
+    if (parser_init(&w[i]) || batch_alloc(&w[i].batch, r->ncols))
+      rc = peil_error(PEIL_ENOMEM, "out of memory");
   }
-  /* The consumer's error came from an earlier row than any the parser
-   * found later; otherwise the parser's error is the first. */
+  for (int i = 1; i < nworkers && !rc; i++) started[i] = pthread_create(&th[i], NULL, work, &w[i]) == 0;
+  if (!rc) work(&w[0]);
+  for (int i = 1; i < nworkers; i++)
+    if (started[i]) pthread_join(th[i], NULL);
+  for (int i = 0; i < nworkers; i++) worker_clear(&w[i]);
   if (rc) return rc;
-  if (r->err) return peil_error(r->err, "%s", r->errmsg);
+  if (r->stopped) return peil_error(r->err, "%s", r->errmsg);
   return PEIL_OK;
 }
 
 void csv_reader_close(csv_reader *r) {
   if (!r) return;
-  if (r->parser_live) csv_free(&r->parser);
   if (r->fd >= 0) close(r->fd);
-  for (int i = 0; i < NBATCH; i++) batch_free(&r->batch[i]);
   for (size_t j = 0; j < r->ncols; j++) free(r->names[j]);
   free(r->names);
-  free(r->buf);
   free(r->path);
   pthread_mutex_destroy(&r->mu);
-  pthread_cond_destroy(&r->cv);
   free(r);
 }
