@@ -137,7 +137,8 @@ typedef struct {
   unsigned cand;          /* types every value so far fits */
   int64_t imin, imax;     /* integer range while CAND_INT */
   int64_t n_values, n_missing;
-  csv_strset *levels;     /* distinct values while there are few */
+  int64_t n_typed;        /* values that fitted a type when seen (not collected) */
+  csv_strset *levels;     /* distinct text values while there are few */
   size_t max_levels;
   int levels_closed;      /* more than max_levels distinct values seen */
   int text_only;          /* a schema's categorical: collect levels only */
@@ -153,6 +154,11 @@ void csv_infer_clear(csv_infer_col *c);
  * values) name the file, line and column. */
 int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char *path,
                    const char *name, char decimal, const csv_na *na);
+/* After the merge: a text column whose typed values were not collected as
+ * levels (it turned text only later): its levels need one more pass. */
+static inline int csv_infer_needs_levels(const csv_infer_col *c) {
+  return !c->text_only && c->cand == 0 && c->n_typed > 0 && !c->levels_closed;
+}
 /* Adds what another worker saw of the same column (dst keeps its levels;
  * src is cleared). */
 int csv_infer_merge(csv_infer_col *dst, csv_infer_col *src);
@@ -190,6 +196,7 @@ typedef struct {
   int from_schema;          /* the schema fixed the type */
   int infer;                /* pass 1 infers the type */
   int collect;              /* pass 1 collects the levels of a schema enum */
+  int feed;                 /* fed in the current pass over the file */
   csv_infer_col inf;
   /* Categoricals: label -> index in lv, index -> code, code -> label. */
   csv_strset *lv;

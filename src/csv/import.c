@@ -157,8 +157,10 @@ static int alloc_workers(import_ctx *x, int pass1) {
       if (!(ws->inf = calloc(x->ncols, sizeof *ws->inf))) return peil_error(PEIL_ENOMEM, "out of memory");
       for (size_t j = 0; j < x->ncols; j++) {
         csv_column *c = &x->cols[j];
-        if (!c->infer && !c->collect) continue;
-        int rc = csv_infer_init(&ws->inf[j], c->inf.max_levels, c->inf.text_only);
+        if (!c->feed) continue;
+        /* Pass 1 proper, or collecting the levels of a text column (1b). */
+        int text_only = c->inf.text_only || c->inf.cand == 0;
+        int rc = csv_infer_init(&ws->inf[j], c->inf.max_levels, text_only);
         if (rc) return rc;
       }
     } else if (!(ws->st = calloc(x->ncols, sizeof *ws->st))) {
@@ -174,7 +176,7 @@ static int pass1_batch(void *ctx, int worker, size_t chunk, const csv_batch *b) 
   csv_infer_col *inf = x->ws[worker].inf;
   for (size_t j = 0; j < x->ncols; j++) {
     csv_column *c = &x->cols[j];
-    if (!c->infer && !c->collect) continue;
+    if (!c->feed) continue;
     int rc = csv_infer_feed(&inf[j], b, j, x->path, c->name, x->opt->decimal, &x->na);
     if (rc) return rc;
   }
@@ -186,7 +188,7 @@ static int pass1_batch(void *ctx, int worker, size_t chunk, const csv_batch *b) 
 static int merge_pass1(import_ctx *x) {
   for (size_t j = 0; j < x->ncols; j++) {
     csv_column *c = &x->cols[j];
-    if (!c->infer && !c->collect) continue;
+    if (!c->feed) continue;
     for (int i = 0; i < x->nworkers; i++) {
       int rc = csv_infer_merge(&c->inf, &x->ws[i].inf[j]);
       if (rc) return rc;
@@ -194,6 +196,37 @@ static int merge_pass1(import_ctx *x) {
   }
   free_workers(x);
   return PEIL_OK;
+}
+
+/* Pass 1b: the levels of columns that turned text after typed values
+ * (pass 1 collects only text values). */
+static int merge_levels(import_ctx *x) {
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    if (!c->feed) continue;
+    csv_infer_col all;
+    int rc = csv_infer_init(&all, c->inf.max_levels, 1);
+    for (int i = 0; !rc && i < x->nworkers; i++) rc = csv_infer_merge(&all, &x->ws[i].inf[j]);
+    if (!rc) {
+      csv_strset_free(c->inf.levels);
+      c->inf.levels = all.levels;
+      c->inf.levels_closed = all.levels_closed;
+      all.levels = NULL;
+    }
+    csv_infer_clear(&all);
+    if (rc) return rc;
+  }
+  free_workers(x);
+  return PEIL_OK;
+}
+
+static int run_pass1(import_ctx *x, csv_reader *rd, int (*merge)(import_ctx *)) {
+  const csv_consumer pass1 = {pass1_batch, NULL, NULL};
+  int rc = alloc_workers(x, 1);
+  if (!rc) rc = csv_reader_run(rd, x->nworkers, &pass1, x);
+  if (!rc) rc = merge(x);
+  free_workers(x);
+  return rc;
 }
 
 /* Level maps of a categorical: from the values pass 1 saw (sorted) or
@@ -356,16 +389,6 @@ static int check_options(const peil_csv_options *o) {
   return PEIL_OK;
 }
 
-/* Names the pass-2 header's difference from pass 1's (the file changed). */
-static int same_header(import_ctx *x, csv_reader *rd) {
-  const char *const *names = csv_reader_names(rd);
-  int same = csv_reader_ncols(rd) == x->ncols;
-  for (size_t j = 0; same && j < x->ncols; j++) same = strcmp(names[j], x->cols[j].name) == 0;
-  return same ? PEIL_OK
-              : peil_error(PEIL_EDATA, "%s: the header changed between the two passes over the file",
-                           x->path);
-}
-
 static int set_provenance(peil_store *s, const char *table, import_ctx *x, int64_t bytes,
                           int passes, char delim) {
   char when[32], text[2048];
@@ -456,20 +479,24 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   if (!rc) rc = plan(&x, rd);
 
   int need_pass1 = 0;
-  for (size_t j = 0; !rc && j < x.ncols; j++) need_pass1 |= x.cols[j].infer || x.cols[j].collect;
+  for (size_t j = 0; !rc && j < x.ncols; j++) {
+    x.cols[j].feed = x.cols[j].infer || x.cols[j].collect;
+    need_pass1 |= x.cols[j].feed;
+  }
   if (!rc) x.nworkers = csv_reader_workers(rd, opts->threads);
   if (!rc && need_pass1) {
     passes = 2;
-    const csv_consumer pass1 = {pass1_batch, NULL, NULL};
-    rc = alloc_workers(&x, 1);
-    if (!rc) rc = csv_reader_run(rd, x.nworkers, &pass1, &x);
-    if (!rc) rc = merge_pass1(&x);
-    free_workers(&x);
+    rc = run_pass1(&x, rd, merge_pass1);
     x.pass1_rows = csv_reader_rows(rd);
-    csv_reader_close(rd);
-    rd = NULL;
-    if (!rc) rc = csv_reader_open(csv_path, delim, &rd);
-    if (!rc) rc = same_header(&x, rd);
+    int need_levels = 0;
+    for (size_t j = 0; !rc && j < x.ncols; j++) {
+      x.cols[j].feed = x.cols[j].infer && csv_infer_needs_levels(&x.cols[j].inf);
+      need_levels |= x.cols[j].feed;
+    }
+    if (!rc && need_levels) {
+      passes = 3;
+      rc = run_pass1(&x, rd, merge_levels);
+    }
   }
   if (!rc) rc = settle(&x);
 
@@ -497,7 +524,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     for (int i = 0; i < x.nworkers; i++) x.cols[j].n_missing += x.ws[i].st[j].n_missing;
   if (!rc) {
     nrows = csv_reader_rows(rd);
-    if (passes == 2 && nrows != x.pass1_rows)
+    if (passes > 1 && nrows != x.pass1_rows)
       rc = peil_error(PEIL_EDATA, "%s: the file changed between the two passes (%lld rows, then %lld)",
                       csv_path, (long long)x.pass1_rows, (long long)nrows);
   }

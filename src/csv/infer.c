@@ -106,7 +106,13 @@ int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char 
       text = !(c->cand & fits);
       c->cand &= fits;
     }
-    if (!text) goto collect;
+    if (!text) {
+      /* Typed values are not collected: most columns stay typed, and
+       * hashing every value would cost more than the rare extra pass a
+       * column needs that turns text late (csv_infer_needs_levels). */
+      c->n_typed++;
+      continue;
+    }
     /* Remember the first value that is none of the typed kinds, for the
      * messages. Which one that is must not depend on what this worker saw
      * before, so it is tested against every kind. */
@@ -128,8 +134,6 @@ int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char 
         return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
       continue;
     }
-  collect:
-    if (c->levels_closed) continue;
     /* Neighbouring rows often repeat a value: skip the hash for those. */
     if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) continue;
     int added;
@@ -137,14 +141,12 @@ int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char 
     if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");
     c->last = csv_strset_get(c->levels, (size_t)idx, &c->last_len);
     if (!added) continue;
-    if (text) {
-      size_t bad;
-      if (!csv_utf8_valid(s, n, &bad))
-        return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
-    }
+    size_t bad;
+    if (!csv_utf8_valid(s, n, &bad))
+      return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
     if (csv_strset_size(c->levels) > c->max_levels) {
-      /* Too many for a categorical: stop collecting. If the column turns
-       * out to be text, csv_infer_decide reports it. */
+      /* Too many for a categorical: stop collecting; csv_infer_decide
+       * reports it. */
       c->levels_closed = 1;
       c->last = NULL;
       csv_strset_free(c->levels);
@@ -160,6 +162,7 @@ int csv_infer_merge(csv_infer_col *dst, csv_infer_col *src) {
   if (src->imax > dst->imax) dst->imax = src->imax;
   dst->n_values += src->n_values;
   dst->n_missing += src->n_missing;
+  dst->n_typed += src->n_typed;
   if (src->text_line >= 0 && (dst->text_line < 0 || src->text_line < dst->text_line)) {
     dst->text_line = src->text_line;
     memcpy(dst->text_value, src->text_value, sizeof dst->text_value);

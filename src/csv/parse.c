@@ -5,6 +5,7 @@
  * the exact fast path cannot handle goes to strtod_l in the C locale. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <float.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -19,7 +20,7 @@
  * floats: they scale by ten); *ndig all digits. Returns the bytes used, or
  * 0 when the grouping is wrong. */
 static size_t scan_digits(const char *s, size_t n, int grouped, uint64_t *m, int *sig,
-                          int *extra, int *ndig) {
+                          int *extra, int *ndig, int *trunc) {
   size_t i = 0;
   int group = 0, ngroups = 0;
   while (i < n) {
@@ -30,6 +31,7 @@ static size_t scan_digits(const char *s, size_t n, int grouped, uint64_t *m, int
         if (*m) (*sig)++;
       } else {
         (*extra)++;
+        if (c != '0') *trunc = 1;
       }
       (*ndig)++;
       group++;
@@ -56,8 +58,8 @@ int csv_parse_int(const char *s, size_t n, char decimal, int64_t *v) {
   if (decimal == ',') {
     /* Rarely grouped: take the plain path unless a '.' occurs. */
     if (memchr(s + i, '.', n - i)) {
-      int sig = 0, extra = 0, nd = 0;
-      size_t used = scan_digits(s + i, n - i, 1, &m, &sig, &extra, &nd);
+      int sig = 0, extra = 0, nd = 0, trunc = 0;
+      size_t used = scan_digits(s + i, n - i, 1, &m, &sig, &extra, &nd, &trunc);
       if (used != n - i || nd == 0) return CSV_BAD;
       if (extra) return CSV_RANGE;
       goto range;
@@ -93,6 +95,27 @@ static void make_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale
 static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Powers of ten that are exact in a 64-bit significand (5^27 < 2^63). */
+static const long double pow10_ld[28] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* Whether long double arithmetic really has a 64-bit significand here (x87;
+ * not under valgrind, which computes it in double). */
+static int ld_ok;
+static void check_long_double(void) {
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+  volatile long double one = 1.0L, tiny = 0x1p-63L;
+  ld_ok = (one + tiny) != one;
+#endif
+}
+static pthread_once_t ld_once = PTHREAD_ONCE_INIT;
+static inline int long_double_exact(void) {
+  pthread_once(&ld_once, check_long_double);
+  return ld_ok;
+}
 
 static int ieq(const char *s, size_t n, const char *word) {
   size_t k = strlen(word);
@@ -151,14 +174,13 @@ int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
     }
   }
   uint64_t m = 0;
-  int sig = 0, extra = 0, nd = 0;
-  size_t used = scan_digits(s + i, n - i, decimal == ',', &m, &sig, &extra, &nd);
+  int sig = 0, extra = 0, nd = 0, trunc = 0;
+  size_t used = scan_digits(s + i, n - i, decimal == ',', &m, &sig, &extra, &nd, &trunc);
   if (used == 0 && s[i] != decimal) return CSV_BAD;
   i += used;
   int exp10 = extra;
   if (i < n && s[i] == decimal) {
     i++;
-    size_t j = i;
     for (; i < n; i++) {
       unsigned d = (unsigned)(unsigned char)s[i] - '0';
       if (d > 9) break;
@@ -166,10 +188,11 @@ int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
         m = m * 10 + d;
         if (m) sig++;
         exp10--;
+      } else if (d) {
+        trunc = 1;
       }
       nd++;
     }
-    (void)j;
   }
   if (nd == 0) return CSV_BAD;
   if (i < n && (s[i] == 'e' || s[i] == 'E')) {
@@ -197,6 +220,20 @@ int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
   if (m == 0) {
     *v = neg ? -0.0 : 0.0;
     return CSV_OK;
+  }
+  /* 17 to 19 digits (a float printed to round-trip): exact in the 64-bit
+   * significand of x87 long double, one rounding there, then to double.
+   * That second rounding can only go wrong when the first result lies
+   * exactly halfway between two doubles; those go to strtod. */
+  if (!trunc && exp10 >= -27 && exp10 <= 27 && long_double_exact()) {
+    long double x = (long double)m;
+    x = exp10 < 0 ? x / pow10_ld[-exp10] : x * pow10_ld[exp10];
+    uint64_t sig64;
+    memcpy(&sig64, &x, sizeof sig64);
+    if ((sig64 & 0x7FF) != 0x400) {
+      *v = neg ? -(double)x : (double)x;
+      return CSV_OK;
+    }
   }
   return slow_float(s, n, decimal, v);
 }

@@ -74,6 +74,7 @@ typedef struct {
   size_t cap, len;
   csv_batch batch;
   size_t chunk;
+  int quotes;        /* the chunk has quote characters (so fields may hold newlines) */
   /* Position in the chunk. */
   int64_t line, record_line;
   size_t nfield;
@@ -216,7 +217,7 @@ static void on_field(void *s, size_t n, void *data) {
     b->text[b->used + n] = '\0';
     b->used += n + 1;
   }
-  if (n && memchr(s, '\n', n)) w->line += count_newlines(s, n);
+  if (w->quotes && n && memchr(s, '\n', n)) w->line += count_newlines(s, n);
   w->nfield++;
   w->cr_pending = 0;
 }
@@ -426,6 +427,7 @@ static int claim(worker *w) {
     }
   }
   w->len = end;
+  w->quotes = quotes > 0 || end > n; /* (a chunk read on past n is counted as quoted) */
   r->next_chunk++;
   w->line = r->next_line;
   r->next_start = start + (int64_t)end;
@@ -528,6 +530,7 @@ static int read_header(csv_reader *r) {
   w.r = r;
   w.in_header = 1;
   w.line = 1;
+  w.quotes = 1;
   int rc = parser_init(&w);
   if (rc) return peil_error(rc, "out of memory");
   int64_t pos = r->data_start;
