@@ -7,29 +7,9 @@
 
 #include "peil/csv.h"
 
-/* ---- Reader (reader.c): libcsv driven over the file in large reads; data
- * rows are handed on in batches of up to PEIL_BLOCK_ROWS rows, copied into
- * one text arena per batch so that no field is malloc'ed on its own. */
-typedef struct {
-  size_t nrows, ncols;
-  uint32_t *off;  /* nrows * ncols field offsets into text (row-major) */
-  uint32_t *len;  /* field lengths; every field is also NUL-terminated */
-  int64_t *line;  /* physical line on which each row starts (header = 1) */
-  char *text;
-  size_t used, cap;  /* bytes of text used / allocated */
-  size_t rows_cap;
-} csv_batch;
-
-static inline const char *csv_field(const csv_batch *b, size_t row, size_t col, size_t *len) {
-  size_t k = row * b->ncols + col;
-  *len = b->len[k];
-  return b->text + b->off[k];
-}
-
-/* The physical line of field (row, col): the row's first line plus the
- * newlines inside the quoted fields before it. */
-int64_t csv_field_line(const csv_batch *b, size_t row, size_t col);
-
+/* ---- Reader (reader.c): libcsv driven over chunks of the file by one or
+ * more workers; every field goes straight from libcsv's buffer to the
+ * consumer (no copy), then the row's end. */
 typedef struct csv_reader csv_reader;
 
 /* Opens the file, skips a UTF-8 byte order mark, detects the delimiter when
@@ -46,20 +26,22 @@ int64_t csv_reader_rows(const csv_reader *r);
 /* How many workers csv_reader_run will use for `threads` (0 = one per core). */
 int csv_reader_workers(const csv_reader *r, int threads);
 
-/* What csv_reader_run calls, in the worker that parsed the rows:
- * batch() for each batch of a chunk (a chunk is a run of whole records;
- * chunks are numbered in file order and each is parsed by one worker),
- * chunk_done() after its last batch (may be NULL). A non-zero return is
- * an error of that chunk. */
+/* What csv_reader_run calls, in the worker that parsed the rows. A chunk
+ * is a run of whole records; chunks are numbered in file order and each is
+ * parsed by one worker. A non-zero return is an error of that chunk (its
+ * message set with peil_error in the worker's thread). */
 typedef struct {
-  int (*batch)(void *ctx, int worker, size_t chunk, const csv_batch *b);
+  /* Field `col` (< ncols) of the current record: n bytes at s, NUL after
+   * them, valid during the call; `line` is the line it starts on. */
+  int (*field)(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line);
+  /* The end of a record that had all ncols fields (may be NULL). */
+  int (*row)(void *ctx, int worker);
+  /* Before the chunk's first record and after its last (may be NULL). */
+  int (*chunk_begin)(void *ctx, int worker, size_t chunk);
   int (*chunk_done)(void *ctx, int worker, size_t chunk);
-  /* Called when a chunk ended in an error (may be NULL). */
+  /* A chunk ended in an error (may be NULL): whoever waits for it must not. */
   void (*chunk_failed)(void *ctx, int worker, size_t chunk);
 } csv_consumer;
-
-/* Most rows in one batch. */
-#define CSV_BATCH_ROWS 8192
 
 /* Reads every data row with up to `workers` threads (the caller's is one
  * of them). Chunk boundaries are found by quote parity (a line end outside
@@ -150,10 +132,10 @@ typedef struct {
 
 int csv_infer_init(csv_infer_col *c, size_t max_levels, int text_only);
 void csv_infer_clear(csv_infer_col *c);
-/* Feeds column `col` of a batch. Errors (bad UTF-8, too many distinct text
- * values) name the file, line and column. */
-int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char *path,
-                   const char *name, char decimal, const csv_na *na);
+/* Feeds one value of the column (starting on `line`). The error (a text
+ * value that is not UTF-8) names the file, line and column. */
+int csv_infer_value(csv_infer_col *c, const char *s, size_t n, int64_t line, const char *path,
+                    const char *name, size_t colno, char decimal, const csv_na *na);
 /* After the merge: a text column whose typed values were not collected as
  * levels (it turned text only later): its levels need one more pass. */
 static inline int csv_infer_needs_levels(const csv_infer_col *c) {
@@ -210,17 +192,17 @@ typedef struct {
 
 /* What converting a column changes, one per worker and column. */
 typedef struct {
-  void *buf;         /* where this batch's values go */
   int64_t n_missing;
   const char *last;  /* enum lookups: the previous label and its code */
   size_t last_len;
   int32_t last_code;
 } csv_colstate;
 
-/* Converts column `col` of a batch into st->buf (convert.c). A value that
- * does not fit the column's type is an error naming file, line, column. */
-int csv_convert_column(const csv_column *c, csv_colstate *st, const csv_batch *b, size_t col,
-                       const char *path, char decimal, const csv_na *na);
+/* Converts one value into element `row` of buf (the column's in-memory
+ * type) (convert.c). A value that does not fit the column's type is an
+ * error naming file, line and column. */
+int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
+                      size_t n, int64_t line, const char *path, char decimal, const csv_na *na);
 
 /* ---- Float formatting shared by export and tests (export.c). Writes the
  * shortest text that csv_parse_float reads back to exactly x (as float when

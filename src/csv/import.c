@@ -20,7 +20,10 @@ void peil_csv_options_init(peil_csv_options *o) {
 }
 
 /* Pass 2 keeps each chunk's converted rows until the chunks before it are
- * written: blocks of up to CSV_BATCH_ROWS rows, one buffer per column. */
+ * written: blocks of up to BLOCK_ROWS rows, one buffer per column (small
+ * enough to stay in the core's cache while they fill). */
+#define BLOCK_ROWS 8192
+
 typedef struct {
   size_t nrows;
   void **bufs;
@@ -43,6 +46,8 @@ typedef struct {
   csv_colstate *st;
   slot slots[2];
   int cur;
+  block *blk;  /* the block being filled */
+  size_t row;  /* its next row */
 } wstate;
 
 typedef struct {
@@ -170,17 +175,12 @@ static int alloc_workers(import_ctx *x, int pass1) {
   return PEIL_OK;
 }
 
-static int pass1_batch(void *ctx, int worker, size_t chunk, const csv_batch *b) {
-  (void)chunk;
+static int pass1_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
   import_ctx *x = ctx;
-  csv_infer_col *inf = x->ws[worker].inf;
-  for (size_t j = 0; j < x->ncols; j++) {
-    csv_column *c = &x->cols[j];
-    if (!c->feed) continue;
-    int rc = csv_infer_feed(&inf[j], b, j, x->path, c->name, x->opt->decimal, &x->na);
-    if (rc) return rc;
-  }
-  return PEIL_OK;
+  csv_column *c = &x->cols[col];
+  if (!c->feed) return PEIL_OK;
+  return csv_infer_value(&x->ws[worker].inf[col], s, n, line, x->path, c->name, c->colno,
+                         x->opt->decimal, &x->na);
 }
 
 /* The workers' views of each column, merged (in worker order: the result
@@ -221,7 +221,7 @@ static int merge_levels(import_ctx *x) {
 }
 
 static int run_pass1(import_ctx *x, csv_reader *rd, int (*merge)(import_ctx *)) {
-  const csv_consumer pass1 = {pass1_batch, NULL, NULL};
+  const csv_consumer pass1 = {pass1_field, NULL, NULL, NULL, NULL};
   int rc = alloc_workers(x, 1);
   if (!rc) rc = csv_reader_run(rd, x->nworkers, &pass1, x);
   if (!rc) rc = merge(x);
@@ -296,29 +296,40 @@ static block *next_block(import_ctx *x, slot *s) {
       }
       s->cap = b + 1;
       for (size_t j = 0; j < x->ncols; j++)
-        if (!(v[b].bufs[j] = malloc(CSV_BATCH_ROWS * peil_type_size(x->cols[j].type)))) return NULL;
+        if (!(v[b].bufs[j] = malloc(BLOCK_ROWS * peil_type_size(x->cols[j].type)))) return NULL;
     }
   }
   return &s->blocks[s->nblocks++];
 }
 
-static int pass2_batch(void *ctx, int worker, size_t chunk, const csv_batch *b) {
+static int pass2_begin(void *ctx, int worker, size_t chunk) {
   import_ctx *x = ctx;
   wstate *ws = &x->ws[worker];
   slot *s = &ws->slots[ws->cur];
-  if (s->state == SLOT_FREE) {
-    s->state = SLOT_FILLING;
-    s->chunk = chunk;
-    s->nblocks = 0;
-  }
-  block *bl = next_block(x, s);
-  if (!bl) return peil_error(PEIL_ENOMEM, "out of memory");
-  bl->nrows = b->nrows;
-  for (size_t j = 0; j < x->ncols; j++) {
-    ws->st[j].buf = bl->bufs[j];
-    int rc = csv_convert_column(&x->cols[j], &ws->st[j], b, j, x->path, x->opt->decimal, &x->na);
-    if (rc) return rc;
-  }
+  s->state = SLOT_FILLING;
+  s->chunk = chunk;
+  s->nblocks = 0;
+  ws->blk = next_block(x, s);
+  ws->row = 0;
+  if (!ws->blk) return peil_error(PEIL_ENOMEM, "out of memory");
+  ws->blk->nrows = 0;
+  return PEIL_OK;
+}
+
+static int pass2_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  return csv_convert_value(&x->cols[col], &ws->st[col], ws->blk->bufs[col], ws->row, s, n, line,
+                           x->path, x->opt->decimal, &x->na);
+}
+
+static int pass2_row(void *ctx, int worker) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  ws->blk->nrows = ++ws->row;
+  if (ws->row < BLOCK_ROWS) return PEIL_OK;
+  if (!(ws->blk = next_block(x, &ws->slots[ws->cur]))) return peil_error(PEIL_ENOMEM, "out of memory");
+  ws->blk->nrows = ws->row = 0;
   return PEIL_OK;
 }
 
@@ -352,8 +363,8 @@ static int pass2_chunk_done(void *ctx, int worker, size_t chunk) {
   wstate *ws = &x->ws[worker];
   slot *s = &ws->slots[ws->cur];
   int rc = PEIL_OK;
+  (void)chunk;
   pthread_mutex_lock(&x->wmu);
-  if (s->state == SLOT_FREE) s->chunk = chunk, s->nblocks = 0; /* a chunk without rows */
   s->state = SLOT_READY;
   if (!x->failed) rc = drain(x);
   if (rc) {
@@ -517,7 +528,8 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   }
   if (!rc) rc = alloc_workers(&x, 0);
   if (!rc) {
-    const csv_consumer pass2 = {pass2_batch, pass2_chunk_done, pass2_chunk_failed};
+    const csv_consumer pass2 = {pass2_field, pass2_row, pass2_begin, pass2_chunk_done,
+                                pass2_chunk_failed};
     rc = csv_reader_run(rd, x.nworkers, &pass2, &x);
   }
   for (size_t j = 0; x.ws && j < x.ncols; j++)

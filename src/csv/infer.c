@@ -88,70 +88,61 @@ static int too_many_levels(const csv_infer_col *c, const char *path, const char 
                     path, name, colno, why, c->max_levels);
 }
 
-int csv_infer_feed(csv_infer_col *c, const csv_batch *b, size_t col, const char *path,
-                   const char *name, char decimal, const csv_na *na) {
-  const size_t nc = b->ncols;
-  size_t colno = col + 1;
-  for (size_t r = 0; r < b->nrows; r++) {
-    size_t k = r * nc + col, n = b->len[k];
-    const char *s = b->text + b->off[k];
-    if (csv_is_na(na, s, n)) {
-      c->n_missing++;
-      continue;
+int csv_infer_value(csv_infer_col *c, const char *s, size_t n, int64_t line, const char *path,
+                    const char *name, size_t colno, char decimal, const csv_na *na) {
+  if (csv_is_na(na, s, n)) {
+    c->n_missing++;
+    return PEIL_OK;
+  }
+  c->n_values++;
+  int text = 1;
+  if (c->cand) {
+    unsigned fits = classify(c, s, n, decimal);
+    text = !(c->cand & fits);
+    c->cand &= fits;
+  }
+  if (!text) {
+    /* Typed values are not collected: most columns stay typed, and hashing
+     * every value would cost more than the rare extra pass a column needs
+     * that turns text late (csv_infer_needs_levels). */
+    c->n_typed++;
+    return PEIL_OK;
+  }
+  /* Remember the first value that is none of the typed kinds, for the
+   * messages. Which one that is must not depend on what this worker saw
+   * before, so it is tested against every kind. */
+  if (c->text_line < 0 && !c->text_only) {
+    unsigned keep = c->cand;
+    c->cand = CAND_ALL;
+    unsigned fits = classify(c, s, n, decimal);
+    c->cand = keep;
+    if (!fits) {
+      c->text_line = line;
+      csv_show_value(s, n, c->text_value, sizeof c->text_value);
     }
-    c->n_values++;
-    int text = 1;
-    if (c->cand) {
-      unsigned fits = classify(c, s, n, decimal);
-      text = !(c->cand & fits);
-      c->cand &= fits;
-    }
-    if (!text) {
-      /* Typed values are not collected: most columns stay typed, and
-       * hashing every value would cost more than the rare extra pass a
-       * column needs that turns text late (csv_infer_needs_levels). */
-      c->n_typed++;
-      continue;
-    }
-    /* Remember the first value that is none of the typed kinds, for the
-     * messages. Which one that is must not depend on what this worker saw
-     * before, so it is tested against every kind. */
-    if (c->text_line < 0 && !c->text_only) {
-      unsigned keep = c->cand;
-      c->cand = CAND_ALL;
-      unsigned fits = classify(c, s, n, decimal);
-      c->cand = keep;
-      if (!fits) {
-        c->text_line = csv_field_line(b, r, col);
-        csv_show_value(s, n, c->text_value, sizeof c->text_value);
-      }
-    }
-    /* Every text value is checked to be UTF-8: a closed set checks each,
-     * an open one each value new to it. */
-    if (c->levels_closed) {
-      size_t bad;
-      if (!csv_utf8_valid(s, n, &bad))
-        return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
-      continue;
-    }
-    /* Neighbouring rows often repeat a value: skip the hash for those. */
-    if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) continue;
-    int added;
-    long idx = csv_strset_add(c->levels, s, n, &added);
-    if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");
-    c->last = csv_strset_get(c->levels, (size_t)idx, &c->last_len);
-    if (!added) continue;
-    size_t bad;
-    if (!csv_utf8_valid(s, n, &bad))
-      return utf8_error(path, csv_field_line(b, r, col), name, colno, s, n, bad);
-    if (csv_strset_size(c->levels) > c->max_levels) {
-      /* Too many for a categorical: stop collecting; csv_infer_decide
-       * reports it. */
-      c->levels_closed = 1;
-      c->last = NULL;
-      csv_strset_free(c->levels);
-      c->levels = NULL;
-    }
+  }
+  size_t bad;
+  /* Every text value is checked to be UTF-8: with a closed set each one,
+   * with an open set each one new to it. */
+  if (c->levels_closed) {
+    if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
+    return PEIL_OK;
+  }
+  /* Neighbouring rows often repeat a value: skip the hash for those. */
+  if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) return PEIL_OK;
+  int added;
+  long idx = csv_strset_add(c->levels, s, n, &added);
+  if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");
+  c->last = csv_strset_get(c->levels, (size_t)idx, &c->last_len);
+  if (!added) return PEIL_OK;
+  if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
+  if (csv_strset_size(c->levels) > c->max_levels) {
+    /* Too many for a categorical: stop collecting; csv_infer_decide
+     * reports it. */
+    c->levels_closed = 1;
+    c->last = NULL;
+    csv_strset_free(c->levels);
+    c->levels = NULL;
   }
   return PEIL_OK;
 }

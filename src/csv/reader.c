@@ -1,10 +1,11 @@
 /* The streaming CSV reader: libcsv over chunks of the file, in parallel.
  *
- * Why chunks: on two cores a parser thread handing rows to a converting
- * thread is slower than one thread (every field crosses between the cores'
- * caches). Instead each worker reads a chunk of whole records, parses it
- * with its own libcsv parser and hands its batches to the consumer in the
- * same thread, so the text never leaves the core that parsed it.
+ * Why chunks: a parser thread handing rows to a converting thread is
+ * slower than one thread (every field crosses between the cores' caches).
+ * Instead each worker reads a chunk of whole records, parses it with its
+ * own libcsv parser and hands every field to the consumer straight from
+ * libcsv's buffer, in the same thread: the text is never copied and never
+ * leaves the core that parsed it.
  *
  * Chunk boundaries: a line end outside quotes. In strict CSV (quotes only
  * around whole fields, doubled inside them, which libcsv's CSV_STRICT
@@ -21,8 +22,8 @@
  * CR LF pair arriving as a row end for CR and an empty row for LF, counted
  * once; newlines inside quoted fields are counted from the field's bytes.
  *
- * Memory: per worker one chunk buffer and one batch, whatever the file's
- * size; a chunk grows past its nominal size only up to the next boundary. */
+ * Memory: per worker one chunk buffer, whatever the file's size; a chunk
+ * grows past its nominal size only up to the next boundary. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,6 @@
 
 #define CHUNK_SIZE ((size_t)8 << 20)        /* nominal bytes per chunk */
 #define CHUNK_MAX ((size_t)256 << 20)       /* longest record a chunk may grow to */
-#define TEXT_SOFT_CAP ((size_t)16 << 20)    /* a batch ends early past this much text */
 #define MAX_WORKERS 16
 
 struct csv_reader {
@@ -72,7 +72,6 @@ typedef struct {
   int parser_live;
   char *buf;         /* the chunk's bytes */
   size_t cap, len;
-  csv_batch batch;
   size_t chunk;
   int quotes;        /* the chunk has quote characters (so fields may hold newlines) */
   /* Position in the chunk. */
@@ -112,53 +111,6 @@ static int64_t count_newlines(const char *s, size_t n) {
   return k;
 }
 
-int64_t csv_field_line(const csv_batch *b, size_t row, size_t col) {
-  int64_t line = b->line[row];
-  for (size_t j = 0; j < col; j++) {
-    size_t n;
-    const char *s = csv_field(b, row, j, &n);
-    if (memchr(s, '\n', n)) line += count_newlines(s, n);
-  }
-  return line;
-}
-
-static void batch_free(csv_batch *b) {
-  free(b->off);
-  free(b->len);
-  free(b->line);
-  free(b->text);
-  memset(b, 0, sizeof *b);
-}
-
-static int batch_alloc(csv_batch *b, size_t ncols) {
-  b->ncols = ncols;
-  b->rows_cap = CSV_BATCH_ROWS; /* a batch stays in the core's cache */
-  b->off = malloc(b->rows_cap * ncols * sizeof *b->off);
-  b->len = malloc(b->rows_cap * ncols * sizeof *b->len);
-  b->line = malloc(b->rows_cap * sizeof *b->line);
-  b->cap = (size_t)1 << 20;
-  b->text = malloc(b->cap);
-  b->nrows = b->used = 0;
-  return b->off && b->len && b->line && b->text ? PEIL_OK : PEIL_ENOMEM;
-}
-
-/* Room for n more bytes of text in the batch. */
-static int text_reserve(worker *w, size_t n) {
-  csv_batch *b = &w->batch;
-  if (b->used + n <= b->cap) return 1;
-  size_t cap = b->cap;
-  while (cap < b->used + n) cap *= 2;
-  char *t = cap <= UINT32_MAX ? realloc(b->text, cap) : NULL; /* offsets are 32-bit */
-  if (!t) {
-    fail(w, PEIL_ENOMEM, "out of memory reading %s (line %lld)", w->r->path,
-         (long long)w->record_line);
-    return 0;
-  }
-  b->text = t;
-  b->cap = cap;
-  return 1;
-}
-
 /* Trims spaces and tabs (libcsv keeps them inside quotes). */
 static char *trimmed_copy(const char *s, size_t n) {
   while (n && (*s == ' ' || *s == '\t')) s++, n--;
@@ -185,15 +137,6 @@ static void header_field(worker *w, const char *s, size_t n) {
   w->names[w->nnames++] = name;
 }
 
-/* Hands the batch to the consumer. */
-static void deliver(worker *w) {
-  if (w->batch.nrows && !w->err) {
-    int rc = w->fn->batch(w->ctx, w->id, w->chunk, &w->batch);
-    if (rc) fail(w, rc, "%s", peil_errmsg());
-  }
-  w->batch.nrows = w->batch.used = 0;
-}
-
 static void on_field(void *s, size_t n, void *data) {
   worker *w = data;
   if (w->err) return;
@@ -208,14 +151,11 @@ static void on_field(void *s, size_t n, void *data) {
            "a delimiter inside a value needs quotes",
            r->path, (long long)w->record_line, r->ncols, r->names[r->ncols - 1], r->ncols);
   } else {
-    csv_batch *b = &w->batch;
-    if (!text_reserve(w, n + 1)) return;
-    size_t k = b->nrows * r->ncols + w->nfield;
-    b->off[k] = (uint32_t)b->used;
-    b->len[k] = (uint32_t)n;
-    memcpy(b->text + b->used, s, n);
-    b->text[b->used + n] = '\0';
-    b->used += n + 1;
+    int rc = w->fn->field(w->ctx, w->id, w->nfield, s, n, w->line);
+    if (rc) {
+      fail(w, rc, "%s", peil_errmsg());
+      return;
+    }
   }
   if (w->quotes && n && memchr(s, '\n', n)) w->line += count_newlines(s, n);
   w->nfield++;
@@ -244,10 +184,9 @@ static void on_row(int c, void *data) {
          r->path, (long long)w->record_line, w->nfield, w->nfield == 1 ? "" : "s", r->ncols,
          r->names[w->nfield], w->nfield + 1);
   } else if (w->nfield == r->ncols) {
-    csv_batch *b = &w->batch;
-    b->line[b->nrows++] = w->record_line;
     w->rows++;
-    if (b->nrows == b->rows_cap || b->used > TEXT_SOFT_CAP) deliver(w);
+    int rc = w->fn->row ? w->fn->row(w->ctx, w->id) : PEIL_OK;
+    if (rc) fail(w, rc, "%s", peil_errmsg());
   }
   w->nfield = 0;
   if (c == '\n' || c == '\r') w->line++;
@@ -303,7 +242,8 @@ static void parse_chunk(worker *w) {
 
 static int parser_init(worker *w) {
   /* Strict: a stray quote is an error, not silently part of a value. */
-  if (csv_init(&w->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) return PEIL_ENOMEM;
+  if (csv_init(&w->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL) != 0)
+    return PEIL_ENOMEM;
   w->parser_live = 1;
   csv_set_delim(&w->p, (unsigned char)w->r->delimiter);
   csv_set_blk_size(&w->p, 4096);
@@ -313,7 +253,6 @@ static int parser_init(worker *w) {
 static void worker_clear(worker *w) {
   if (w->parser_live) csv_free(&w->p);
   free(w->buf);
-  batch_free(&w->batch);
   for (size_t i = 0; i < w->nnames; i++) free(w->names[i]);
   free(w->names);
   memset(w, 0, sizeof *w);
@@ -459,11 +398,11 @@ static void *work(void *arg) {
     if (got <= 0) break;
     w->nfield = 0;
     w->cr_pending = 0;
-    w->batch.nrows = w->batch.used = 0;
-    parse_chunk(w);
-    deliver(w);
+    int rc = w->fn->chunk_begin ? w->fn->chunk_begin(w->ctx, w->id, w->chunk) : PEIL_OK;
+    if (rc) fail(w, rc, "%s", peil_errmsg());
+    if (!w->err) parse_chunk(w);
     if (!w->err && w->fn->chunk_done) {
-      int rc = w->fn->chunk_done(w->ctx, w->id, w->chunk);
+      rc = w->fn->chunk_done(w->ctx, w->id, w->chunk);
       if (rc) fail(w, rc, "%s", peil_errmsg());
     }
     /* Consumers that wait on other chunks must stop waiting for this one. */
@@ -652,8 +591,7 @@ int csv_reader_run(csv_reader *r, int nworkers, const csv_consumer *fn, void *ct
     w[i].id = i;
     w[i].fn = fn;
     w[i].ctx = ctx;
-    if (parser_init(&w[i]) || batch_alloc(&w[i].batch, r->ncols))
-      rc = peil_error(PEIL_ENOMEM, "out of memory");
+    if (parser_init(&w[i])) rc = peil_error(PEIL_ENOMEM, "out of memory");
   }
   for (int i = 1; i < nworkers && !rc; i++) started[i] = pthread_create(&th[i], NULL, work, &w[i]) == 0;
   if (!rc) work(&w[0]);
