@@ -6,5 +6,7 @@
 #include "peil/store.h"
 #include "peil/expr.h"
 #include "peil/model.h"
+#include "peil/csv.h"
+#include "peil/sim.h"
 
 #endif

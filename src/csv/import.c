@@ -1,0 +1,567 @@
+/* peil_csv_import: plan the columns (schema, or inference in a first pass),
+ * then convert and append row batches to a new table. A failed import
+ * drops the table it started, so the writable store holds no half table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+
+#include "csv_internal.h"
+
+/* A schema's categorical without a level list may have this many levels
+ * (the codes are stored in at most 16 bits by peil's enums in practice;
+ * HDF5 keeps every label in the column's type). */
+#define SCHEMA_MAX_LEVELS 32767
+
+void peil_csv_options_init(peil_csv_options *o) {
+  peil_csv_options d = PEIL_CSV_OPTIONS_INIT;
+  *o = d;
+}
+
+/* Pass 2 keeps each chunk's converted rows until the chunks before it are
+ * written: blocks of up to BLOCK_ROWS rows, one buffer per column (small
+ * enough to stay in the core's cache while they fill). */
+#define BLOCK_ROWS 8192
+
+typedef struct {
+  size_t nrows;
+  void **bufs;
+} block;
+
+typedef struct {
+  block *blocks;
+  size_t nblocks, cap;
+  size_t chunk;
+  int state; /* SLOT_FREE, SLOT_FILLING, SLOT_READY */
+} slot;
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
+
+/* What one worker changes: its view of the columns in pass 1, its
+ * conversion state and two output slots in pass 2 (one filling while the
+ * other waits for its turn to be written). */
+typedef struct {
+  csv_infer_col *inf;
+  csv_colstate *st;
+  slot slots[2];
+  int cur;
+  block *blk;  /* the block being filled */
+  size_t row;  /* its next row */
+} wstate;
+
+typedef struct {
+  const char *path;
+  const peil_csv_options *opt;
+  csv_na na;
+  csv_schema *schema;
+  size_t ncols;
+  csv_column *cols;
+  int nworkers;
+  wstate *ws;
+  /* Ordered writing (pass 2), under wmu. */
+  pthread_mutex_t wmu;
+  pthread_cond_t wcv;
+  size_t next_write;
+  int failed;
+  peil_table_writer *w;
+  int64_t pass1_rows;
+} import_ctx;
+
+static void free_slot(slot *s, size_t ncols) {
+  for (size_t b = 0; b < s->cap; b++) {
+    for (size_t j = 0; j < ncols; j++) free(s->blocks[b].bufs[j]);
+    free(s->blocks[b].bufs);
+  }
+  free(s->blocks);
+}
+
+static void free_workers(import_ctx *x) {
+  for (int i = 0; x->ws && i < x->nworkers; i++) {
+    wstate *ws = &x->ws[i];
+    for (size_t j = 0; ws->inf && j < x->ncols; j++) csv_infer_clear(&ws->inf[j]);
+    free(ws->inf);
+    free(ws->st);
+    free_slot(&ws->slots[0], x->ncols);
+    free_slot(&ws->slots[1], x->ncols);
+  }
+  free(x->ws);
+  x->ws = NULL;
+}
+
+static void free_columns(import_ctx *x) {
+  free_workers(x);
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    free(c->name);
+    csv_infer_clear(&c->inf);
+    csv_strset_free(c->lv);
+    free(c->code);
+    free(c->labels);
+  }
+  free(x->cols);
+  x->cols = NULL;
+  x->ncols = 0;
+}
+
+/* The columns from the header and the schema: which need pass 1. */
+static int plan(import_ctx *x, csv_reader *rd) {
+  size_t nc = csv_reader_ncols(rd);
+  const char *const *names = csv_reader_names(rd);
+  x->cols = calloc(nc, sizeof *x->cols);
+  if (!x->cols) return peil_error(PEIL_ENOMEM, "out of memory");
+  x->ncols = nc;
+  for (size_t j = 0; j < nc; j++) {
+    csv_column *c = &x->cols[j];
+    if (!(c->name = strdup(names[j]))) return peil_error(PEIL_ENOMEM, "out of memory");
+    c->colno = j + 1;
+    csv_schema_col *sc = x->schema ? csv_schema_find(x->schema, names[j]) : NULL;
+    int rc = PEIL_OK;
+    if (!sc) {
+      c->infer = 1;
+      rc = csv_infer_init(&c->inf, x->opt->max_levels, 0);
+    } else {
+      sc->used = 1;
+      c->from_schema = 1;
+      c->type = (peil_type)sc->type;
+      if (sc->format) c->datefmt = &sc->datefmt, c->datefmt_text = sc->format;
+      if (c->type == PEIL_ENUM && sc->nlevels == 0) {
+        c->collect = 1;
+        rc = csv_infer_init(&c->inf, SCHEMA_MAX_LEVELS, 1);
+      }
+    }
+    if (rc) return rc;
+  }
+  if (x->schema) {
+    for (size_t i = 0; i < x->schema->ncols; i++) {
+      if (x->schema->cols[i].used) continue;
+      /* Name the columns the file does have: the usual cause is a typo. */
+      char have[512];
+      size_t k = 0;
+      have[0] = '\0';
+      for (size_t j = 0; j < nc && k + 4 < sizeof have; j++) {
+        int w = snprintf(have + k, sizeof have - k, "%s%s", j ? ", " : "", names[j]);
+        if (w < 0) break;
+        k += (size_t)w;
+      }
+      if (k >= sizeof have) strcpy(have + sizeof have - 5, "...");
+      return peil_error(PEIL_ENOTFOUND, "%s: column '%s' of the schema is not in %s (its columns: %s)",
+                        x->schema->path, x->schema->cols[i].name, x->path, have);
+    }
+  }
+  return PEIL_OK;
+}
+
+/* Per-worker inference states, copies of the columns' initial ones. */
+static int alloc_workers(import_ctx *x, int pass1) {
+  x->ws = calloc((size_t)x->nworkers, sizeof *x->ws);
+  if (!x->ws) return peil_error(PEIL_ENOMEM, "out of memory");
+  for (int i = 0; i < x->nworkers; i++) {
+    wstate *ws = &x->ws[i];
+    if (pass1) {
+      if (!(ws->inf = calloc(x->ncols, sizeof *ws->inf))) return peil_error(PEIL_ENOMEM, "out of memory");
+      for (size_t j = 0; j < x->ncols; j++) {
+        csv_column *c = &x->cols[j];
+        if (!c->feed) continue;
+        /* Pass 1 proper, or collecting the levels of a text column (1b). */
+        int text_only = c->inf.text_only || c->inf.cand == 0;
+        int rc = csv_infer_init(&ws->inf[j], c->inf.max_levels, text_only);
+        if (rc) return rc;
+      }
+    } else if (!(ws->st = calloc(x->ncols, sizeof *ws->st))) {
+      return peil_error(PEIL_ENOMEM, "out of memory");
+    }
+  }
+  return PEIL_OK;
+}
+
+static int pass1_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  import_ctx *x = ctx;
+  csv_column *c = &x->cols[col];
+  if (!c->feed) return PEIL_OK;
+  return csv_infer_value(&x->ws[worker].inf[col], s, n, line, x->path, c->name, c->colno,
+                         x->opt->decimal, &x->na);
+}
+
+/* The workers' views of each column, merged (in worker order: the result
+ * does not depend on which worker read which chunk). */
+static int merge_pass1(import_ctx *x) {
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    if (!c->feed) continue;
+    for (int i = 0; i < x->nworkers; i++) {
+      int rc = csv_infer_merge(&c->inf, &x->ws[i].inf[j]);
+      if (rc) return rc;
+    }
+  }
+  free_workers(x);
+  return PEIL_OK;
+}
+
+/* Pass 1b: the levels of columns that turned text after typed values
+ * (pass 1 collects only text values). */
+static int merge_levels(import_ctx *x) {
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    if (!c->feed) continue;
+    csv_infer_col all;
+    int rc = csv_infer_init(&all, c->inf.max_levels, 1);
+    for (int i = 0; !rc && i < x->nworkers; i++) rc = csv_infer_merge(&all, &x->ws[i].inf[j]);
+    if (!rc) {
+      csv_strset_free(c->inf.levels);
+      c->inf.levels = all.levels;
+      c->inf.levels_closed = all.levels_closed;
+      all.levels = NULL;
+    }
+    csv_infer_clear(&all);
+    if (rc) return rc;
+  }
+  free_workers(x);
+  return PEIL_OK;
+}
+
+static int run_pass1(import_ctx *x, csv_reader *rd, int (*merge)(import_ctx *)) {
+  const csv_consumer pass1 = {pass1_field, NULL, NULL, NULL, NULL};
+  int rc = alloc_workers(x, 1);
+  if (!rc) rc = csv_reader_run(rd, x->nworkers, &pass1, x);
+  if (!rc) rc = merge(x);
+  free_workers(x);
+  return rc;
+}
+
+/* Level maps of a categorical: from the values pass 1 saw (sorted) or
+ * from the schema's list (in its order, so codes stay the same across
+ * deliveries). */
+static int make_levels(import_ctx *x, csv_column *c) {
+  csv_schema_col *sc = c->from_schema ? csv_schema_find(x->schema, c->name) : NULL;
+  if (sc && sc->nlevels) {
+    if (!(c->lv = csv_strset_new())) return peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < sc->nlevels; k++) {
+      int added;
+      if (csv_strset_add(c->lv, sc->levels[k], strlen(sc->levels[k]), &added) < 0)
+        return peil_error(PEIL_ENOMEM, "out of memory");
+    }
+  } else {
+    c->lv = c->inf.levels; /* take over the set pass 1 built */
+    c->inf.levels = NULL;
+  }
+  size_t n = csv_strset_size(c->lv);
+  c->nlevels = n;
+  c->code = malloc((n ? n : 1) * sizeof *c->code);
+  c->labels = malloc((n ? n : 1) * sizeof *c->labels);
+  if (!c->code || !c->labels) return peil_error(PEIL_ENOMEM, "out of memory");
+  if (sc && sc->nlevels) {
+    for (size_t k = 0; k < n; k++) c->code[k] = (int32_t)k, c->labels[k] = csv_strset_get(c->lv, k, NULL);
+    return PEIL_OK;
+  }
+  size_t *order = csv_strset_sorted(c->lv);
+  if (!order) return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t rank = 0; rank < n; rank++) {
+    c->code[order[rank]] = (int32_t)rank;
+    c->labels[rank] = csv_strset_get(c->lv, order[rank], NULL);
+  }
+  free(order);
+  return PEIL_OK;
+}
+
+/* After pass 1 (if any): final types, level maps, batch buffers. */
+static int settle(import_ctx *x) {
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    int rc = PEIL_OK;
+    if (c->infer) rc = csv_infer_decide(&c->inf, x->path, c->name, c->colno, &c->type);
+    else if (c->collect) {
+      peil_type t;
+      rc = csv_infer_decide(&c->inf, x->path, c->name, c->colno, &t);
+    }
+    if (!rc && c->type == PEIL_ENUM) rc = make_levels(x, c);
+    csv_infer_clear(&c->inf);
+    if (rc) return rc;
+  }
+  return PEIL_OK;
+}
+
+/* The next block of the worker's filling slot (allocated on first use). */
+static block *next_block(import_ctx *x, slot *s) {
+  if (s->nblocks == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 8;
+    block *v = realloc(s->blocks, cap * sizeof *v);
+    if (!v) return NULL;
+    s->blocks = v;
+    for (size_t b = s->cap; b < cap; b++) {
+      v[b].nrows = 0;
+      if (!(v[b].bufs = calloc(x->ncols ? x->ncols : 1, sizeof *v[b].bufs))) {
+        s->cap = b;
+        return NULL;
+      }
+      s->cap = b + 1;
+      for (size_t j = 0; j < x->ncols; j++)
+        if (!(v[b].bufs[j] = malloc(BLOCK_ROWS * peil_type_size(x->cols[j].type)))) return NULL;
+    }
+  }
+  return &s->blocks[s->nblocks++];
+}
+
+static int pass2_begin(void *ctx, int worker, size_t chunk) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  slot *s = &ws->slots[ws->cur];
+  s->state = SLOT_FILLING;
+  s->chunk = chunk;
+  s->nblocks = 0;
+  ws->blk = next_block(x, s);
+  ws->row = 0;
+  if (!ws->blk) return peil_error(PEIL_ENOMEM, "out of memory");
+  ws->blk->nrows = 0;
+  return PEIL_OK;
+}
+
+static int pass2_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  return csv_convert_value(&x->cols[col], &ws->st[col], ws->blk->bufs[col], ws->row, s, n, line,
+                           x->path, x->opt->decimal, &x->na);
+}
+
+static int pass2_row(void *ctx, int worker) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  ws->blk->nrows = ++ws->row;
+  if (ws->row < BLOCK_ROWS) return PEIL_OK;
+  if (!(ws->blk = next_block(x, &ws->slots[ws->cur]))) return peil_error(PEIL_ENOMEM, "out of memory");
+  ws->blk->nrows = ws->row = 0;
+  return PEIL_OK;
+}
+
+/* Under wmu: writes every ready chunk whose turn it is. */
+static int drain(import_ctx *x) {
+  for (;;) {
+    slot *s = NULL;
+    for (int i = 0; i < x->nworkers && !s; i++)
+      for (int k = 0; k < 2; k++) {
+        slot *t = &x->ws[i].slots[k];
+        if (t->state == SLOT_READY && t->chunk == x->next_write) {
+          s = t;
+          break;
+        }
+      }
+    if (!s) return PEIL_OK;
+    for (size_t b = 0; b < s->nblocks; b++) {
+      int rc = peil_table_append(x->w, (const void *const *)s->blocks[b].bufs, s->blocks[b].nrows);
+      if (rc) return rc;
+    }
+    s->state = SLOT_FREE;
+    x->next_write++;
+    pthread_cond_broadcast(&x->wcv);
+  }
+}
+
+/* A chunk is converted: write it when its turn comes, and take the other
+ * slot for the next chunk once it is free. */
+static int pass2_chunk_done(void *ctx, int worker, size_t chunk) {
+  import_ctx *x = ctx;
+  wstate *ws = &x->ws[worker];
+  slot *s = &ws->slots[ws->cur];
+  int rc = PEIL_OK;
+  (void)chunk;
+  pthread_mutex_lock(&x->wmu);
+  s->state = SLOT_READY;
+  if (!x->failed) rc = drain(x);
+  if (rc) {
+    x->failed = 1;
+    pthread_cond_broadcast(&x->wcv);
+  }
+  ws->cur = 1 - ws->cur;
+  while (!x->failed && ws->slots[ws->cur].state != SLOT_FREE) pthread_cond_wait(&x->wcv, &x->wmu);
+  if (x->failed) ws->slots[0].state = ws->slots[1].state = SLOT_FREE; /* nothing more is written */
+  pthread_mutex_unlock(&x->wmu);
+  return rc;
+}
+
+/* After an error nothing more is written, and nobody waits for a chunk. */
+static void pass2_chunk_failed(void *ctx, int worker, size_t chunk) {
+  (void)chunk;
+  import_ctx *x = ctx;
+  pthread_mutex_lock(&x->wmu);
+  x->failed = 1;
+  x->ws[worker].slots[0].state = x->ws[worker].slots[1].state = SLOT_FREE;
+  pthread_cond_broadcast(&x->wcv);
+  pthread_mutex_unlock(&x->wmu);
+}
+
+static int check_options(const peil_csv_options *o) {
+  if (o->decimal != '.' && o->decimal != ',')
+    return peil_error(PEIL_EINVAL, "decimal separator must be '.' or ',', not '%c'", o->decimal);
+  char d = o->delimiter;
+  if (d == '"' || d == '\n' || d == '\r' || (d && d == o->decimal) || d == ' ')
+    return peil_error(PEIL_EINVAL, "delimiter '%c' cannot be used%s", d,
+                      d == o->decimal ? " (it is also the decimal separator)" : "");
+  if (o->max_levels < 1) return peil_error(PEIL_EINVAL, "max_levels must be at least 1");
+  return PEIL_OK;
+}
+
+static int set_provenance(peil_store *s, const char *table, import_ctx *x, int64_t bytes,
+                          int passes, char delim) {
+  char when[32], text[2048];
+  time_t now = time(NULL);
+  struct tm tmv;
+  gmtime_r(&now, &tmv);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  char dshow[8];
+  if (delim == '\t') snprintf(dshow, sizeof dshow, "tab");
+  else snprintf(dshow, sizeof dshow, "'%c'", delim);
+  snprintf(text, sizeof text,
+           "source: %s (%lld bytes)\nimported: %s\npeil_version: %s\nschema: %s\n"
+           "delimiter: %s, decimal: '%c', passes: %d",
+           x->path, (long long)bytes, when, peil_version(),
+           x->schema ? x->schema->path : "(none: types inferred)", dshow, x->opt->decimal, passes);
+  int rc = peil_store_set_attr_str(s, table, "provenance", text);
+  if (!rc) rc = peil_store_set_attr_str(s, table, "source", x->path);
+  if (!rc && x->opt->description)
+    rc = peil_store_set_attr_str(s, table, "description", x->opt->description);
+  return rc;
+}
+
+static int fill_report(peil_csv_report *rep, import_ctx *x, int64_t nrows, int passes, char delim,
+                       int64_t bytes) {
+  memset(rep, 0, sizeof *rep);
+  rep->cols = calloc(x->ncols ? x->ncols : 1, sizeof *rep->cols);
+  if (!rep->cols) return peil_error(PEIL_ENOMEM, "out of memory");
+  rep->ncols = x->ncols;
+  rep->nrows = nrows;
+  rep->passes = passes;
+  rep->delimiter = delim;
+  rep->bytes = bytes;
+  for (size_t j = 0; j < x->ncols; j++) {
+    csv_column *c = &x->cols[j];
+    peil_csv_column_report *o = &rep->cols[j];
+    o->name = c->name;
+    c->name = NULL; /* moved */
+    o->type = c->type;
+    o->nlevels = c->nlevels;
+    o->n_missing = c->n_missing;
+    o->from_schema = c->from_schema;
+  }
+  return PEIL_OK;
+}
+
+void peil_csv_report_free(peil_csv_report *r) {
+  if (!r) return;
+  for (size_t j = 0; j < r->ncols; j++) free(r->cols[j].name);
+  free(r->cols);
+  memset(r, 0, sizeof *r);
+}
+
+int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_store *store,
+                    const char *table, peil_csv_report *report) {
+  peil_csv_options defaults = PEIL_CSV_OPTIONS_INIT;
+  if (!opts) opts = &defaults;
+  if (report) memset(report, 0, sizeof *report);
+  if (!csv_path || !store || !table)
+    return peil_error(PEIL_EINVAL, "peil_csv_import: missing file, store or table");
+  int rc = check_options(opts);
+  if (rc) return rc;
+  const char *spath = peil_store_path(store);
+  int exists = peil_store_has_table(store, table);
+  if (exists && !opts->replace)
+    return peil_error(PEIL_EEXIST, "%s: table '%s' exists already (replace it with --replace)",
+                      spath, table);
+
+  import_ctx x = {0};
+  x.path = csv_path;
+  x.opt = opts;
+  pthread_mutex_init(&x.wmu, NULL);
+  pthread_cond_init(&x.wcv, NULL);
+  csv_reader *rd = NULL;
+  int created = 0, passes = 1;
+  char delim = 0;
+  int64_t bytes = 0, nrows = 0;
+  rc = csv_na_init(&x.na, opts->na);
+  if (!rc && opts->schema_path) rc = csv_schema_load(opts->schema_path, &x.schema);
+  if (!rc) rc = csv_reader_open(csv_path, opts->delimiter, &rd);
+  if (!rc) {
+    delim = csv_reader_delimiter(rd);
+    bytes = csv_reader_bytes(rd);
+    if (delim == opts->decimal)
+      rc = peil_error(PEIL_EINVAL,
+                      "%s: the delimiter '%c' is also the decimal separator: give --delimiter",
+                      csv_path, delim);
+  }
+  if (!rc) rc = plan(&x, rd);
+
+  int need_pass1 = 0;
+  for (size_t j = 0; !rc && j < x.ncols; j++) {
+    x.cols[j].feed = x.cols[j].infer || x.cols[j].collect;
+    need_pass1 |= x.cols[j].feed;
+  }
+  if (!rc) x.nworkers = csv_reader_workers(rd, opts->threads);
+  if (!rc && need_pass1) {
+    passes = 2;
+    rc = run_pass1(&x, rd, merge_pass1);
+    x.pass1_rows = csv_reader_rows(rd);
+    int need_levels = 0;
+    for (size_t j = 0; !rc && j < x.ncols; j++) {
+      x.cols[j].feed = x.cols[j].infer && csv_infer_needs_levels(&x.cols[j].inf);
+      need_levels |= x.cols[j].feed;
+    }
+    if (!rc && need_levels) {
+      passes = 3;
+      rc = run_pass1(&x, rd, merge_levels);
+    }
+  }
+  if (!rc) rc = settle(&x);
+
+  if (!rc && exists) rc = peil_store_drop_table(store, table);
+  if (!rc) {
+    peil_column_def *defs = calloc(x.ncols ? x.ncols : 1, sizeof *defs);
+    if (!defs) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t j = 0; !rc && j < x.ncols; j++)
+      defs[j] = (peil_column_def){x.cols[j].name, x.cols[j].type, x.cols[j].nlevels,
+                                  (const char *const *)x.cols[j].labels};
+    if (!rc) {
+      rc = peil_table_create(store, table, defs, x.ncols, &x.w);
+      created = rc == PEIL_OK;
+      if (rc == PEIL_EHDF5)
+        peil_error_prefix(rc, "%s: ", csv_path);
+    }
+    free(defs);
+  }
+  if (!rc) rc = alloc_workers(&x, 0);
+  if (!rc) {
+    const csv_consumer pass2 = {pass2_field, pass2_row, pass2_begin, pass2_chunk_done,
+                                pass2_chunk_failed};
+    rc = csv_reader_run(rd, x.nworkers, &pass2, &x);
+  }
+  for (size_t j = 0; x.ws && j < x.ncols; j++)
+    for (int i = 0; i < x.nworkers; i++) x.cols[j].n_missing += x.ws[i].st[j].n_missing;
+  if (!rc) {
+    nrows = csv_reader_rows(rd);
+    if (passes > 1 && nrows != x.pass1_rows)
+      rc = peil_error(PEIL_EDATA, "%s: the file changed between the two passes (%lld rows, then %lld)",
+                      csv_path, (long long)x.pass1_rows, (long long)nrows);
+  }
+  if (!rc) {
+    rc = peil_table_finish(x.w);
+    x.w = NULL;
+  }
+  if (!rc) rc = set_provenance(store, table, &x, bytes, passes, delim);
+  if (!rc && report) rc = fill_report(report, &x, nrows, passes, delim, bytes);
+
+  if (rc) {
+    peil_table_writer_free(x.w);
+    if (created) {
+      /* Keep the first error's message, not the clean-up's. */
+      char msg[2048];
+      snprintf(msg, sizeof msg, "%s", peil_errmsg());
+      peil_store_drop_table(store, table);
+      peil_error(rc, "%s", msg);
+    }
+    if (report) peil_csv_report_free(report);
+  }
+  csv_reader_close(rd);
+  free_columns(&x);
+  csv_schema_free(x.schema);
+  pthread_mutex_destroy(&x.wmu);
+  pthread_cond_destroy(&x.wcv);
+  return rc;
+}
