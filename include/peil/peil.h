@@ -4,5 +4,6 @@
 
 #include "peil/core.h"
 #include "peil/store.h"
+#include "peil/sim.h"
 
 #endif
