@@ -78,6 +78,9 @@ typedef struct {
   int32_t from, to;     /* data window, days since 1970-01-01;
                            default 2015-01-01 .. 2023-12-31 */
   int threads;          /* OpenMP threads; 0 = all cores (default) */
+  int block;            /* persons simulated per block; 0 = 16384 (default).
+                           Memory grows with it; the output does not depend
+                           on it, nor on `threads` */
   const char *command;  /* the command line, for the provenance attribute */
 
   /* ---- The programme and its known effect. */

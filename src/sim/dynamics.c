@@ -167,7 +167,10 @@ static int step_out(sim_thread *th, const sim_world *w, sim_state *st, sim_out *
   int dm = m - st->m_spell;
   double h_job = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[sim_dur_band(dm)] +
                              p->job_city[st->city] + p->out_job_shift);
-  double h_re = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[out_band(dm)]);
+  /* The calendar trend of the inflow applies to re-entries too. */
+  double trend = m > w->m_from ? -p->inflow_trend * (m - w->m_from) / 12.0 : 0.0;
+  double h_re = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[out_band(dm)] +
+                            trend);
   if (u < h_job) return start_job(th, w, st, o, m, draw_day(th, w, m), 0) ? -1 : 1;
   if (u >= 1.0 - h_re) return enter_bijstand(st, o, m, draw_day(th, w, m)) ? -1 : 1;
   return 0;

@@ -269,6 +269,7 @@ int peil_sim_params_check(const peil_sim_params *p) {
     return peil_error(PEIL_EINVAL, "the window start %s must come before its end %s", a, b);
   }
   if (p->threads < 0) return peil_error(PEIL_EINVAL, "threads must be >= 0");
+  if (p->block < 0) return peil_error(PEIL_EINVAL, "block must be >= 0");
   for (size_t i = 0; i < nparams; i++) {
     int rc = check_one(p, &params[i]);
     if (rc) return rc;

@@ -49,7 +49,8 @@ int peil_sim_run(const peil_sim_params *p, peil_store *store, peil_sim_report *r
   rc = sim_world_init(&w, p);
   if (rc) return rc;
   int nt = p->threads > 0 ? p->threads : omp_get_max_threads();
-  size_t block = (size_t)p->persons < SIM_BLOCK ? (size_t)p->persons : SIM_BLOCK;
+  size_t block = p->block > 0 ? (size_t)p->block : SIM_BLOCK;
+  if ((size_t)p->persons < block) block = (size_t)p->persons;
   sim_thread *th = threads_alloc(nt);
   sim_out *outs = calloc(block, sizeof *outs);
   sim_writer *wr = NULL;

@@ -43,9 +43,12 @@ int sim_world_init(sim_world *w, const peil_sim_params *p) {
   int ok = w->mstart && wt;
   if (ok) {
     for (int k = 0; k <= nm; k++) w->mstart[k] = first_day(w->m_first + k);
-    /* The inflow into bijstand per month, declining by inflow_trend a year. */
-    for (int k = 0; k < nm; k++)
-      wt[k] = exp(-p->inflow_trend * (double)(w->m_first + k - w->m_from) / 12.0);
+    /* The inflow into bijstand per month: constant before the window,
+     * declining by inflow_trend a year from its start on. */
+    for (int k = 0; k < nm; k++) {
+      int after = w->m_first + k - w->m_from;
+      wt[k] = exp(-p->inflow_trend * (after > 0 ? after : 0) / 12.0);
+    }
     ok = (w->entry_month = gsl_ran_discrete_preproc((size_t)nm, wt)) != NULL;
   }
   free(wt);
