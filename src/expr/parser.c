@@ -58,6 +58,22 @@ static int binary(node_kind k, size_t pos, node *l, node *r, node **out) {
   return PEIL_OK;
 }
 
+/* A node of kind k with the single kid `kid` (takes ownership). */
+static int unary(node_kind k, size_t pos, node *kid, node **out) {
+  node *n = new_node(k, pos);
+  if (!n) {
+    peil_node_free(kid);
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  int rc = add_kid(n, kid);
+  if (rc) {
+    peil_node_free(n);
+    return rc;
+  }
+  *out = n;
+  return PEIL_OK;
+}
+
 static int expect(lexer *lx, tok_kind k, const char *context) {
   const token *t = peek(lx);
   if (t->kind != k)
@@ -150,17 +166,7 @@ static int parse_unary(lexer *lx, node **out) {
       *out = kid;
       return PEIL_OK;
     }
-    node *n = new_node(N_NEG, t->pos);
-    if (!n) {
-      peil_node_free(kid);
-      return peil_error(PEIL_ENOMEM, "out of memory");
-    }
-    if ((rc = add_kid(n, kid))) {
-      peil_node_free(n);
-      return rc;
-    }
-    *out = n;
-    return PEIL_OK;
+    return unary(N_NEG, t->pos, kid, out);
   }
   return parse_power(lx, out);
 }
@@ -256,17 +262,7 @@ static int parse_cmp(lexer *lx, node **out) {
       peil_node_free(l);
       return rc;
     }
-    node *n = new_node(negated ? N_NOTNA : N_ISNA, pos);
-    if (!n) {
-      peil_node_free(l);
-      return peil_error(PEIL_ENOMEM, "out of memory");
-    }
-    if ((rc = add_kid(n, l))) {
-      peil_node_free(n);
-      return rc;
-    }
-    *out = n;
-    return PEIL_OK;
+    return unary(negated ? N_NOTNA : N_ISNA, pos, l, out);
   }
   *out = l;
   return PEIL_OK;
@@ -278,17 +274,7 @@ static int parse_not(lexer *lx, node **out) {
     node *kid = NULL;
     int rc = parse_not(lx, &kid);
     if (rc) return rc;
-    node *n = new_node(N_NOT, pos);
-    if (!n) {
-      peil_node_free(kid);
-      return peil_error(PEIL_ENOMEM, "out of memory");
-    }
-    if ((rc = add_kid(n, kid))) {
-      peil_node_free(n);
-      return rc;
-    }
-    *out = n;
-    return PEIL_OK;
+    return unary(N_NOT, pos, kid, out);
   }
   return parse_cmp(lx, out);
 }
