@@ -72,8 +72,8 @@ static char *default_table(const char *path) {
 
 static void print_report(const peil_csv_report *r, const char *store, const char *table) {
   char a[32];
-  cli_note("imported %s rows, %zu columns into %s:/%s", thousands(r->nrows, a, sizeof a), r->ncols,
-           store, table);
+  cli_note("imported %s row%s, %zu column%s into %s:/%s", thousands(r->nrows, a, sizeof a),
+           r->nrows == 1 ? "" : "s", r->ncols, r->ncols == 1 ? "" : "s", store, table);
   int any = 0;
   for (size_t j = 0; j < r->ncols; j++) {
     if (!r->cols[j].n_missing) continue;

@@ -50,6 +50,8 @@ typedef struct {
  * earliest chunk: the first error in file order, as one thread would find. */
 int csv_reader_run(csv_reader *r, int workers, const csv_consumer *fn, void *ctx);
 void csv_reader_close(csv_reader *r);
+/* For tests: the nominal chunk size in bytes (0 = the default, 8 MB). */
+void csv_reader_test_chunk_size(size_t bytes);
 
 /* ---- Values (parse.c). Each parser takes the field's bytes (NUL-terminated
  * after n) and returns one of these. */
@@ -158,6 +160,7 @@ typedef struct {
   char *format;        /* date layout, or NULL */
   csv_datefmt datefmt;
   int used;            /* matched a column of the CSV */
+  int line;            /* where the schema first names it */
 } csv_schema_col;
 
 typedef struct {

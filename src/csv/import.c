@@ -145,8 +145,9 @@ static int plan(import_ctx *x, csv_reader *rd) {
         k += (size_t)w;
       }
       if (k >= sizeof have) strcpy(have + sizeof have - 5, "...");
-      return peil_error(PEIL_ENOTFOUND, "%s: column '%s' of the schema is not in %s (its columns: %s)",
-                        x->schema->path, x->schema->cols[i].name, x->path, have);
+      return peil_error(PEIL_ENOTFOUND, "%s:%d: column '%s' of the schema is not in %s (its columns: %s)",
+                        x->schema->path, x->schema->cols[i].line, x->schema->cols[i].name, x->path,
+                        have);
     }
   }
   return PEIL_OK;

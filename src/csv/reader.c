@@ -40,6 +40,10 @@
 #include "csv_internal.h"
 
 #define CHUNK_SIZE ((size_t)8 << 20)        /* nominal bytes per chunk */
+
+/* Tests set tiny chunks to put boundaries everywhere (csv_internal.h). */
+static size_t chunk_size = CHUNK_SIZE;
+void csv_reader_test_chunk_size(size_t bytes) { chunk_size = bytes ? bytes : CHUNK_SIZE; }
 #define CHUNK_MAX ((size_t)256 << 20)       /* longest record a chunk may grow to */
 #define MAX_WORKERS 16
 
@@ -305,7 +309,7 @@ static int claim(worker *w) {
   if (r->next_start >= r->bytes || (r->stopped && r->next_chunk > r->err_chunk)) return 0;
   int64_t start = r->next_start;
   w->chunk = r->next_chunk; /* errors while reading belong to this chunk */
-  size_t want = CHUNK_SIZE;
+  size_t want = chunk_size;
   if ((int64_t)want > r->bytes - start) want = (size_t)(r->bytes - start);
   if (w->cap < want) {
     char *b = realloc(w->buf, want);
@@ -567,7 +571,7 @@ int csv_reader_workers(const csv_reader *r, int threads) {
   if (n < 1) n = 1;
   if (n > MAX_WORKERS) n = MAX_WORKERS;
   /* No more workers than chunks. */
-  int64_t chunks = (r->bytes - r->data_start) / (int64_t)CHUNK_SIZE + 1;
+  int64_t chunks = (r->bytes - r->data_start) / (int64_t)chunk_size + 1;
   if (n > chunks) n = (long)chunks;
   return (int)n;
 }
