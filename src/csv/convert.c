@@ -95,7 +95,7 @@ static int enum_value(const csv_column *c, csv_colstate *st, int32_t *out, const
     st->n_missing++;
     return PEIL_OK;
   }
-  if (st->last && st->last_len == n && memcmp(st->last, s, n) == 0) {
+  if (st->last && st->last_len == n && csv_same(st->last, s, n)) {
     *out = st->last_code;
     return PEIL_OK;
   }

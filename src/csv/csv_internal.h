@@ -63,6 +63,9 @@ int csv_parse_int(const char *s, size_t n, char decimal, int64_t *v);
 /* Decimal numbers, exponents, inf/infinity/nan (any case); correctly rounded.
  * decimal ',' also accepts '.' thousands groups before the comma. */
 int csv_parse_float(const char *s, size_t n, char decimal, double *v);
+/* The same as csv_parse_float without computing the value (unless it
+ * may be out of range): CSV_OK, CSV_BAD or CSV_RANGE. */
+int csv_check_float(const char *s, size_t n, char decimal);
 /* true/false, yes/no, ja/nee (lower, Upper or UPPER case); with loose also
  * 0/1 and T/F (what a schema's bool column accepts). 1 = true. */
 int csv_parse_bool(const char *s, size_t n, int loose, int8_t *v);
@@ -98,6 +101,14 @@ static inline int csv_is_na(const csv_na *na, const char *s, size_t n) {
   for (size_t i = 0; i < na->n; i++)
     if (na->len[i] == n && __builtin_memcmp(na->tok[i], s, n) == 0) return 1;
   return 0;
+}
+
+/* Equal bytes: short strings (most labels) without a call. */
+static inline int csv_same(const char *a, const char *b, size_t n) {
+  if (n > 16) return __builtin_memcmp(a, b, n) == 0;
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
 }
 
 /* ---- String set (strset.c): distinct values in insertion order, for

@@ -43,8 +43,7 @@ static unsigned classify(csv_infer_col *c, const char *s, size_t n, char decimal
       if (v > c->imax) c->imax = v;
       return CAND_INT | CAND_FLOAT;
     }
-    double x;
-    if ((cand & CAND_FLOAT) && csv_parse_float(s, n, decimal, &x) == CSV_OK) return CAND_FLOAT;
+    if ((cand & CAND_FLOAT) && csv_check_float(s, n, decimal) == CSV_OK) return CAND_FLOAT;
   }
   int32_t d;
   if ((cand & CAND_DATE) && csv_parse_date(s, n, NULL, &d) == CSV_OK) return CAND_DATE;
@@ -129,7 +128,7 @@ int csv_infer_value(csv_infer_col *c, const char *s, size_t n, int64_t line, con
     return PEIL_OK;
   }
   /* Neighbouring rows often repeat a value: skip the hash for those. */
-  if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) return PEIL_OK;
+  if (c->last && c->last_len == n && csv_same(c->last, s, n)) return PEIL_OK;
   int added;
   long idx = csv_strset_add(c->levels, s, n, &added);
   if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");

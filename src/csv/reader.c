@@ -36,6 +36,9 @@
 #include <unistd.h>
 
 #include <csv.h>
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "csv_internal.h"
 
@@ -275,8 +278,30 @@ static ssize_t read_at(csv_reader *r, char *buf, size_t n, int64_t off) {
   return (ssize_t)got;
 }
 
-/* Counts quote characters and line ends in s[0, n), eight bytes at a time:
- * per-byte counters in a word, summed every 255 words. */
+/* Counts quote characters and line ends in s[0, n): 16 bytes at a time with
+ * SSE2 (every x86-64 has it), else 8 at a time in a word; per-byte counters,
+ * summed every 255 steps. */
+#if defined(__x86_64__) && defined(__SSE2__)
+static void count_bytes(const char *s, size_t n, char eol, uint64_t *quotes, uint64_t *eols) {
+  const __m128i vq = _mm_set1_epi8('"'), ve = _mm_set1_epi8(eol), z = _mm_setzero_si128();
+  uint64_t q = 0, e = 0;
+  size_t i = 0;
+  while (i + 16 <= n) {
+    __m128i aq = z, ae = z;
+    for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
+      __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+      aq = _mm_sub_epi8(aq, _mm_cmpeq_epi8(w, vq)); /* a match is -1 */
+      ae = _mm_sub_epi8(ae, _mm_cmpeq_epi8(w, ve));
+    }
+    __m128i sq = _mm_sad_epu8(aq, z), se = _mm_sad_epu8(ae, z);
+    q += (uint64_t)_mm_cvtsi128_si64(sq) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sq, sq));
+    e += (uint64_t)_mm_cvtsi128_si64(se) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(se, se));
+  }
+  for (; i < n; i++) q += s[i] == '"', e += s[i] == eol;
+  *quotes = q;
+  *eols = e;
+}
+#else
 static void count_bytes(const char *s, size_t n, char eol, uint64_t *quotes, uint64_t *eols) {
   const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
   const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
@@ -302,6 +327,7 @@ static void count_bytes(const char *s, size_t n, char eol, uint64_t *quotes, uin
   *quotes = q;
   *eols = e;
 }
+#endif
 
 /* Claims the next chunk into w->buf (under r->mu). 0 = none left. */
 static int claim(worker *w) {

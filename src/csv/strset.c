@@ -71,7 +71,7 @@ static long probe(const csv_strset *s, const char *str, size_t n, uint64_t h, si
       return -1;
     }
     const struct entry *e = &s->e[k - 1];
-    if (e->hash == h && e->len == n && memcmp(s->arena + e->off, str, n) == 0) return (long)(k - 1);
+    if (e->hash == h && e->len == n && csv_same(s->arena + e->off, str, n)) return (long)(k - 1);
     i = (i + 1) & mask;
   }
 }
