@@ -265,6 +265,23 @@ static int make_levels(import_ctx *x, csv_column *c) {
   return PEIL_OK;
 }
 
+/* HDF5 keeps an enum's labels in one object header message, which holds
+ * at most 64 kB: each label takes its bytes and a NUL padded to eight, plus
+ * its code. Checked here so that too many labels are bad input with a
+ * message, not an HDF5 failure. */
+#define ENUM_TYPE_MAX 65000
+
+static int check_enum_size(const import_ctx *x, const csv_column *c) {
+  size_t width = c->nlevels <= 127 ? 1 : c->nlevels <= 32767 ? 2 : 4, bytes = 64;
+  for (size_t k = 0; k < c->nlevels; k++) bytes += (strlen(c->labels[k]) + 8) / 8 * 8 + width;
+  if (bytes <= ENUM_TYPE_MAX) return PEIL_OK;
+  return peil_error(PEIL_EDATA,
+                    "%s: column '%s' (%zu): its %zu distinct values need %zu kB of labels, more than "
+                    "the 64 kB an HDF5 categorical type holds; give the column another type in a "
+                    "schema (an identifier or a code as int64, for instance)",
+                    x->path, c->name, c->colno, c->nlevels, bytes / 1024);
+}
+
 /* After pass 1 (if any): final types, level maps, batch buffers. */
 static int settle(import_ctx *x) {
   for (size_t j = 0; j < x->ncols; j++) {
@@ -276,6 +293,7 @@ static int settle(import_ctx *x) {
       rc = csv_infer_decide(&c->inf, x->path, c->name, c->colno, &t);
     }
     if (!rc && c->type == PEIL_ENUM) rc = make_levels(x, c);
+    if (!rc && c->type == PEIL_ENUM) rc = check_enum_size(x, c);
     csv_infer_clear(&c->inf);
     if (rc) return rc;
   }
