@@ -26,7 +26,8 @@ static void help(void) {
          "      --max-levels N      most distinct values of an inferred categorical (%d)\n"
          "      --replace           replace a table of the same name\n"
          "      --description TEXT  stored with the table\n"
-         "      --threads N         1: parse and convert in one thread (default: two)\n"
+         "      --threads N         workers that parse and convert chunks of the file\n"
+         "                          (default: one per core; 1: no threads)\n"
          "  -q, --quiet             no notes on standard error\n"
          "  -h, --help              this help\n"
          "\n"
@@ -139,7 +140,7 @@ int cmd_import(int argc, char **argv) {
     case O_THREADS:
       if (cli_parse_long(optarg, &v) || v < 1)
         return cli_usage("import", "--threads takes a positive number, not '%s'", optarg);
-      o.threads = v == 1 ? 1 : 0;
+      o.threads = v > 64 ? 64 : (int)v;
       break;
     case 'q': cli_quiet = 1; break;
     case 'h': help(); return 0;

@@ -325,8 +325,10 @@ static int pass2_begin(void *ctx, int worker, size_t chunk) {
   import_ctx *x = ctx;
   wstate *ws = &x->ws[worker];
   slot *s = &ws->slots[ws->cur];
+  pthread_mutex_lock(&x->wmu); /* drain() reads every slot's state */
   s->state = SLOT_FILLING;
   s->chunk = chunk;
+  pthread_mutex_unlock(&x->wmu);
   s->nblocks = 0;
   ws->blk = next_block(x, s);
   ws->row = 0;
