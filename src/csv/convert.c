@@ -79,7 +79,8 @@ static int float_value(const csv_column *c, csv_colstate *st, void *buf, size_t 
         return bad_value(c, s, n, line, path, "is not a number (decimal comma? use --decimal ',')");
       return bad_value(c, s, n, line, path, "is not a number");
     }
-    if (ps == CSV_RANGE || (single && isfinite(x) && fabs(x) > FLT_MAX))
+    /* float32: values up to halfway past FLT_MAX round to it; beyond is out of range. */
+    if (ps == CSV_RANGE || (single && isfinite(x) && fabs(x) >= (double)FLT_MAX + 0x1p103))
       return bad_value(c, s, n, line, path, "is out of the range of %s", peil_type_name(c->type));
   }
   if (isnan(x)) st->n_missing++;

@@ -659,6 +659,61 @@ static void test_round_trip(void **state) {
   round_trip("x\nNA\nNA\n", NULL, NULL);
 }
 
+/* With a schema every type survives, float32 and fixed (also unused)
+ * levels included; the export's ISO dates need no format. */
+static void test_round_trip_schema(void **state) {
+  (void)state;
+  char s1[1024], s2[1024], csv[1024];
+  snprintf(s1, sizeof s1, "%s", test_path("rt1.ini"));
+  snprintf(s2, sizeof s2, "%s", test_path("rt2.ini"));
+  snprintf(csv, sizeof csv, "%s", test_path("rts.csv"));
+  const char *common = "[columns]\na = int16\nb = int64\nf = float32\ng = float64\nok = bool\n"
+                       "[e]\nlevels = z, y, \"x, w\", unused\n";
+  char ini[512];
+  snprintf(ini, sizeof ini, "%s[d]\nformat = YYYYMMDD\n", common);
+  write_text(s1, ini);
+  snprintf(ini, sizeof ini, "%s[d]\ntype = date\n", common);
+  write_text(s2, ini);
+  peil_store *s = new_store("rts.h5");
+  peil_csv_options o = PEIL_CSV_OPTIONS_INIT;
+  o.schema_path = s1;
+  assert_ok(import_text(s, "a", "a,b,f,g,ok,e,d\n1,2,0.1,0.1,1,z,20200229\n"
+                        "-3,NA,3.4028235e38,1e-310,0,\"x, w\",\n,,,,,y,19991231\n", &o, NULL));
+  FILE *f = fopen(csv, "w");
+  assert_ok(peil_csv_export(s, "a", NULL, 0, f, NULL));
+  fclose(f);
+  o.schema_path = s2;
+  assert_ok(peil_csv_import(csv, &o, s, "b", NULL));
+  assert_same_table(s, "a", "b");
+  assert_int_equal(column_type(s, "b", "f"), PEIL_FLOAT32);
+  assert_column(s, "b", "e", "<z>|<x, w>|<y>|");
+  peil_table_info *ti = NULL;
+  assert_ok(peil_store_table_info(s, "b", &ti));
+  assert_int_equal(ti->cols[5].nlevels, 4);
+  assert_string_equal(ti->cols[5].levels[3], "unused");
+  peil_table_info_free(ti);
+  peil_store_close(s);
+}
+
+/* Line ends: CR LF, CR alone (old Mac), blank lines; line numbers follow. */
+static void test_line_ends(void **state) {
+  (void)state;
+  peil_store *s = new_store("eol.h5");
+  assert_ok(import_text(s, "cr", "a,b\r1,x\r\r2,y\r", NULL, NULL));
+  assert_column(s, "cr", "a", "1|2|");
+  assert_int_equal(import_text(s, "t", "a,b\r1,x\r\r2\r", NULL, NULL), PEIL_EDATA);
+  assert_msg("in.csv:4:", "column 'b' (2) is missing", NULL);
+  assert_ok(import_text(s, "crlf", "a,b\r\n\r\n1,\"x\r\ny\"\r\n  2 , z \r\n", NULL, NULL));
+  assert_column(s, "crlf", "a", "1|2|");
+  assert_column(s, "crlf", "b", "<x\r\ny>|<z>|");
+  assert_int_equal(import_text(s, "t", "a,b\r\n\r\n1,\"x\r\ny\"\r\n2\r\n", NULL, NULL), PEIL_EDATA);
+  assert_msg("in.csv:5:", "column 'b' (2) is missing", NULL);
+  /* A last line without its line end; tab-separated with spaces in values. */
+  assert_ok(import_text(s, "tab", "a\tb\n1\tx y\n2\t\"z\"", NULL, NULL));
+  assert_column(s, "tab", "b", "<x y>|<z>|");
+  peil_store_close(s);
+}
+
 static void test_export_options(void **state) {
   (void)state;
   peil_store *s = new_store("exp.h5");
@@ -781,6 +836,8 @@ int main(void) {
       cmocka_unit_test(test_header_only_and_replace),
       cmocka_unit_test(test_dutch),
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_round_trip_schema),
+      cmocka_unit_test(test_line_ends),
       cmocka_unit_test(test_export_options),
       cmocka_unit_test(test_chunks_and_workers),
       cmocka_unit_test(test_locale_independent),
