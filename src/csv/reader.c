@@ -47,7 +47,7 @@
 /* Tests set tiny chunks to put boundaries everywhere (csv_internal.h). */
 static size_t chunk_size = CHUNK_SIZE;
 void csv_reader_test_chunk_size(size_t bytes) { chunk_size = bytes ? bytes : CHUNK_SIZE; }
-#define CHUNK_MAX ((size_t)256 << 20)       /* longest record a chunk may grow to */
+#define CHUNK_MAX ((size_t)256 << 20)       /* longest record (memory stays bounded) */
 #define MAX_WORKERS 16
 
 struct csv_reader {
@@ -241,9 +241,8 @@ static void parse_chunk(worker *w) {
     else
       fail(w, PEIL_EDATA,
            "%s:%lld: column '%s' (%zu): unterminated quoted field: the quote opened here is "
-           "not closed before the end of the %s",
-           r->path, (long long)start, field < r->ncols ? r->names[field] : "?", field + 1,
-           w->len >= CHUNK_MAX ? "256 MB that a record may have" : "file");
+           "not closed before the end of the file",
+           r->path, (long long)start, field < r->ncols ? r->names[field] : "?", field + 1);
   }
 }
 
@@ -368,7 +367,11 @@ static int claim(worker *w) {
       odd = (int)(quotes & 1);
       for (;;) {
         if (end == w->cap) {
-          if (w->cap >= CHUNK_MAX) break; /* the parse reports the open quote */
+          if (w->cap >= CHUNK_MAX)
+            return fail(w, PEIL_EDATA,
+                        "%s:%lld: a record does not end within %zu MB (a quote that is never "
+                        "closed?)",
+                        r->path, (long long)r->next_line, CHUNK_MAX >> 20), -1;
           size_t cap = w->cap * 2 > CHUNK_MAX ? CHUNK_MAX : w->cap * 2;
           char *b = realloc(w->buf, cap);
           if (!b) return fail(w, PEIL_ENOMEM, "out of memory"), -1;
