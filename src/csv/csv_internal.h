@@ -125,7 +125,8 @@ const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n);
  * LC_COLLATE=C): order[rank] = index. */
 size_t *csv_strset_sorted(const csv_strset *s);
 
-/* ---- Type inference (infer.c): one state per column, fed batch by batch. */
+/* ---- Type inference (infer.c): one state per column and worker, fed value by
+ * value, merged at the end. */
 enum { CAND_BOOL = 1, CAND_INT = 2, CAND_FLOAT = 4, CAND_DATE = 8, CAND_ALL = 15 };
 
 typedef struct {

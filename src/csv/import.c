@@ -1,6 +1,7 @@
 /* peil_csv_import: plan the columns (schema, or inference in a first pass),
- * then convert and append row batches to a new table. A failed import
- * drops the table it started, so the writable store holds no half table. */
+ * then convert the file chunk by chunk in the reader's workers and append
+ * the chunks to a new table in file order. A failed import drops the table
+ * it started, so the writable store holds no half table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,9 @@
 
 #include "csv_internal.h"
 
-/* A schema's categorical without a level list may have this many levels
- * (the codes are stored in at most 16 bits by peil's enums in practice;
- * HDF5 keeps every label in the column's type). */
+/* A schema's categorical without a level list collects at most this many
+ * distinct values (a bound on memory; HDF5's limit on the labels' size,
+ * checked in check_enum_size, usually comes first). */
 #define SCHEMA_MAX_LEVELS 32767
 
 void peil_csv_options_init(peil_csv_options *o) {
@@ -282,7 +283,7 @@ static int check_enum_size(const import_ctx *x, const csv_column *c) {
                     x->path, c->name, c->colno, c->nlevels, bytes / 1024);
 }
 
-/* After pass 1 (if any): final types, level maps, batch buffers. */
+/* After pass 1 (if any): final types and level maps. */
 static int settle(import_ctx *x) {
   for (size_t j = 0; j < x->ncols; j++) {
     csv_column *c = &x->cols[j];
