@@ -220,7 +220,8 @@ static void parse_error(worker *w) {
 
 static int parser_init(worker *w);
 
-/* Parses buf[0, len) as whole records; `last` = the end of the file. */
+/* Parses buf[0, len): whole records, the last one possibly without its line
+ * end (the end of the file). */
 static void parse_chunk(worker *w) {
   if (csv_parse(&w->p, w->buf, w->len, on_field, on_row, w) != w->len && !w->err) parse_error(w);
   if (w->err) {
@@ -431,7 +432,8 @@ static void *work(void *arg) {
     if (got <= 0) break;
     w->nfield = 0;
     w->cr_pending = 0;
-    int rc = w->fn->chunk_begin ? w->fn->chunk_begin(w->ctx, w->id, w->chunk) : PEIL_OK;
+    int rc = w->parser_live ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
+    if (!rc && w->fn->chunk_begin) rc = w->fn->chunk_begin(w->ctx, w->id, w->chunk);
     if (rc) fail(w, rc, "%s", peil_errmsg());
     if (!w->err) parse_chunk(w);
     if (!w->err && w->fn->chunk_done) {
