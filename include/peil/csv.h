@@ -38,9 +38,14 @@ typedef struct {
   size_t max_levels;       /* inference: most distinct values of a categorical */
   int threads;             /* workers: 0 = one per core, 1 = no threads, N */
   const char *description; /* stored as the table's `description` attribute, or NULL */
+  /* Called now and then (one call at a time, from any worker thread) with
+   * the pass (1-based), the number of passes planned so far and the bytes of
+   * the file read in this pass; NULL = none. */
+  void (*progress)(void *arg, int pass, int passes, int64_t done, int64_t total);
+  void *progress_arg;
 } peil_csv_options;
 
-#define PEIL_CSV_OPTIONS_INIT {0, '.', NULL, NULL, 0, PEIL_CSV_MAX_LEVELS, 0, NULL}
+#define PEIL_CSV_OPTIONS_INIT {0, '.', NULL, NULL, 0, PEIL_CSV_MAX_LEVELS, 0, NULL, NULL, NULL}
 
 /* Sets *o to the defaults (the same as PEIL_CSV_OPTIONS_INIT). */
 void peil_csv_options_init(peil_csv_options *o);

@@ -41,6 +41,9 @@ typedef struct {
   int (*chunk_done)(void *ctx, int worker, size_t chunk);
   /* A chunk ended in an error (may be NULL): whoever waits for it must not. */
   void (*chunk_failed)(void *ctx, int worker, size_t chunk);
+  /* Bytes of the file handed out to workers so far (may be NULL); called
+   * under the reader's lock, so never twice at once. */
+  void (*progress)(void *ctx, int64_t done, int64_t total);
 } csv_consumer;
 
 /* Reads every data row with up to `workers` threads (the caller's is one

@@ -67,7 +67,13 @@ typedef struct {
   int failed;
   peil_table_writer *w;
   int64_t pass1_rows;
+  int pass, passes; /* for progress reports */
 } import_ctx;
+
+static void progress(void *ctx, int64_t done, int64_t total) {
+  import_ctx *x = ctx;
+  if (x->opt->progress) x->opt->progress(x->opt->progress_arg, x->pass, x->passes, done, total);
+}
 
 static void free_slot(slot *s, size_t ncols) {
   for (size_t b = 0; b < s->cap; b++) {
@@ -223,7 +229,8 @@ static int merge_levels(import_ctx *x) {
 }
 
 static int run_pass1(import_ctx *x, csv_reader *rd, int (*merge)(import_ctx *)) {
-  const csv_consumer pass1 = {pass1_field, NULL, NULL, NULL, NULL};
+  const csv_consumer pass1 = {pass1_field, NULL, NULL, NULL, NULL, progress};
+  x->pass++;
   int rc = alloc_workers(x, 1);
   if (!rc) rc = csv_reader_run(rd, x->nworkers, &pass1, x);
   if (!rc) rc = merge(x);
@@ -517,6 +524,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     need_pass1 |= x.cols[j].feed;
   }
   if (!rc) x.nworkers = csv_reader_workers(rd, opts->threads);
+  x.passes = need_pass1 ? 2 : 1;
   if (!rc && need_pass1) {
     passes = 2;
     rc = run_pass1(&x, rd, merge_pass1);
@@ -527,7 +535,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
       need_levels |= x.cols[j].feed;
     }
     if (!rc && need_levels) {
-      passes = 3;
+      passes = x.passes = 3;
       rc = run_pass1(&x, rd, merge_levels);
     }
   }
@@ -550,8 +558,9 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   }
   if (!rc) rc = alloc_workers(&x, 0);
   if (!rc) {
-    const csv_consumer pass2 = {pass2_field, pass2_row, pass2_begin, pass2_chunk_done,
-                                pass2_chunk_failed};
+    const csv_consumer pass2 = {pass2_field, pass2_row,          pass2_begin,
+                                pass2_chunk_done, pass2_chunk_failed, progress};
+    x.pass++;
     rc = csv_reader_run(rd, x.nworkers, &pass2, &x);
   }
   for (size_t j = 0; x.ws && j < x.ncols; j++)

@@ -405,6 +405,7 @@ static int claim(worker *w) {
   w->line = r->next_line;
   r->next_start = start + (int64_t)end;
   r->next_line += (int64_t)eols;
+  if (w->fn && w->fn->progress) w->fn->progress(w->ctx, r->next_start - r->data_start, r->bytes - r->data_start);
   return 1;
 }
 
