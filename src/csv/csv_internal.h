@@ -3,6 +3,7 @@
 #ifndef PEIL_CSV_INTERNAL_H
 #define PEIL_CSV_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "peil/csv.h"
@@ -221,6 +222,55 @@ typedef struct {
  * error naming file, line and column. */
 int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
                       size_t n, int64_t line, const char *path, char decimal, const csv_na *na);
+
+/* ---- Ordered output of the last pass (order.c): chunks converted by the
+ * workers in any order are appended to the table in file order. */
+#define CSV_BLOCK_ROWS 8192 /* rows per block: small enough to stay in cache */
+
+typedef struct {
+  size_t nrows;
+  void **bufs; /* one buffer of CSV_BLOCK_ROWS values per column */
+} csv_block;
+
+typedef struct {
+  csv_block *blocks;
+  size_t nblocks, cap;
+  size_t chunk;
+  int state;
+} csv_slot;
+
+typedef struct {
+  csv_slot slots[2]; /* one filling, one waiting for its turn */
+  int cur;
+  csv_block *blk;    /* the block being filled, and its next row */
+  size_t row;
+} csv_outq;
+
+typedef struct {
+  size_t ncols;
+  const peil_type *types;
+  int nworkers;
+  csv_outq *q;       /* per worker */
+  peil_table_writer *w;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t next;       /* the chunk to write next */
+  int failed;
+} csv_order;
+
+int csv_order_init(csv_order *o, size_t ncols, const peil_type *types, int nworkers,
+                   peil_table_writer *w);
+void csv_order_clear(csv_order *o);
+/* A worker starts a chunk (in its free slot). */
+int csv_order_begin(csv_order *o, int worker, size_t chunk);
+/* Where column j of the worker's current row goes: element
+ * o->q[worker].row of o->q[worker].blk->bufs[j]. */
+int csv_order_row_done(csv_order *o, int worker);
+/* The chunk is converted: written when its turn comes; returns once the
+ * worker has a free slot for its next chunk. */
+int csv_order_chunk_done(csv_order *o, int worker);
+/* The worker's chunk failed: nothing more is written, nobody waits. */
+void csv_order_chunk_failed(csv_order *o, int worker);
 
 /* ---- Float formatting shared by export and tests (export.c). Writes the
  * shortest text that csv_parse_float reads back to exactly x (as float when

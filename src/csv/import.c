@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <pthread.h>
 
 #include "csv_internal.h"
 
@@ -20,35 +19,11 @@ void peil_csv_options_init(peil_csv_options *o) {
   *o = d;
 }
 
-/* Pass 2 keeps each chunk's converted rows until the chunks before it are
- * written: blocks of up to BLOCK_ROWS rows, one buffer per column (small
- * enough to stay in the core's cache while they fill). */
-#define BLOCK_ROWS 8192
-
-typedef struct {
-  size_t nrows;
-  void **bufs;
-} block;
-
-typedef struct {
-  block *blocks;
-  size_t nblocks, cap;
-  size_t chunk;
-  int state; /* SLOT_FREE, SLOT_FILLING, SLOT_READY */
-} slot;
-
-enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
-
 /* What one worker changes: its view of the columns in pass 1, its
- * conversion state and two output slots in pass 2 (one filling while the
- * other waits for its turn to be written). */
+ * conversion state in the last pass. */
 typedef struct {
   csv_infer_col *inf;
   csv_colstate *st;
-  slot slots[2];
-  int cur;
-  block *blk;  /* the block being filled */
-  size_t row;  /* its next row */
 } wstate;
 
 typedef struct {
@@ -60,11 +35,9 @@ typedef struct {
   csv_column *cols;
   int nworkers;
   wstate *ws;
-  /* Ordered writing (pass 2), under wmu. */
-  pthread_mutex_t wmu;
-  pthread_cond_t wcv;
-  size_t next_write;
-  int failed;
+  peil_type *types;
+  csv_order order;   /* the last pass's output, in file order */
+  int order_live;
   peil_table_writer *w;
   int64_t pass1_rows;
   int pass, passes; /* for progress reports */
@@ -75,25 +48,17 @@ static void progress(void *ctx, int64_t done, int64_t total) {
   if (x->opt->progress) x->opt->progress(x->opt->progress_arg, x->pass, x->passes, done, total);
 }
 
-static void free_slot(slot *s, size_t ncols) {
-  for (size_t b = 0; b < s->cap; b++) {
-    for (size_t j = 0; j < ncols; j++) free(s->blocks[b].bufs[j]);
-    free(s->blocks[b].bufs);
-  }
-  free(s->blocks);
-}
-
 static void free_workers(import_ctx *x) {
   for (int i = 0; x->ws && i < x->nworkers; i++) {
     wstate *ws = &x->ws[i];
     for (size_t j = 0; ws->inf && j < x->ncols; j++) csv_infer_clear(&ws->inf[j]);
     free(ws->inf);
     free(ws->st);
-    free_slot(&ws->slots[0], x->ncols);
-    free_slot(&ws->slots[1], x->ncols);
   }
   free(x->ws);
   x->ws = NULL;
+  if (x->order_live) csv_order_clear(&x->order);
+  x->order_live = 0;
 }
 
 static void free_columns(import_ctx *x) {
@@ -107,7 +72,9 @@ static void free_columns(import_ctx *x) {
     free(c->labels);
   }
   free(x->cols);
+  free(x->types);
   x->cols = NULL;
+  x->types = NULL;
   x->ncols = 0;
 }
 
@@ -308,114 +275,33 @@ static int settle(import_ctx *x) {
   return PEIL_OK;
 }
 
-/* The next block of the worker's filling slot (allocated on first use). */
-static block *next_block(import_ctx *x, slot *s) {
-  if (s->nblocks == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 8;
-    block *v = realloc(s->blocks, cap * sizeof *v);
-    if (!v) return NULL;
-    s->blocks = v;
-    for (size_t b = s->cap; b < cap; b++) {
-      v[b].nrows = 0;
-      if (!(v[b].bufs = calloc(x->ncols ? x->ncols : 1, sizeof *v[b].bufs))) {
-        s->cap = b;
-        return NULL;
-      }
-      s->cap = b + 1;
-      for (size_t j = 0; j < x->ncols; j++)
-        if (!(v[b].bufs[j] = malloc(BLOCK_ROWS * peil_type_size(x->cols[j].type)))) return NULL;
-    }
-  }
-  return &s->blocks[s->nblocks++];
-}
-
 static int pass2_begin(void *ctx, int worker, size_t chunk) {
   import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  slot *s = &ws->slots[ws->cur];
-  pthread_mutex_lock(&x->wmu); /* drain() reads every slot's state */
-  s->state = SLOT_FILLING;
-  s->chunk = chunk;
-  pthread_mutex_unlock(&x->wmu);
-  s->nblocks = 0;
-  ws->blk = next_block(x, s);
-  ws->row = 0;
-  if (!ws->blk) return peil_error(PEIL_ENOMEM, "out of memory");
-  ws->blk->nrows = 0;
-  return PEIL_OK;
+  return csv_order_begin(&x->order, worker, chunk);
 }
 
 static int pass2_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
   import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  return csv_convert_value(&x->cols[col], &ws->st[col], ws->blk->bufs[col], ws->row, s, n, line,
-                           x->path, x->opt->decimal, &x->na);
+  csv_outq *q = &x->order.q[worker];
+  return csv_convert_value(&x->cols[col], &x->ws[worker].st[col], q->blk->bufs[col], q->row, s, n,
+                           line, x->path, x->opt->decimal, &x->na);
 }
 
 static int pass2_row(void *ctx, int worker) {
   import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  ws->blk->nrows = ++ws->row;
-  if (ws->row < BLOCK_ROWS) return PEIL_OK;
-  if (!(ws->blk = next_block(x, &ws->slots[ws->cur]))) return peil_error(PEIL_ENOMEM, "out of memory");
-  ws->blk->nrows = ws->row = 0;
-  return PEIL_OK;
+  return csv_order_row_done(&x->order, worker);
 }
 
-/* Under wmu: writes every ready chunk whose turn it is. */
-static int drain(import_ctx *x) {
-  for (;;) {
-    slot *s = NULL;
-    for (int i = 0; i < x->nworkers && !s; i++)
-      for (int k = 0; k < 2; k++) {
-        slot *t = &x->ws[i].slots[k];
-        if (t->state == SLOT_READY && t->chunk == x->next_write) {
-          s = t;
-          break;
-        }
-      }
-    if (!s) return PEIL_OK;
-    for (size_t b = 0; b < s->nblocks; b++) {
-      int rc = peil_table_append(x->w, (const void *const *)s->blocks[b].bufs, s->blocks[b].nrows);
-      if (rc) return rc;
-    }
-    s->state = SLOT_FREE;
-    x->next_write++;
-    pthread_cond_broadcast(&x->wcv);
-  }
-}
-
-/* A chunk is converted: write it when its turn comes, and take the other
- * slot for the next chunk once it is free. */
 static int pass2_chunk_done(void *ctx, int worker, size_t chunk) {
-  import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  slot *s = &ws->slots[ws->cur];
-  int rc = PEIL_OK;
   (void)chunk;
-  pthread_mutex_lock(&x->wmu);
-  s->state = SLOT_READY;
-  if (!x->failed) rc = drain(x);
-  if (rc) {
-    x->failed = 1;
-    pthread_cond_broadcast(&x->wcv);
-  }
-  ws->cur = 1 - ws->cur;
-  while (!x->failed && ws->slots[ws->cur].state != SLOT_FREE) pthread_cond_wait(&x->wcv, &x->wmu);
-  if (x->failed) ws->slots[0].state = ws->slots[1].state = SLOT_FREE; /* nothing more is written */
-  pthread_mutex_unlock(&x->wmu);
-  return rc;
+  import_ctx *x = ctx;
+  return csv_order_chunk_done(&x->order, worker);
 }
 
-/* After an error nothing more is written, and nobody waits for a chunk. */
 static void pass2_chunk_failed(void *ctx, int worker, size_t chunk) {
   (void)chunk;
   import_ctx *x = ctx;
-  pthread_mutex_lock(&x->wmu);
-  x->failed = 1;
-  x->ws[worker].slots[0].state = x->ws[worker].slots[1].state = SLOT_FREE;
-  pthread_cond_broadcast(&x->wcv);
-  pthread_mutex_unlock(&x->wmu);
+  csv_order_chunk_failed(&x->order, worker);
 }
 
 static int check_options(const peil_csv_options *o) {
@@ -499,8 +385,6 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   import_ctx x = {0};
   x.path = csv_path;
   x.opt = opts;
-  pthread_mutex_init(&x.wmu, NULL);
-  pthread_cond_init(&x.wcv, NULL);
   csv_reader *rd = NULL;
   int created = 0, passes = 1;
   char delim = 0;
@@ -557,6 +441,13 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     free(defs);
   }
   if (!rc) rc = alloc_workers(&x, 0);
+  if (!rc && !(x.types = malloc((x.ncols ? x.ncols : 1) * sizeof *x.types)))
+    rc = peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t j = 0; !rc && j < x.ncols; j++) x.types[j] = x.cols[j].type;
+  if (!rc) {
+    rc = csv_order_init(&x.order, x.ncols, x.types, x.nworkers, x.w);
+    x.order_live = 1;
+  }
   if (!rc) {
     const csv_consumer pass2 = {pass2_field, pass2_row,          pass2_begin,
                                 pass2_chunk_done, pass2_chunk_failed, progress};
@@ -592,7 +483,5 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   csv_reader_close(rd);
   free_columns(&x);
   csv_schema_free(x.schema);
-  pthread_mutex_destroy(&x.wmu);
-  pthread_cond_destroy(&x.wcv);
   return rc;
 }
