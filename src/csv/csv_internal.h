@@ -85,7 +85,8 @@ int csv_datefmt_compile(const char *pattern, csv_datefmt *f);
 /* fmt NULL: ISO YYYY-MM-DD or Dutch DD-MM-YYYY (peil_date_parse). */
 int csv_parse_date(const char *s, size_t n, const csv_datefmt *fmt, int32_t *days);
 
-/* 1 if s is valid UTF-8; else 0 with *bad the offset of the first bad byte. */
+/* 1 if s is valid UTF-8 without NUL bytes (a label is a C string); else 0
+ * with *bad the offset of the first bad byte. */
 int csv_utf8_valid(const char *s, size_t n, size_t *bad);
 /* The value quoted for a message: 'abc', non-printable bytes as \xNN, cut
  * to about 60 characters. */

@@ -325,15 +325,16 @@ int csv_utf8_valid(const char *str, size_t n, size_t *bad) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
   while (i < n) {
-    /* ASCII runs eight bytes at a time. */
+    /* ASCII runs (no NUL) eight bytes at a time. */
     while (i + 8 <= n) {
       uint64_t w;
       memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ULL) break;
+      if ((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL) break;
       i += 8;
     }
     if (i >= n) break;
     unsigned c = s[i];
+    if (c == 0) goto invalid; /* valid UTF-8, but no label can hold it */
     if (c < 0x80) {
       i++;
       continue;

@@ -283,6 +283,9 @@ static void test_parse_misc(void **state) {
   assert_false(csv_utf8_valid("\xed\xa0\x80", 3, &bad));     /* surrogate */
   assert_false(csv_utf8_valid("abcdefgh\xe2\x82", 10, &bad)); /* cut short */
   assert_int_equal(bad, 8);
+  assert_false(csv_utf8_valid("abcdefghij\0kl", 13, &bad)); /* NUL */
+  assert_int_equal(bad, 10);
+  assert_true(csv_utf8_valid("abcdefghijklmnopq", 17, &bad));
 }
 
 /* ---- import */
