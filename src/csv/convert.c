@@ -115,8 +115,9 @@ static int enum_value(const csv_column *c, csv_colstate *st, int32_t *out, const
   return PEIL_OK;
 }
 
-int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
-                      size_t n, int64_t line, const char *path, char decimal, const csv_na *na) {
+static inline int convert(const csv_column *c, csv_colstate *st, void *buf, size_t row,
+                          const char *s, size_t n, int64_t line, const char *path, char decimal,
+                          const csv_na *na) {
   switch (c->type) {
   case PEIL_INT8:
   case PEIL_INT16:
@@ -150,4 +151,16 @@ int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t r
   case PEIL_ENUM: return enum_value(c, st, (int32_t *)buf + row, s, n, line, path, na);
   default: return peil_error(PEIL_EINTERNAL, "column '%s': unknown type", c->name);
   }
+}
+
+int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
+                      size_t n, int64_t line, const char *path, char decimal, const csv_na *na) {
+  return convert(c, st, buf, row, s, n, line, path, decimal, na);
+}
+
+int csv_convert_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  const csv_pass *p = pass;
+  const csv_outq *q = &p->order->q[worker];
+  return convert(&p->cols[col], &p->ws[worker].st[col], q->blk->bufs[col], q->row, s, n, line,
+                 p->path, p->decimal, p->na);
 }

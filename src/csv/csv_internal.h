@@ -273,6 +273,29 @@ int csv_order_chunk_done(csv_order *o, int worker);
 /* The worker's chunk failed: nothing more is written, nobody waits. */
 void csv_order_chunk_failed(csv_order *o, int worker);
 
+/* ---- What a pass over the file hands to csv_reader_run as its context:
+ * the field callbacks below take it directly (one call per field, no
+ * wrapper). A consumer with more state embeds it as its first member. */
+typedef struct {
+  csv_infer_col *inf; /* pass 1: one per column */
+  csv_colstate *st;   /* last pass: one per column */
+} csv_wstate;
+
+typedef struct {
+  const char *path;
+  char decimal;
+  const csv_na *na;
+  csv_column *cols;
+  csv_wstate *ws;     /* per worker */
+  csv_order *order;   /* last pass */
+} csv_pass;
+
+/* Pass 1: feeds the value to the worker's inference state of the column
+ * (if the column is fed in this pass). */
+int csv_infer_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line);
+/* Last pass: converts the value into the worker's current row. */
+int csv_convert_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line);
+
 /* ---- Float formatting shared by export and tests (export.c). Writes the
  * shortest text that csv_parse_float reads back to exactly x (as float when
  * single), always with a decimal separator or exponent; returns the length. */

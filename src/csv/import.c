@@ -19,14 +19,9 @@ void peil_csv_options_init(peil_csv_options *o) {
   *o = d;
 }
 
-/* What one worker changes: its view of the columns in pass 1, its
- * conversion state in the last pass. */
+/* csv_pass first: the field callbacks take the context as a csv_pass. */
 typedef struct {
-  csv_infer_col *inf;
-  csv_colstate *st;
-} wstate;
-
-typedef struct {
+  csv_pass pass;
   const char *path;
   const peil_csv_options *opt;
   csv_na na;
@@ -34,23 +29,23 @@ typedef struct {
   size_t ncols;
   csv_column *cols;
   int nworkers;
-  wstate *ws;
+  csv_wstate *ws;
   peil_type *types;
   csv_order order;   /* the last pass's output, in file order */
   int order_live;
   peil_table_writer *w;
   int64_t pass1_rows;
-  int pass, passes; /* for progress reports */
+  int pass_no, passes; /* for progress reports */
 } import_ctx;
 
 static void progress(void *ctx, int64_t done, int64_t total) {
   import_ctx *x = ctx;
-  if (x->opt->progress) x->opt->progress(x->opt->progress_arg, x->pass, x->passes, done, total);
+  if (x->opt->progress) x->opt->progress(x->opt->progress_arg, x->pass_no, x->passes, done, total);
 }
 
 static void free_workers(import_ctx *x) {
   for (int i = 0; x->ws && i < x->nworkers; i++) {
-    wstate *ws = &x->ws[i];
+    csv_wstate *ws = &x->ws[i];
     for (size_t j = 0; ws->inf && j < x->ncols; j++) csv_infer_clear(&ws->inf[j]);
     free(ws->inf);
     free(ws->st);
@@ -131,8 +126,9 @@ static int plan(import_ctx *x, csv_reader *rd) {
 static int alloc_workers(import_ctx *x, int pass1) {
   x->ws = calloc((size_t)x->nworkers, sizeof *x->ws);
   if (!x->ws) return peil_error(PEIL_ENOMEM, "out of memory");
+  x->pass.ws = x->ws;
   for (int i = 0; i < x->nworkers; i++) {
-    wstate *ws = &x->ws[i];
+    csv_wstate *ws = &x->ws[i];
     if (pass1) {
       if (!(ws->inf = calloc(x->ncols, sizeof *ws->inf))) return peil_error(PEIL_ENOMEM, "out of memory");
       for (size_t j = 0; j < x->ncols; j++) {
@@ -148,14 +144,6 @@ static int alloc_workers(import_ctx *x, int pass1) {
     }
   }
   return PEIL_OK;
-}
-
-static int pass1_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
-  import_ctx *x = ctx;
-  csv_column *c = &x->cols[col];
-  if (!c->feed) return PEIL_OK;
-  return csv_infer_value(&x->ws[worker].inf[col], s, n, line, x->path, c->name, c->colno,
-                         x->opt->decimal, &x->na);
 }
 
 /* The workers' views of each column, merged (in worker order: the result
@@ -196,8 +184,8 @@ static int merge_levels(import_ctx *x) {
 }
 
 static int run_pass1(import_ctx *x, csv_reader *rd, int (*merge)(import_ctx *)) {
-  const csv_consumer pass1 = {pass1_field, NULL, NULL, NULL, NULL, progress};
-  x->pass++;
+  const csv_consumer pass1 = {csv_infer_field, NULL, NULL, NULL, NULL, progress};
+  x->pass_no++;
   int rc = alloc_workers(x, 1);
   if (!rc) rc = csv_reader_run(rd, x->nworkers, &pass1, x);
   if (!rc) rc = merge(x);
@@ -278,13 +266,6 @@ static int settle(import_ctx *x) {
 static int pass2_begin(void *ctx, int worker, size_t chunk) {
   import_ctx *x = ctx;
   return csv_order_begin(&x->order, worker, chunk);
-}
-
-static int pass2_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
-  import_ctx *x = ctx;
-  csv_outq *q = &x->order.q[worker];
-  return csv_convert_value(&x->cols[col], &x->ws[worker].st[col], q->blk->bufs[col], q->row, s, n,
-                           line, x->path, x->opt->decimal, &x->na);
 }
 
 static int pass2_row(void *ctx, int worker) {
@@ -401,6 +382,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
                       csv_path, delim);
   }
   if (!rc) rc = plan(&x, rd);
+  x.pass = (csv_pass){csv_path, opts->decimal, &x.na, x.cols, NULL, &x.order};
 
   int need_pass1 = 0;
   for (size_t j = 0; !rc && j < x.ncols; j++) {
@@ -449,9 +431,9 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     x.order_live = 1;
   }
   if (!rc) {
-    const csv_consumer pass2 = {pass2_field, pass2_row,          pass2_begin,
-                                pass2_chunk_done, pass2_chunk_failed, progress};
-    x.pass++;
+    const csv_consumer pass2 = {csv_convert_field, pass2_row,         pass2_begin,
+                                pass2_chunk_done,  pass2_chunk_failed, progress};
+    x.pass_no++;
     rc = csv_reader_run(rd, x.nworkers, &pass2, &x);
   }
   for (size_t j = 0; x.ws && j < x.ncols; j++)

@@ -209,3 +209,11 @@ int csv_infer_decide(csv_infer_col *c, const char *path, const char *name, size_
   else *type = PEIL_DATE;
   return PEIL_OK;
 }
+
+int csv_infer_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  const csv_pass *p = pass;
+  const csv_column *c = &p->cols[col];
+  if (!c->feed) return PEIL_OK;
+  return csv_infer_value(&p->ws[worker].inf[col], s, n, line, p->path, c->name, c->colno,
+                         p->decimal, p->na);
+}
