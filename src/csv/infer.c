@@ -38,7 +38,7 @@ static unsigned classify(csv_infer_col *c, const char *s, size_t n, char decimal
   if (cand & (CAND_INT | CAND_FLOAT)) {
     int64_t v;
     int st = (cand & CAND_INT) ? csv_parse_int(s, n, decimal, &v) : CSV_BAD;
-    if (st == CSV_OK) {
+    if (st == CSV_OK && v != INT64_MIN) { /* INT64_MIN is int64's missing sentinel */
       if (v < c->imin) c->imin = v;
       if (v > c->imax) c->imax = v;
       return CAND_INT | CAND_FLOAT;

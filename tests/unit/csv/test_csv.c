@@ -357,6 +357,10 @@ static void test_infer_mixed(void **state) {
   assert_string_equal(ti->cols[0].levels[0], "1");
   assert_string_equal(ti->cols[0].levels[1], "10"); /* byte order, as R with LC_COLLATE=C */
   peil_table_info_free(ti);
+  /* int64's sentinel is no int64 value: the column is float64. */
+  assert_ok(import_text(s, "big", "n\n-9223372036854775808\n1\n", NULL, &rep));
+  assert_int_equal(rep.cols[0].type, PEIL_FLOAT64);
+  peil_csv_report_free(&rep);
   /* Booleans and numbers mixed: text too. */
   assert_ok(import_text(s, "u", "b\ntrue\n1\n", NULL, &rep));
   assert_int_equal(rep.cols[0].type, PEIL_ENUM);
