@@ -5,8 +5,9 @@
 #   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2
 #   benchmarks/csv_import.sh build/peil            # SIZE_MB=1000 DIR=/tmp/peil-csv-bench
 #
-# Prints, per run, the wall time, CPU time and peak memory and the MB/s of
-# the CSV file's size over the wall time:
+# Prints, per kind of run (REPS=3 runs each), the best and the median wall
+# time with the MB/s of the CSV file's size over it, the CPU time and the peak
+# memory:
 #   import, types inferred (two passes over the file)
 #   import with a schema that fixes every column (one pass)
 #   export of the imported table to CSV
@@ -78,25 +79,36 @@ echo "file: $CSV ($mb MB, $(($(wc -l < "$CSV") - 1)) rows); peil $("$PEIL" --ver
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cat "$CSV" > /dev/null # in the page cache, as a file just delivered would be
 
+# Runs a command REPS times; prints the best run (least wall time: on a
+# shared machine the other runs measure the neighbours) and the median.
+REPS=${REPS:-3}
 run() {
   local label=$1
   shift
-  local t="$DIR/time.txt"
-  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@"
-  read -r wall user sys rss < "$t"
-  awk -v l="$label" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v b="$bytes" \
-    'BEGIN { printf "%-34s %7.2f s wall %7.2f s cpu %6.0f MB peak  %6.1f MB/s\n", l, w, u + s, r / 1024, b / 1e6 / w }'
+  local t="$DIR/time.txt" all="$DIR/times.txt"
+  : > "$all"
+  for _ in $(seq "$REPS"); do
+    [ -n "${BEFORE:-}" ] && eval "$BEFORE"
+    /usr/bin/time -f "%e %U %S %M" -o "$t" "$@"
+    cat "$t" >> "$all"
+  done
+  sort -n "$all" | awk -v l="$label" -v b="$bytes" -v n="$REPS" '
+    { w[NR] = $1; c[NR] = $2 + $3; r[NR] = $4 }
+    END { m = w[int((n + 1) / 2)];
+          printf "%-30s best %6.2f s (%6.1f MB/s, cpu %6.2f s, %4.0f MB peak)  median %6.2f s (%6.1f MB/s)\n",
+                 l, w[1], b / 1e6 / w[1], c[1], r[1] / 1024, m, b / 1e6 / m }'
 }
 
 # A new store for each import: an import into an existing store also copies
 # the store first (the atomic update), which is not the CSV's cost.
 STORE="$DIR/bench.h5"
 rm -f "$STORE" "$DIR/out.csv"
+BEFORE='rm -f "$STORE"'
 run "import, schema (1 pass)" "$PEIL" import "$CSV" -o "$STORE" -t persons -q --schema "$SCHEMA"
-rm -f "$STORE"
 run "import, inferred, 1 thread" "$PEIL" import "$CSV" -o "$STORE" -t persons -q --threads 1
-rm -f "$STORE"
 run "import, inferred (2 passes)" "$PEIL" import "$CSV" -o "$STORE" -t persons -q
+BEFORE=
 run "export" "$PEIL" export "$STORE" -t persons -o "$DIR/out.csv"
 ls -l "$STORE" "$DIR/out.csv" | awk '{ printf "  %s: %.0f MB\n", $NF, $5 / 1e6 }'
-rm -f "$STORE" "$DIR/out.csv"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+rm -f "$STORE" "$DIR/out.csv" "$DIR/time.txt" "$DIR/times.txt"
