@@ -96,11 +96,13 @@ static int enum_value(const csv_column *c, csv_colstate *st, int32_t *out, const
     st->n_missing++;
     return PEIL_OK;
   }
-  if (st->last && st->last_len == n && csv_same(st->last, s, n)) {
-    *out = st->last_code;
+  unsigned key = csv_lcache_key(s, n);
+  long idx = csv_lcache_find(&st->cache, c->lv, s, n, key);
+  if (idx >= 0) {
+    *out = c->code[idx];
     return PEIL_OK;
   }
-  long idx = csv_strset_find(c->lv, s, n);
+  idx = csv_strset_find(c->lv, s, n);
   if (idx < 0) {
     size_t bad;
     if (!csv_utf8_valid(s, n, &bad))
@@ -109,9 +111,8 @@ static int enum_value(const csv_column *c, csv_colstate *st, int32_t *out, const
     return bad_value(c, s, n, line, path, "is not one of the %zu levels%s", c->nlevels,
                      c->from_schema ? " the schema lists" : "");
   }
-  st->last = csv_strset_get(c->lv, (size_t)idx, &st->last_len);
-  st->last_code = c->code[idx];
-  *out = st->last_code;
+  st->cache.idx[key] = (uint32_t)idx + 1;
+  *out = c->code[idx];
   return PEIL_OK;
 }
 

@@ -118,17 +118,57 @@ static inline int csv_same(const char *a, const char *b, size_t n) {
 
 /* ---- String set (strset.c): distinct values in insertion order, for
  * categorical levels. Strings live in one arena. */
-typedef struct csv_strset csv_strset;
+typedef struct {
+  size_t off; /* into the arena */
+  size_t len;
+  uint64_t hash;
+} csv_strset_entry;
+
+typedef struct csv_strset {
+  csv_strset_entry *e;
+  size_t n, cap_e;
+  uint32_t *slot; /* index + 1, 0 = empty */
+  size_t nslot;   /* power of two */
+  char *arena;
+  size_t used, cap;
+} csv_strset;
+
 csv_strset *csv_strset_new(void);
 void csv_strset_free(csv_strset *s);
 /* Index of the string, added when new (*added = 1); -1 when out of memory. */
 long csv_strset_add(csv_strset *s, const char *str, size_t n, int *added);
 long csv_strset_find(const csv_strset *s, const char *str, size_t n);
-size_t csv_strset_size(const csv_strset *s);
-const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n);
+static inline size_t csv_strset_size(const csv_strset *s) { return s->n; }
+static inline const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n) {
+  if (n) *n = s->e[i].len;
+  return s->arena + s->e[i].off;
+}
 /* Indices sorted by the strings' bytes (C-locale order, as R's sort with
  * LC_COLLATE=C): order[rank] = index. */
 size_t *csv_strset_sorted(const csv_strset *s);
+
+/* A small cache in front of a set, one per column and worker: the index of
+ * a recent value under a cheap key (length and three bytes), so that the
+ * values of a column with few categories skip hashing. */
+#define CSV_LCACHE 64
+typedef struct {
+  uint32_t idx[CSV_LCACHE]; /* index + 1, 0 = empty */
+} csv_lcache;
+
+/* n > 0 (an empty field is missing and never looked up). */
+static inline unsigned csv_lcache_key(const char *s, size_t n) {
+  unsigned a = (unsigned char)s[0], b = (unsigned char)s[n - 1], c = (unsigned char)s[n >> 1];
+  return ((unsigned)n * 0x9E37u ^ a * 0x85EBu ^ b * 0xC2B3u ^ c * 0x27D5u) >> 4 & (CSV_LCACHE - 1);
+}
+
+/* The index of s in set if the cache has it under key, else -1. */
+static inline long csv_lcache_find(const csv_lcache *lc, const csv_strset *set, const char *s,
+                                   size_t n, unsigned key) {
+  uint32_t k = lc->idx[key];
+  if (!k) return -1;
+  const csv_strset_entry *e = &set->e[k - 1];
+  return e->len == n && csv_same(set->arena + e->off, s, n) ? (long)k - 1 : -1;
+}
 
 /* ---- Type inference (infer.c): one state per column and worker, fed value by
  * value, merged at the end. */
@@ -145,8 +185,7 @@ typedef struct {
   int text_only;          /* a schema's categorical: collect levels only */
   int64_t text_line;      /* first value that is no number, date or bool (-1: none) */
   char text_value[80];
-  const char *last;       /* the previous value's bytes in the set (cache) */
-  size_t last_len;
+  csv_lcache cache;       /* recent values of the set */
 } csv_infer_col;
 
 int csv_infer_init(csv_infer_col *c, size_t max_levels, int text_only);
@@ -213,9 +252,7 @@ typedef struct {
 /* What converting a column changes, one per worker and column. */
 typedef struct {
   int64_t n_missing;
-  const char *last;  /* enum lookups: the previous label and its code */
-  size_t last_len;
-  int32_t last_code;
+  csv_lcache cache;  /* enum lookups: recent labels' indices */
 } csv_colstate;
 
 /* Converts one value into element `row` of buf (the column's in-memory

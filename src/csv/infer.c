@@ -127,19 +127,20 @@ int csv_infer_value(csv_infer_col *c, const char *s, size_t n, int64_t line, con
     if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
     return PEIL_OK;
   }
-  /* Neighbouring rows often repeat a value: skip the hash for those. */
-  if (c->last && c->last_len == n && csv_same(c->last, s, n)) return PEIL_OK;
+  /* Values seen lately skip the hash. */
+  unsigned key = csv_lcache_key(s, n);
+  if (csv_lcache_find(&c->cache, c->levels, s, n, key) >= 0) return PEIL_OK;
   int added;
   long idx = csv_strset_add(c->levels, s, n, &added);
   if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");
-  c->last = csv_strset_get(c->levels, (size_t)idx, &c->last_len);
+  c->cache.idx[key] = (uint32_t)idx + 1;
   if (!added) return PEIL_OK;
   if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
   if (csv_strset_size(c->levels) > c->max_levels) {
     /* Too many for a categorical: stop collecting; csv_infer_decide
      * reports it. */
     c->levels_closed = 1;
-    c->last = NULL;
+    memset(&c->cache, 0, sizeof c->cache);
     csv_strset_free(c->levels);
     c->levels = NULL;
   }
@@ -172,7 +173,7 @@ int csv_infer_merge(csv_infer_col *dst, csv_infer_col *src) {
     csv_strset_free(dst->levels);
     dst->levels = NULL;
   }
-  dst->last = NULL;
+  memset(&dst->cache, 0, sizeof dst->cache);
   csv_infer_clear(src);
   return PEIL_OK;
 }
