@@ -1,10 +1,12 @@
 /* peil/csv.h: CSV import into a store and export from it.
  *
- * Import streams the file through libcsv in row batches, so memory grows
- * with the number of columns (and the longest field), never with the file.
- * Without a schema, a first pass infers every column's type over the whole
- * file and a second pass converts and writes it; columns whose type a schema
- * fixes completely need no first pass (docs/csv-import.md gives the rules).
+ * Import streams the file through libcsv in chunks of whole records, parsed
+ * by one or more workers, so memory grows with the number of columns (and
+ * the longest record), never with the file. Without a schema, a first pass
+ * infers every column's type over the whole file and a second pass converts
+ * and writes it; when a schema fixes every column completely the file is
+ * read once (docs/csv-import.md gives the rules). The result does not depend
+ * on the number of workers.
  *
  * Every failure names the file, the line and the column (name and number),
  * and leaves no table behind: a failed import drops the partly written
@@ -34,11 +36,16 @@ typedef struct {
   const char *schema_path; /* INI schema (docs/csv-import.md); NULL = infer all */
   int replace;             /* drop a table of the same name first */
   size_t max_levels;       /* inference: most distinct values of a categorical */
-  int threads;             /* 0 = parse in a helper thread while converting, 1 = one thread */
+  int threads;             /* workers: 0 = one per core, 1 = no threads, N */
   const char *description; /* stored as the table's `description` attribute, or NULL */
+  /* Called now and then (one call at a time, from any worker thread) with
+   * the pass (1-based), the number of passes planned so far and the bytes of
+   * the file read in this pass; NULL = none. */
+  void (*progress)(void *arg, int pass, int passes, int64_t done, int64_t total);
+  void *progress_arg;
 } peil_csv_options;
 
-#define PEIL_CSV_OPTIONS_INIT {0, '.', NULL, NULL, 0, PEIL_CSV_MAX_LEVELS, 0, NULL}
+#define PEIL_CSV_OPTIONS_INIT {0, '.', NULL, NULL, 0, PEIL_CSV_MAX_LEVELS, 0, NULL, NULL, NULL}
 
 /* Sets *o to the defaults (the same as PEIL_CSV_OPTIONS_INIT). */
 void peil_csv_options_init(peil_csv_options *o);
@@ -57,7 +64,8 @@ typedef struct {
   size_t ncols;
   peil_csv_column_report *cols;
   char delimiter;    /* the delimiter used (detected or given) */
-  int passes;        /* 1 (schema fixed every column) or 2 */
+  int passes;        /* 1 (schema fixed every column), 2, or 3 (a column turned
+                      * text after numbers: its levels needed another pass) */
   int64_t bytes;     /* size of the file read */
 } peil_csv_report;
 

@@ -26,7 +26,9 @@ static void help(void) {
          "      --max-levels N      most distinct values of an inferred categorical (%d)\n"
          "      --replace           replace a table of the same name\n"
          "      --description TEXT  stored with the table\n"
-         "      --threads N         1: parse and convert in one thread (default: two)\n"
+         "      --threads N         workers that parse and convert chunks of the file\n"
+         "                          (default: one per core; 1: no threads)\n"
+         "      --progress          show progress even when standard error is no terminal\n"
          "  -q, --quiet             no notes on standard error\n"
          "  -h, --help              this help\n"
          "\n"
@@ -70,10 +72,20 @@ static char *default_table(const char *path) {
   return t;
 }
 
+/* "pass 1 of 2: 45%" on one line of standard error, rewritten in place. */
+static void show_progress(void *arg, int pass, int passes, int64_t done, int64_t total) {
+  int *last = arg;
+  int pct = total > 0 ? (int)(100 * done / total) : 100;
+  if (pct == *last) return;
+  *last = pct;
+  fprintf(stderr, "\rpeil import: pass %d of %d: %3d%%", pass, passes, pct);
+  fflush(stderr);
+}
+
 static void print_report(const peil_csv_report *r, const char *store, const char *table) {
   char a[32];
-  cli_note("imported %s rows, %zu columns into %s:/%s", thousands(r->nrows, a, sizeof a), r->ncols,
-           store, table);
+  cli_note("imported %s row%s, %zu column%s into %s:/%s", thousands(r->nrows, a, sizeof a),
+           r->nrows == 1 ? "" : "s", r->ncols, r->ncols == 1 ? "" : "s", store, table);
   int any = 0;
   for (size_t j = 0; j < r->ncols; j++) {
     if (!r->cols[j].n_missing) continue;
@@ -95,7 +107,7 @@ static void print_report(const peil_csv_report *r, const char *store, const char
 }
 
 int cmd_import(int argc, char **argv) {
-  enum { O_DECIMAL = 256, O_NA, O_MAXLEV, O_REPLACE, O_DESC, O_THREADS };
+  enum { O_DECIMAL = 256, O_NA, O_MAXLEV, O_REPLACE, O_DESC, O_THREADS, O_PROGRESS };
   static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                        {"table", required_argument, 0, 't'},
                                        {"schema", required_argument, 0, 's'},
@@ -106,6 +118,7 @@ int cmd_import(int argc, char **argv) {
                                        {"replace", no_argument, 0, O_REPLACE},
                                        {"description", required_argument, 0, O_DESC},
                                        {"threads", required_argument, 0, O_THREADS},
+                                       {"progress", no_argument, 0, O_PROGRESS},
                                        {"quiet", no_argument, 0, 'q'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -139,8 +152,9 @@ int cmd_import(int argc, char **argv) {
     case O_THREADS:
       if (cli_parse_long(optarg, &v) || v < 1)
         return cli_usage("import", "--threads takes a positive number, not '%s'", optarg);
-      o.threads = v == 1 ? 1 : 0;
+      o.threads = v > 64 ? 64 : (int)v;
       break;
+    case O_PROGRESS: cli_progress = 1; break;
     case 'q': cli_quiet = 1; break;
     case 'h': help(); return 0;
     default: return cli_usage("import", "unknown or incomplete option");
@@ -157,10 +171,17 @@ int cmd_import(int argc, char **argv) {
     table = deflt;
   }
 
+  int last_pct = -1;
+  int progress = cli_show_progress();
+  if (progress) {
+    o.progress = show_progress;
+    o.progress_arg = &last_pct;
+  }
   peil_store *st = NULL;
   peil_csv_report rep;
   int rc = peil_store_open(store_path, PEIL_STORE_UPDATE, &st);
   if (!rc) rc = peil_csv_import(csv, &o, st, table, &rep);
+  if (progress && last_pct >= 0) fprintf(stderr, "\r\033[K"); /* clear the progress line */
   if (!rc) rc = peil_store_commit(st);
   if (!rc) {
     print_report(&rep, store_path, table);

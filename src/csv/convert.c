@@ -79,7 +79,8 @@ static int float_value(const csv_column *c, csv_colstate *st, void *buf, size_t 
         return bad_value(c, s, n, line, path, "is not a number (decimal comma? use --decimal ',')");
       return bad_value(c, s, n, line, path, "is not a number");
     }
-    if (ps == CSV_RANGE || (single && isfinite(x) && fabs(x) > FLT_MAX))
+    /* float32: values up to halfway past FLT_MAX round to it; beyond is out of range. */
+    if (ps == CSV_RANGE || (single && isfinite(x) && fabs(x) >= (double)FLT_MAX + 0x1p103))
       return bad_value(c, s, n, line, path, "is out of the range of %s", peil_type_name(c->type));
   }
   if (isnan(x)) st->n_missing++;
@@ -95,11 +96,13 @@ static int enum_value(const csv_column *c, csv_colstate *st, int32_t *out, const
     st->n_missing++;
     return PEIL_OK;
   }
-  if (st->last && st->last_len == n && memcmp(st->last, s, n) == 0) {
-    *out = st->last_code;
+  unsigned key = csv_lcache_key(s, n);
+  long idx = csv_lcache_find(&st->cache, c->lv, s, n, key);
+  if (idx >= 0) {
+    *out = c->code[idx];
     return PEIL_OK;
   }
-  long idx = csv_strset_find(c->lv, s, n);
+  idx = csv_strset_find(c->lv, s, n);
   if (idx < 0) {
     size_t bad;
     if (!csv_utf8_valid(s, n, &bad))
@@ -108,14 +111,14 @@ static int enum_value(const csv_column *c, csv_colstate *st, int32_t *out, const
     return bad_value(c, s, n, line, path, "is not one of the %zu levels%s", c->nlevels,
                      c->from_schema ? " the schema lists" : "");
   }
-  st->last = csv_strset_get(c->lv, (size_t)idx, &st->last_len);
-  st->last_code = c->code[idx];
-  *out = st->last_code;
+  st->cache.idx[key] = (uint32_t)idx + 1;
+  *out = c->code[idx];
   return PEIL_OK;
 }
 
-int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
-                      size_t n, int64_t line, const char *path, char decimal, const csv_na *na) {
+static inline int convert(const csv_column *c, csv_colstate *st, void *buf, size_t row,
+                          const char *s, size_t n, int64_t line, const char *path, char decimal,
+                          const csv_na *na) {
   switch (c->type) {
   case PEIL_INT8:
   case PEIL_INT16:
@@ -149,4 +152,16 @@ int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t r
   case PEIL_ENUM: return enum_value(c, st, (int32_t *)buf + row, s, n, line, path, na);
   default: return peil_error(PEIL_EINTERNAL, "column '%s': unknown type", c->name);
   }
+}
+
+int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
+                      size_t n, int64_t line, const char *path, char decimal, const csv_na *na) {
+  return convert(c, st, buf, row, s, n, line, path, decimal, na);
+}
+
+int csv_convert_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  const csv_pass *p = pass;
+  const csv_outq *q = &p->order->q[worker];
+  return convert(&p->cols[col], &p->ws[worker].st[col], q->blk->bufs[col], q->row, s, n, line,
+                 p->path, p->decimal, p->na);
 }

@@ -3,6 +3,7 @@
 #ifndef PEIL_CSV_INTERNAL_H
 #define PEIL_CSV_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "peil/csv.h"
@@ -41,6 +42,9 @@ typedef struct {
   int (*chunk_done)(void *ctx, int worker, size_t chunk);
   /* A chunk ended in an error (may be NULL): whoever waits for it must not. */
   void (*chunk_failed)(void *ctx, int worker, size_t chunk);
+  /* Bytes of the file handed out to workers so far (may be NULL); called
+   * under the reader's lock, so never twice at once. */
+  void (*progress)(void *ctx, int64_t done, int64_t total);
 } csv_consumer;
 
 /* Reads every data row with up to `workers` threads (the caller's is one
@@ -50,6 +54,8 @@ typedef struct {
  * earliest chunk: the first error in file order, as one thread would find. */
 int csv_reader_run(csv_reader *r, int workers, const csv_consumer *fn, void *ctx);
 void csv_reader_close(csv_reader *r);
+/* For tests: the nominal chunk size in bytes (0 = the default, 8 MB). */
+void csv_reader_test_chunk_size(size_t bytes);
 
 /* ---- Values (parse.c). Each parser takes the field's bytes (NUL-terminated
  * after n) and returns one of these. */
@@ -61,6 +67,9 @@ int csv_parse_int(const char *s, size_t n, char decimal, int64_t *v);
 /* Decimal numbers, exponents, inf/infinity/nan (any case); correctly rounded.
  * decimal ',' also accepts '.' thousands groups before the comma. */
 int csv_parse_float(const char *s, size_t n, char decimal, double *v);
+/* The same as csv_parse_float without computing the value (unless it
+ * may be out of range): CSV_OK, CSV_BAD or CSV_RANGE. */
+int csv_check_float(const char *s, size_t n, char decimal);
 /* true/false, yes/no, ja/nee (lower, Upper or UPPER case); with loose also
  * 0/1 and T/F (what a schema's bool column accepts). 1 = true. */
 int csv_parse_bool(const char *s, size_t n, int loose, int8_t *v);
@@ -76,7 +85,8 @@ int csv_datefmt_compile(const char *pattern, csv_datefmt *f);
 /* fmt NULL: ISO YYYY-MM-DD or Dutch DD-MM-YYYY (peil_date_parse). */
 int csv_parse_date(const char *s, size_t n, const csv_datefmt *fmt, int32_t *days);
 
-/* 1 if s is valid UTF-8; else 0 with *bad the offset of the first bad byte. */
+/* 1 if s is valid UTF-8 without NUL bytes (a label is a C string); else 0
+ * with *bad the offset of the first bad byte. */
 int csv_utf8_valid(const char *s, size_t n, size_t *bad);
 /* The value quoted for a message: 'abc', non-printable bytes as \xNN, cut
  * to about 60 characters. */
@@ -98,21 +108,70 @@ static inline int csv_is_na(const csv_na *na, const char *s, size_t n) {
   return 0;
 }
 
+/* Equal bytes: short strings (most labels) without a call. */
+static inline int csv_same(const char *a, const char *b, size_t n) {
+  if (n > 16) return __builtin_memcmp(a, b, n) == 0;
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
 /* ---- String set (strset.c): distinct values in insertion order, for
  * categorical levels. Strings live in one arena. */
-typedef struct csv_strset csv_strset;
+typedef struct {
+  size_t off; /* into the arena */
+  size_t len;
+  uint64_t hash;
+} csv_strset_entry;
+
+typedef struct csv_strset {
+  csv_strset_entry *e;
+  size_t n, cap_e;
+  uint32_t *slot; /* index + 1, 0 = empty */
+  size_t nslot;   /* power of two */
+  char *arena;
+  size_t used, cap;
+} csv_strset;
+
 csv_strset *csv_strset_new(void);
 void csv_strset_free(csv_strset *s);
 /* Index of the string, added when new (*added = 1); -1 when out of memory. */
 long csv_strset_add(csv_strset *s, const char *str, size_t n, int *added);
 long csv_strset_find(const csv_strset *s, const char *str, size_t n);
-size_t csv_strset_size(const csv_strset *s);
-const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n);
+static inline size_t csv_strset_size(const csv_strset *s) { return s->n; }
+static inline const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n) {
+  if (n) *n = s->e[i].len;
+  return s->arena + s->e[i].off;
+}
 /* Indices sorted by the strings' bytes (C-locale order, as R's sort with
  * LC_COLLATE=C): order[rank] = index. */
 size_t *csv_strset_sorted(const csv_strset *s);
 
-/* ---- Type inference (infer.c): one state per column, fed batch by batch. */
+/* A small cache in front of a set, one per column and worker: the index of
+ * a recent value under a cheap key (length and three bytes), so that the
+ * values of a column with few categories skip hashing. */
+#define CSV_LCACHE 64
+typedef struct {
+  uint32_t idx[CSV_LCACHE]; /* index + 1, 0 = empty */
+} csv_lcache;
+
+/* n > 0 (an empty field is missing and never looked up). */
+static inline unsigned csv_lcache_key(const char *s, size_t n) {
+  unsigned a = (unsigned char)s[0], b = (unsigned char)s[n - 1], c = (unsigned char)s[n >> 1];
+  return ((unsigned)n * 0x9E37u ^ a * 0x85EBu ^ b * 0xC2B3u ^ c * 0x27D5u) >> 4 & (CSV_LCACHE - 1);
+}
+
+/* The index of s in set if the cache has it under key, else -1. */
+static inline long csv_lcache_find(const csv_lcache *lc, const csv_strset *set, const char *s,
+                                   size_t n, unsigned key) {
+  uint32_t k = lc->idx[key];
+  if (!k) return -1;
+  const csv_strset_entry *e = &set->e[k - 1];
+  return e->len == n && csv_same(set->arena + e->off, s, n) ? (long)k - 1 : -1;
+}
+
+/* ---- Type inference (infer.c): one state per column and worker, fed value by
+ * value, merged at the end. */
 enum { CAND_BOOL = 1, CAND_INT = 2, CAND_FLOAT = 4, CAND_DATE = 8, CAND_ALL = 15 };
 
 typedef struct {
@@ -126,8 +185,7 @@ typedef struct {
   int text_only;          /* a schema's categorical: collect levels only */
   int64_t text_line;      /* first value that is no number, date or bool (-1: none) */
   char text_value[80];
-  const char *last;       /* the previous value's bytes in the set (cache) */
-  size_t last_len;
+  csv_lcache cache;       /* recent values of the set */
 } csv_infer_col;
 
 int csv_infer_init(csv_infer_col *c, size_t max_levels, int text_only);
@@ -158,6 +216,7 @@ typedef struct {
   char *format;        /* date layout, or NULL */
   csv_datefmt datefmt;
   int used;            /* matched a column of the CSV */
+  int line;            /* where the schema first names it */
 } csv_schema_col;
 
 typedef struct {
@@ -193,9 +252,7 @@ typedef struct {
 /* What converting a column changes, one per worker and column. */
 typedef struct {
   int64_t n_missing;
-  const char *last;  /* enum lookups: the previous label and its code */
-  size_t last_len;
-  int32_t last_code;
+  csv_lcache cache;  /* enum lookups: recent labels' indices */
 } csv_colstate;
 
 /* Converts one value into element `row` of buf (the column's in-memory
@@ -203,6 +260,78 @@ typedef struct {
  * error naming file, line and column. */
 int csv_convert_value(const csv_column *c, csv_colstate *st, void *buf, size_t row, const char *s,
                       size_t n, int64_t line, const char *path, char decimal, const csv_na *na);
+
+/* ---- Ordered output of the last pass (order.c): chunks converted by the
+ * workers in any order are appended to the table in file order. */
+#define CSV_BLOCK_ROWS 8192 /* rows per block: small enough to stay in cache */
+
+typedef struct {
+  size_t nrows;
+  void **bufs; /* one buffer of CSV_BLOCK_ROWS values per column */
+} csv_block;
+
+typedef struct {
+  csv_block *blocks;
+  size_t nblocks, cap;
+  size_t chunk;
+  int state;
+} csv_slot;
+
+typedef struct {
+  csv_slot slots[2]; /* one filling, one waiting for its turn */
+  int cur;
+  csv_block *blk;    /* the block being filled, and its next row */
+  size_t row;
+} csv_outq;
+
+typedef struct {
+  size_t ncols;
+  const peil_type *types;
+  int nworkers;
+  csv_outq *q;       /* per worker */
+  peil_table_writer *w;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t next;       /* the chunk to write next */
+  int failed;
+} csv_order;
+
+int csv_order_init(csv_order *o, size_t ncols, const peil_type *types, int nworkers,
+                   peil_table_writer *w);
+void csv_order_clear(csv_order *o);
+/* A worker starts a chunk (in its free slot). */
+int csv_order_begin(csv_order *o, int worker, size_t chunk);
+/* Where column j of the worker's current row goes: element
+ * o->q[worker].row of o->q[worker].blk->bufs[j]. */
+int csv_order_row_done(csv_order *o, int worker);
+/* The chunk is converted: written when its turn comes; returns once the
+ * worker has a free slot for its next chunk. */
+int csv_order_chunk_done(csv_order *o, int worker);
+/* The worker's chunk failed: nothing more is written, nobody waits. */
+void csv_order_chunk_failed(csv_order *o, int worker);
+
+/* ---- What a pass over the file hands to csv_reader_run as its context:
+ * the field callbacks below take it directly (one call per field, no
+ * wrapper). A consumer with more state embeds it as its first member. */
+typedef struct {
+  csv_infer_col *inf; /* pass 1: one per column */
+  csv_colstate *st;   /* last pass: one per column */
+} csv_wstate;
+
+typedef struct {
+  const char *path;
+  char decimal;
+  const csv_na *na;
+  csv_column *cols;
+  csv_wstate *ws;     /* per worker */
+  csv_order *order;   /* last pass */
+} csv_pass;
+
+/* Pass 1: feeds the value to the worker's inference state of the column
+ * (if the column is fed in this pass). */
+int csv_infer_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line);
+/* Last pass: converts the value into the worker's current row. */
+int csv_convert_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line);
 
 /* ---- Float formatting shared by export and tests (export.c). Writes the
  * shortest text that csv_parse_float reads back to exactly x (as float when

@@ -43,7 +43,7 @@ size_t csv_format_double(double x, int single, char decimal, char *buf) {
   size_t n = 0;
   /* Fixed point with the fewest decimals k such that m / 10^k, the exact
    * computation csv_parse_float's fast path does, gives x back. */
-  if (ax == 0 || (ax >= 1e-5 && ax < 1e15)) {
+  if (ax == 0 || (ax >= 1e-5 && ax < (single ? 1e7 : 1e15))) {
     for (int k = 0; k < 18; k++) {
       double scaled = ax * pow10_tab[k];
       if (scaled >= 9007199254740992.0) break; /* 2^53: no longer exact */

@@ -1,17 +1,17 @@
 /* peil_csv_import: plan the columns (schema, or inference in a first pass),
- * then convert and append row batches to a new table. A failed import
- * drops the table it started, so the writable store holds no half table. */
+ * then convert the file chunk by chunk in the reader's workers and append
+ * the chunks to a new table in file order. A failed import drops the table
+ * it started, so the writable store holds no half table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <pthread.h>
 
 #include "csv_internal.h"
 
-/* A schema's categorical without a level list may have this many levels
- * (the codes are stored in at most 16 bits by peil's enums in practice;
- * HDF5 keeps every label in the column's type). */
+/* A schema's categorical without a level list collects at most this many
+ * distinct values (a bound on memory; HDF5's limit on the labels' size,
+ * checked in check_enum_size, usually comes first). */
 #define SCHEMA_MAX_LEVELS 32767
 
 void peil_csv_options_init(peil_csv_options *o) {
@@ -19,38 +19,9 @@ void peil_csv_options_init(peil_csv_options *o) {
   *o = d;
 }
 
-/* Pass 2 keeps each chunk's converted rows until the chunks before it are
- * written: blocks of up to BLOCK_ROWS rows, one buffer per column (small
- * enough to stay in the core's cache while they fill). */
-#define BLOCK_ROWS 8192
-
+/* csv_pass first: the field callbacks take the context as a csv_pass. */
 typedef struct {
-  size_t nrows;
-  void **bufs;
-} block;
-
-typedef struct {
-  block *blocks;
-  size_t nblocks, cap;
-  size_t chunk;
-  int state; /* SLOT_FREE, SLOT_FILLING, SLOT_READY */
-} slot;
-
-enum { SLOT_FREE, SLOT_FILLING, SLOT_READY };
-
-/* What one worker changes: its view of the columns in pass 1, its
- * conversion state and two output slots in pass 2 (one filling while the
- * other waits for its turn to be written). */
-typedef struct {
-  csv_infer_col *inf;
-  csv_colstate *st;
-  slot slots[2];
-  int cur;
-  block *blk;  /* the block being filled */
-  size_t row;  /* its next row */
-} wstate;
-
-typedef struct {
+  csv_pass pass;
   const char *path;
   const peil_csv_options *opt;
   csv_na na;
@@ -58,35 +29,31 @@ typedef struct {
   size_t ncols;
   csv_column *cols;
   int nworkers;
-  wstate *ws;
-  /* Ordered writing (pass 2), under wmu. */
-  pthread_mutex_t wmu;
-  pthread_cond_t wcv;
-  size_t next_write;
-  int failed;
+  csv_wstate *ws;
+  peil_type *types;
+  csv_order order;   /* the last pass's output, in file order */
+  int order_live;
   peil_table_writer *w;
   int64_t pass1_rows;
+  int pass_no, passes; /* for progress reports */
 } import_ctx;
 
-static void free_slot(slot *s, size_t ncols) {
-  for (size_t b = 0; b < s->cap; b++) {
-    for (size_t j = 0; j < ncols; j++) free(s->blocks[b].bufs[j]);
-    free(s->blocks[b].bufs);
-  }
-  free(s->blocks);
+static void progress(void *ctx, int64_t done, int64_t total) {
+  import_ctx *x = ctx;
+  if (x->opt->progress) x->opt->progress(x->opt->progress_arg, x->pass_no, x->passes, done, total);
 }
 
 static void free_workers(import_ctx *x) {
   for (int i = 0; x->ws && i < x->nworkers; i++) {
-    wstate *ws = &x->ws[i];
+    csv_wstate *ws = &x->ws[i];
     for (size_t j = 0; ws->inf && j < x->ncols; j++) csv_infer_clear(&ws->inf[j]);
     free(ws->inf);
     free(ws->st);
-    free_slot(&ws->slots[0], x->ncols);
-    free_slot(&ws->slots[1], x->ncols);
   }
   free(x->ws);
   x->ws = NULL;
+  if (x->order_live) csv_order_clear(&x->order);
+  x->order_live = 0;
 }
 
 static void free_columns(import_ctx *x) {
@@ -100,7 +67,9 @@ static void free_columns(import_ctx *x) {
     free(c->labels);
   }
   free(x->cols);
+  free(x->types);
   x->cols = NULL;
+  x->types = NULL;
   x->ncols = 0;
 }
 
@@ -145,8 +114,9 @@ static int plan(import_ctx *x, csv_reader *rd) {
         k += (size_t)w;
       }
       if (k >= sizeof have) strcpy(have + sizeof have - 5, "...");
-      return peil_error(PEIL_ENOTFOUND, "%s: column '%s' of the schema is not in %s (its columns: %s)",
-                        x->schema->path, x->schema->cols[i].name, x->path, have);
+      return peil_error(PEIL_ENOTFOUND, "%s:%d: column '%s' of the schema is not in %s (its columns: %s)",
+                        x->schema->path, x->schema->cols[i].line, x->schema->cols[i].name, x->path,
+                        have);
     }
   }
   return PEIL_OK;
@@ -156,8 +126,9 @@ static int plan(import_ctx *x, csv_reader *rd) {
 static int alloc_workers(import_ctx *x, int pass1) {
   x->ws = calloc((size_t)x->nworkers, sizeof *x->ws);
   if (!x->ws) return peil_error(PEIL_ENOMEM, "out of memory");
+  x->pass.ws = x->ws;
   for (int i = 0; i < x->nworkers; i++) {
-    wstate *ws = &x->ws[i];
+    csv_wstate *ws = &x->ws[i];
     if (pass1) {
       if (!(ws->inf = calloc(x->ncols, sizeof *ws->inf))) return peil_error(PEIL_ENOMEM, "out of memory");
       for (size_t j = 0; j < x->ncols; j++) {
@@ -173,14 +144,6 @@ static int alloc_workers(import_ctx *x, int pass1) {
     }
   }
   return PEIL_OK;
-}
-
-static int pass1_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
-  import_ctx *x = ctx;
-  csv_column *c = &x->cols[col];
-  if (!c->feed) return PEIL_OK;
-  return csv_infer_value(&x->ws[worker].inf[col], s, n, line, x->path, c->name, c->colno,
-                         x->opt->decimal, &x->na);
 }
 
 /* The workers' views of each column, merged (in worker order: the result
@@ -221,7 +184,8 @@ static int merge_levels(import_ctx *x) {
 }
 
 static int run_pass1(import_ctx *x, csv_reader *rd, int (*merge)(import_ctx *)) {
-  const csv_consumer pass1 = {pass1_field, NULL, NULL, NULL, NULL};
+  const csv_consumer pass1 = {csv_infer_field, NULL, NULL, NULL, NULL, progress};
+  x->pass_no++;
   int rc = alloc_workers(x, 1);
   if (!rc) rc = csv_reader_run(rd, x->nworkers, &pass1, x);
   if (!rc) rc = merge(x);
@@ -264,7 +228,24 @@ static int make_levels(import_ctx *x, csv_column *c) {
   return PEIL_OK;
 }
 
-/* After pass 1 (if any): final types, level maps, batch buffers. */
+/* HDF5 keeps an enum's labels in one object header message, which holds
+ * at most 64 kB: each label takes its bytes and a NUL padded to eight, plus
+ * its code. Checked here so that too many labels are bad input with a
+ * message, not an HDF5 failure. */
+#define ENUM_TYPE_MAX 65000
+
+static int check_enum_size(const import_ctx *x, const csv_column *c) {
+  size_t width = c->nlevels <= 127 ? 1 : c->nlevels <= 32767 ? 2 : 4, bytes = 64;
+  for (size_t k = 0; k < c->nlevels; k++) bytes += (strlen(c->labels[k]) + 8) / 8 * 8 + width;
+  if (bytes <= ENUM_TYPE_MAX) return PEIL_OK;
+  return peil_error(PEIL_EDATA,
+                    "%s: column '%s' (%zu): its %zu distinct values need %zu kB of labels, more than "
+                    "the 64 kB an HDF5 categorical type holds; give the column another type in a "
+                    "schema (an identifier or a code as int64, for instance)",
+                    x->path, c->name, c->colno, c->nlevels, bytes / 1024);
+}
+
+/* After pass 1 (if any): final types and level maps. */
 static int settle(import_ctx *x) {
   for (size_t j = 0; j < x->ncols; j++) {
     csv_column *c = &x->cols[j];
@@ -275,118 +256,33 @@ static int settle(import_ctx *x) {
       rc = csv_infer_decide(&c->inf, x->path, c->name, c->colno, &t);
     }
     if (!rc && c->type == PEIL_ENUM) rc = make_levels(x, c);
+    if (!rc && c->type == PEIL_ENUM) rc = check_enum_size(x, c);
     csv_infer_clear(&c->inf);
     if (rc) return rc;
   }
   return PEIL_OK;
 }
 
-/* The next block of the worker's filling slot (allocated on first use). */
-static block *next_block(import_ctx *x, slot *s) {
-  if (s->nblocks == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 8;
-    block *v = realloc(s->blocks, cap * sizeof *v);
-    if (!v) return NULL;
-    s->blocks = v;
-    for (size_t b = s->cap; b < cap; b++) {
-      v[b].nrows = 0;
-      if (!(v[b].bufs = calloc(x->ncols ? x->ncols : 1, sizeof *v[b].bufs))) {
-        s->cap = b;
-        return NULL;
-      }
-      s->cap = b + 1;
-      for (size_t j = 0; j < x->ncols; j++)
-        if (!(v[b].bufs[j] = malloc(BLOCK_ROWS * peil_type_size(x->cols[j].type)))) return NULL;
-    }
-  }
-  return &s->blocks[s->nblocks++];
-}
-
 static int pass2_begin(void *ctx, int worker, size_t chunk) {
   import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  slot *s = &ws->slots[ws->cur];
-  s->state = SLOT_FILLING;
-  s->chunk = chunk;
-  s->nblocks = 0;
-  ws->blk = next_block(x, s);
-  ws->row = 0;
-  if (!ws->blk) return peil_error(PEIL_ENOMEM, "out of memory");
-  ws->blk->nrows = 0;
-  return PEIL_OK;
-}
-
-static int pass2_field(void *ctx, int worker, size_t col, const char *s, size_t n, int64_t line) {
-  import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  return csv_convert_value(&x->cols[col], &ws->st[col], ws->blk->bufs[col], ws->row, s, n, line,
-                           x->path, x->opt->decimal, &x->na);
+  return csv_order_begin(&x->order, worker, chunk);
 }
 
 static int pass2_row(void *ctx, int worker) {
   import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  ws->blk->nrows = ++ws->row;
-  if (ws->row < BLOCK_ROWS) return PEIL_OK;
-  if (!(ws->blk = next_block(x, &ws->slots[ws->cur]))) return peil_error(PEIL_ENOMEM, "out of memory");
-  ws->blk->nrows = ws->row = 0;
-  return PEIL_OK;
+  return csv_order_row_done(&x->order, worker);
 }
 
-/* Under wmu: writes every ready chunk whose turn it is. */
-static int drain(import_ctx *x) {
-  for (;;) {
-    slot *s = NULL;
-    for (int i = 0; i < x->nworkers && !s; i++)
-      for (int k = 0; k < 2; k++) {
-        slot *t = &x->ws[i].slots[k];
-        if (t->state == SLOT_READY && t->chunk == x->next_write) {
-          s = t;
-          break;
-        }
-      }
-    if (!s) return PEIL_OK;
-    for (size_t b = 0; b < s->nblocks; b++) {
-      int rc = peil_table_append(x->w, (const void *const *)s->blocks[b].bufs, s->blocks[b].nrows);
-      if (rc) return rc;
-    }
-    s->state = SLOT_FREE;
-    x->next_write++;
-    pthread_cond_broadcast(&x->wcv);
-  }
-}
-
-/* A chunk is converted: write it when its turn comes, and take the other
- * slot for the next chunk once it is free. */
 static int pass2_chunk_done(void *ctx, int worker, size_t chunk) {
-  import_ctx *x = ctx;
-  wstate *ws = &x->ws[worker];
-  slot *s = &ws->slots[ws->cur];
-  int rc = PEIL_OK;
   (void)chunk;
-  pthread_mutex_lock(&x->wmu);
-  s->state = SLOT_READY;
-  if (!x->failed) rc = drain(x);
-  if (rc) {
-    x->failed = 1;
-    pthread_cond_broadcast(&x->wcv);
-  }
-  ws->cur = 1 - ws->cur;
-  while (!x->failed && ws->slots[ws->cur].state != SLOT_FREE) pthread_cond_wait(&x->wcv, &x->wmu);
-  if (x->failed) ws->slots[0].state = ws->slots[1].state = SLOT_FREE; /* nothing more is written */
-  pthread_mutex_unlock(&x->wmu);
-  return rc;
+  import_ctx *x = ctx;
+  return csv_order_chunk_done(&x->order, worker);
 }
 
-/* After an error nothing more is written, and nobody waits for a chunk. */
 static void pass2_chunk_failed(void *ctx, int worker, size_t chunk) {
   (void)chunk;
   import_ctx *x = ctx;
-  pthread_mutex_lock(&x->wmu);
-  x->failed = 1;
-  x->ws[worker].slots[0].state = x->ws[worker].slots[1].state = SLOT_FREE;
-  pthread_cond_broadcast(&x->wcv);
-  pthread_mutex_unlock(&x->wmu);
+  csv_order_chunk_failed(&x->order, worker);
 }
 
 static int check_options(const peil_csv_options *o) {
@@ -470,8 +366,6 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   import_ctx x = {0};
   x.path = csv_path;
   x.opt = opts;
-  pthread_mutex_init(&x.wmu, NULL);
-  pthread_cond_init(&x.wcv, NULL);
   csv_reader *rd = NULL;
   int created = 0, passes = 1;
   char delim = 0;
@@ -488,6 +382,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
                       csv_path, delim);
   }
   if (!rc) rc = plan(&x, rd);
+  x.pass = (csv_pass){csv_path, opts->decimal, &x.na, x.cols, NULL, &x.order};
 
   int need_pass1 = 0;
   for (size_t j = 0; !rc && j < x.ncols; j++) {
@@ -495,6 +390,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     need_pass1 |= x.cols[j].feed;
   }
   if (!rc) x.nworkers = csv_reader_workers(rd, opts->threads);
+  x.passes = need_pass1 ? 2 : 1;
   if (!rc && need_pass1) {
     passes = 2;
     rc = run_pass1(&x, rd, merge_pass1);
@@ -505,7 +401,7 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
       need_levels |= x.cols[j].feed;
     }
     if (!rc && need_levels) {
-      passes = 3;
+      passes = x.passes = 3;
       rc = run_pass1(&x, rd, merge_levels);
     }
   }
@@ -527,9 +423,17 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
     free(defs);
   }
   if (!rc) rc = alloc_workers(&x, 0);
+  if (!rc && !(x.types = malloc((x.ncols ? x.ncols : 1) * sizeof *x.types)))
+    rc = peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t j = 0; !rc && j < x.ncols; j++) x.types[j] = x.cols[j].type;
   if (!rc) {
-    const csv_consumer pass2 = {pass2_field, pass2_row, pass2_begin, pass2_chunk_done,
-                                pass2_chunk_failed};
+    rc = csv_order_init(&x.order, x.ncols, x.types, x.nworkers, x.w);
+    x.order_live = 1;
+  }
+  if (!rc) {
+    const csv_consumer pass2 = {csv_convert_field, pass2_row,         pass2_begin,
+                                pass2_chunk_done,  pass2_chunk_failed, progress};
+    x.pass_no++;
     rc = csv_reader_run(rd, x.nworkers, &pass2, &x);
   }
   for (size_t j = 0; x.ws && j < x.ncols; j++)
@@ -561,7 +465,5 @@ int peil_csv_import(const char *csv_path, const peil_csv_options *opts, peil_sto
   csv_reader_close(rd);
   free_columns(&x);
   csv_schema_free(x.schema);
-  pthread_mutex_destroy(&x.wmu);
-  pthread_cond_destroy(&x.wcv);
   return rc;
 }

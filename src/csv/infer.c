@@ -38,13 +38,12 @@ static unsigned classify(csv_infer_col *c, const char *s, size_t n, char decimal
   if (cand & (CAND_INT | CAND_FLOAT)) {
     int64_t v;
     int st = (cand & CAND_INT) ? csv_parse_int(s, n, decimal, &v) : CSV_BAD;
-    if (st == CSV_OK) {
+    if (st == CSV_OK && v != INT64_MIN) { /* INT64_MIN is int64's missing sentinel */
       if (v < c->imin) c->imin = v;
       if (v > c->imax) c->imax = v;
       return CAND_INT | CAND_FLOAT;
     }
-    double x;
-    if ((cand & CAND_FLOAT) && csv_parse_float(s, n, decimal, &x) == CSV_OK) return CAND_FLOAT;
+    if ((cand & CAND_FLOAT) && csv_check_float(s, n, decimal) == CSV_OK) return CAND_FLOAT;
   }
   int32_t d;
   if ((cand & CAND_DATE) && csv_parse_date(s, n, NULL, &d) == CSV_OK) return CAND_DATE;
@@ -128,19 +127,20 @@ int csv_infer_value(csv_infer_col *c, const char *s, size_t n, int64_t line, con
     if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
     return PEIL_OK;
   }
-  /* Neighbouring rows often repeat a value: skip the hash for those. */
-  if (c->last && c->last_len == n && memcmp(c->last, s, n) == 0) return PEIL_OK;
+  /* Values seen lately skip the hash. */
+  unsigned key = csv_lcache_key(s, n);
+  if (csv_lcache_find(&c->cache, c->levels, s, n, key) >= 0) return PEIL_OK;
   int added;
   long idx = csv_strset_add(c->levels, s, n, &added);
   if (idx < 0) return peil_error(PEIL_ENOMEM, "out of memory");
-  c->last = csv_strset_get(c->levels, (size_t)idx, &c->last_len);
+  c->cache.idx[key] = (uint32_t)idx + 1;
   if (!added) return PEIL_OK;
   if (!csv_utf8_valid(s, n, &bad)) return utf8_error(path, line, name, colno, s, n, bad);
   if (csv_strset_size(c->levels) > c->max_levels) {
     /* Too many for a categorical: stop collecting; csv_infer_decide
      * reports it. */
     c->levels_closed = 1;
-    c->last = NULL;
+    memset(&c->cache, 0, sizeof c->cache);
     csv_strset_free(c->levels);
     c->levels = NULL;
   }
@@ -173,7 +173,7 @@ int csv_infer_merge(csv_infer_col *dst, csv_infer_col *src) {
     csv_strset_free(dst->levels);
     dst->levels = NULL;
   }
-  dst->last = NULL;
+  memset(&dst->cache, 0, sizeof dst->cache);
   csv_infer_clear(src);
   return PEIL_OK;
 }
@@ -209,4 +209,12 @@ int csv_infer_decide(csv_infer_col *c, const char *path, const char *name, size_
   else if (c->cand & CAND_FLOAT) *type = PEIL_FLOAT64;
   else *type = PEIL_DATE;
   return PEIL_OK;
+}
+
+int csv_infer_field(void *pass, int worker, size_t col, const char *s, size_t n, int64_t line) {
+  const csv_pass *p = pass;
+  const csv_column *c = &p->cols[col];
+  if (!c->feed) return PEIL_OK;
+  return csv_infer_value(&p->ws[worker].inf[col], s, n, line, p->path, c->name, c->colno,
+                         p->decimal, p->na);
 }

@@ -154,7 +154,9 @@ static int slow_float(const char *s, size_t n, char decimal, double *v) {
   return CSV_OK;
 }
 
-int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
+/* check_only: only whether s is a float (pass 1 needs no value): the value
+ * is computed only when it might overflow. */
+static int parse_float(const char *s, size_t n, char decimal, double *v, int check_only) {
   size_t i = 0;
   int neg = 0;
   if (n && (s[0] == '-' || s[0] == '+')) neg = s[0] == '-', i = 1;
@@ -209,6 +211,8 @@ int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
     exp10 += eneg ? -e : e;
   }
   if (i != n) return CSV_BAD;
+  /* m < 10^19, so m * 10^exp10 < 10^308 when exp10 <= 288. */
+  if (check_only && exp10 <= 288) return CSV_OK;
   /* Clinger's fast path: an exact mantissa times or over an exact power of
    * ten is one correctly rounded operation. */
   if (m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
@@ -236,6 +240,15 @@ int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
     }
   }
   return slow_float(s, n, decimal, v);
+}
+
+int csv_parse_float(const char *s, size_t n, char decimal, double *v) {
+  return parse_float(s, n, decimal, v, 0);
+}
+
+int csv_check_float(const char *s, size_t n, char decimal) {
+  double v;
+  return parse_float(s, n, decimal, &v, 1);
 }
 
 int csv_parse_bool(const char *s, size_t n, int loose, int8_t *v) {
@@ -312,15 +325,16 @@ int csv_utf8_valid(const char *str, size_t n, size_t *bad) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
   while (i < n) {
-    /* ASCII runs eight bytes at a time. */
+    /* ASCII runs (no NUL) eight bytes at a time. */
     while (i + 8 <= n) {
       uint64_t w;
       memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ULL) break;
+      if ((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL) break;
       i += 8;
     }
     if (i >= n) break;
     unsigned c = s[i];
+    if (c == 0) goto invalid; /* valid UTF-8, but no label can hold it */
     if (c < 0x80) {
       i++;
       continue;

@@ -17,6 +17,8 @@
 
 struct load {
   csv_schema *s;
+  FILE *f;
+  int line; /* of the entry being handled: inih's handler is not told */
   int err;
   char msg[512];
   char last_section[256], last_key[64]; /* for inih's continuation lines */
@@ -34,6 +36,14 @@ static csv_schema_col *get_col(csv_schema *s, const char *name) {
   if (!(c->name = strdup(name))) return NULL;
   s->ncols++;
   return c;
+}
+
+/* inih reads through this, one line per call, so the line is known. */
+static char *read_line(char *str, int num, void *stream) {
+  struct load *L = stream;
+  char *r = fgets(str, num, L->f);
+  if (r) L->line++;
+  return r;
 }
 
 static int set_type(struct load *L, csv_schema_col *c, const char *value) {
@@ -115,6 +125,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
   csv_schema_col *c;
   if (strcmp(section, "columns") == 0) {
     if (!(c = get_col(s, name))) goto oom;
+    if (!c->line) c->line = L->line;
     if (continued) {
       L->err = PEIL_EINVAL;
       snprintf(L->msg, sizeof L->msg, "column '%s': a type is one word", name);
@@ -123,6 +134,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return set_type(L, c, value);
   }
   if (!(c = get_col(s, section))) goto oom;
+  if (!c->line) c->line = L->line;
   if (strcmp(name, "type") == 0) return set_type(L, c, value);
   if (strcmp(name, "levels") == 0) {
     if (c->nlevels && !continued) {
@@ -163,22 +175,22 @@ static int check(csv_schema *s) {
     if (c->type < 0 && c->nlevels) c->type = PEIL_ENUM;
     if (c->type < 0 && c->format) c->type = PEIL_DATE;
     if (c->type < 0)
-      return peil_error(PEIL_EINVAL, "%s: column '%s' has no type", s->path, c->name);
+      return peil_error(PEIL_EINVAL, "%s:%d: column '%s' has no type", s->path, c->line, c->name);
     if (c->nlevels && c->type != PEIL_ENUM)
-      return peil_error(PEIL_EINVAL, "%s: column '%s': levels are for enum columns, not %s",
-                        s->path, c->name, peil_type_name((peil_type)c->type));
+      return peil_error(PEIL_EINVAL, "%s:%d: column '%s': levels are for enum columns, not %s",
+                        s->path, c->line, c->name, peil_type_name((peil_type)c->type));
     if (c->format && c->type != PEIL_DATE)
-      return peil_error(PEIL_EINVAL, "%s: column '%s': a format is for date columns, not %s",
-                        s->path, c->name, peil_type_name((peil_type)c->type));
+      return peil_error(PEIL_EINVAL, "%s:%d: column '%s': a format is for date columns, not %s",
+                        s->path, c->line, c->name, peil_type_name((peil_type)c->type));
     for (size_t a = 0; a < c->nlevels; a++) {
       size_t bad;
       if (!csv_utf8_valid(c->levels[a], strlen(c->levels[a]), &bad))
-        return peil_error(PEIL_EINVAL, "%s: column '%s': level %zu is not UTF-8", s->path, c->name,
-                          a + 1);
+        return peil_error(PEIL_EINVAL, "%s:%d: column '%s': level %zu is not UTF-8", s->path,
+                          c->line, c->name, a + 1);
       for (size_t b = 0; b < a; b++)
         if (strcmp(c->levels[a], c->levels[b]) == 0)
-          return peil_error(PEIL_EINVAL, "%s: column '%s': level '%s' is listed twice", s->path,
-                            c->name, c->levels[a]);
+          return peil_error(PEIL_EINVAL, "%s:%d: column '%s': level '%s' is listed twice", s->path,
+                            c->line, c->name, c->levels[a]);
     }
   }
   return PEIL_OK;
@@ -196,8 +208,8 @@ int csv_schema_load(const char *path, csv_schema **out) {
     csv_schema_free(s);
     return peil_error(PEIL_ENOTFOUND, "cannot read schema %s", path);
   }
-  struct load L = {s, 0, "", "", ""};
-  int line = ini_parse_file(f, on_entry, &L);
+  struct load L = {s, f, 0, 0, "", "", ""};
+  int line = ini_parse_stream(read_line, &L, on_entry, &L);
   fclose(f);
   int rc = PEIL_OK;
   if (line != 0) {

@@ -5,21 +5,6 @@
 
 #include "csv_internal.h"
 
-struct entry {
-  size_t off;   /* into the arena */
-  size_t len;
-  uint64_t hash;
-};
-
-struct csv_strset {
-  struct entry *e;
-  size_t n, cap_e;
-  uint32_t *slot;  /* index + 1, 0 = empty */
-  size_t nslot;    /* power of two */
-  char *arena;
-  size_t used, cap;
-};
-
 /* 64-bit multiplicative hash over 8-byte words (fields are short). */
 static uint64_t hash_bytes(const char *s, size_t n) {
   uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xFF51AFD7ED558CCDULL);
@@ -70,8 +55,8 @@ static long probe(const csv_strset *s, const char *str, size_t n, uint64_t h, si
       *at = i;
       return -1;
     }
-    const struct entry *e = &s->e[k - 1];
-    if (e->hash == h && e->len == n && memcmp(s->arena + e->off, str, n) == 0) return (long)(k - 1);
+    const csv_strset_entry *e = &s->e[k - 1];
+    if (e->hash == h && e->len == n && csv_same(s->arena + e->off, str, n)) return (long)(k - 1);
     i = (i + 1) & mask;
   }
 }
@@ -99,7 +84,7 @@ long csv_strset_add(csv_strset *s, const char *str, size_t n, int *added) {
   if (k >= 0) return k;
   if (s->n >= UINT32_MAX - 1) return -1;
   if (s->n == s->cap_e) {
-    struct entry *e = realloc(s->e, 2 * s->cap_e * sizeof *e);
+    csv_strset_entry *e = realloc(s->e, 2 * s->cap_e * sizeof *e);
     if (!e) return -1;
     s->e = e;
     s->cap_e *= 2;
@@ -114,7 +99,7 @@ long csv_strset_add(csv_strset *s, const char *str, size_t n, int *added) {
   }
   memcpy(s->arena + s->used, str, n);
   s->arena[s->used + n] = '\0';
-  s->e[s->n] = (struct entry){s->used, n, h};
+  s->e[s->n] = (csv_strset_entry){s->used, n, h};
   s->used += n + 1;
   s->slot[at] = (uint32_t)(s->n + 1);
   s->n++;
@@ -129,17 +114,10 @@ long csv_strset_find(const csv_strset *s, const char *str, size_t n) {
   return probe(s, str, n, hash_bytes(str, n), &at);
 }
 
-size_t csv_strset_size(const csv_strset *s) { return s->n; }
-
-const char *csv_strset_get(const csv_strset *s, size_t i, size_t *n) {
-  if (n) *n = s->e[i].len;
-  return s->arena + s->e[i].off;
-}
-
 static _Thread_local const csv_strset *sort_set;
 
 static int cmp_index(const void *a, const void *b) {
-  const struct entry *x = &sort_set->e[*(const size_t *)a], *y = &sort_set->e[*(const size_t *)b];
+  const csv_strset_entry *x = &sort_set->e[*(const size_t *)a], *y = &sort_set->e[*(const size_t *)b];
   size_t n = x->len < y->len ? x->len : y->len;
   int c = memcmp(sort_set->arena + x->off, sort_set->arena + y->off, n);
   if (c) return c;
