@@ -110,6 +110,8 @@ typedef struct {
   double hh_share_man[PEIL_SIM_NHH];
   double hh_share_woman[PEIL_SIM_NHH];
   double entry_age_a, entry_age_b; /* age at entry = 18 + 47 * Beta(a, b) */
+  double far_share;     /* entrants far from the labour market: their */
+  double far_gap;       /* employability is N(0, 1) - far_gap, the others' N(0, 1) */
   double prior_job_share;   /* entrants whose job ended just before entry */
   double prior_job_months;  /* mean length of that job (geometric) */
 

@@ -65,32 +65,44 @@ static int enter_bijstand(sim_state *st, sim_out *o, int m, int32_t day) {
   return sim_open(st, o, T_BIJSTAND, day, (int8_t)st->city);
 }
 
-/* Returns 1 when the labour-market state changed this month. */
-static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                         const sim_person *ps, int m, double u, int ab, double *readiness) {
+/* Hazards of state B in month m (cached: see sim_state.hkey). */
+static void hazards_bijstand(const sim_world *w, sim_state *st, int m, int ab) {
   const peil_sim_params *p = w->p;
   int db = sim_dur_band(m - st->m_spell);
-  double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
-  *readiness = lp - p->srg_ready_ref;
   /* The programme's effect: in every month after the start month while the
    * person is in the programme (the planned end is applied before). */
-  if (st->prog == 1 && m > st->prog_m_start) lp += p->effect;
-  double h_job = sim_cloglog(lp);
-  double h_oth = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db]);
-  (void)ps;
-  if (u < h_job) {
+  int eff = st->prog == 1 && m > st->prog_m_start;
+  int elig = sim_programme_eligible(w, st, m);
+  int work = elig ? __builtin_popcount(st->work_mask & 0xffffffu) : 0;
+  int64_t key = ST_B | ab << 3 | db << 6 | st->city << 9 | eff << 11 | elig << 12 | work << 13;
+  if (key == st->hkey) return;
+  st->hkey = key;
+  double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
+  st->ready = lp - p->srg_ready_ref;
+  st->h1 = sim_cloglog(eff ? lp + p->effect : lp);
+  st->h2 = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db]);
+  st->p_srg = sim_logistic(p->srg_const[st->city] + p->srg_select[st->city] * st->ready);
+  st->p_prog = elig ? sim_programme_entry(w, st, m) : 0.0;
+}
+
+/* Returns 1 when the labour-market state changed this month. */
+static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                         double u, int ab) {
+  const peil_sim_params *p = w->p;
+  hazards_bijstand(w, st, m, ab);
+  if (u < st->h1) {
     int32_t day = draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_WORK);
     return start_job(th, w, st, o, m, day, 0) ? -1 : 1;
   }
-  if (u >= 1.0 - h_oth) {
+  if (u >= 1.0 - st->h2) {
     int32_t day = draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_OTHER);
     st->state = ST_O;
     st->m_spell = m;
     return 1;
   }
-  if (u >= 1.0 - h_oth - p->move_prob) {
+  if (u >= 1.0 - st->h2 - p->move_prob) {
     /* A move to another G4 municipality: the benefit continues there as a
      * new spell, so the benefit duration (m_spell) is not reset. */
     int32_t day = draw_day(th, w, m);
@@ -115,9 +127,14 @@ static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_
 static int step_work(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
                      const sim_person *ps, int m, double u) {
   const peil_sim_params *p = w->p;
-  double lp = p->sep_const[st->contract] + p->sep_eta * ps->eta;
-  if (m - st->m_job < 6) lp += p->sep_early;
-  if (u >= sim_cloglog(lp)) return 0;
+  int early = m - st->m_job < 6;
+  int64_t key = ST_W | st->contract << 3 | early << 6;
+  if (key != st->hkey) {
+    st->hkey = key;
+    st->h1 = sim_cloglog(p->sep_const[st->contract] + p->sep_eta * ps->eta +
+                         (early ? p->sep_early : 0.0));
+  }
+  if (u >= st->h1) return 0;
   int32_t day = draw_day(th, w, m);
   sim_close(st, o, T_JOBS, day - 1);
   gsl_rng *r = sim_sub(th);
@@ -140,11 +157,16 @@ static int step_work(sim_thread *th, const sim_world *w, sim_state *st, sim_out 
   return 1;
 }
 
-static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                   const sim_person *ps, int m, double u, int ab) {
+static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                   double u, int ab) {
   const peil_sim_params *p = w->p;
-  double lp = st->lp_job + p->job_age[ab] + p->job_dur[0] + p->job_city[st->city] + p->ww_job_shift;
-  if (u < sim_cloglog(lp)) {
+  int64_t key = ST_U | ab << 3 | st->city << 6;
+  if (key != st->hkey) {
+    st->hkey = key;
+    st->h1 = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[0] + p->job_city[st->city] +
+                         p->ww_job_shift);
+  }
+  if (u < st->h1) {
     int32_t day = draw_day(th, w, m);
     sim_close(st, o, T_WW, day - 1);
     return start_job(th, w, st, o, m, day, 0) ? -1 : 1;
@@ -153,7 +175,6 @@ static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
   /* Entitlement used up. */
   int32_t day = draw_day(th, w, m);
   sim_close(st, o, T_WW, day - 1);
-  (void)ps;
   if (gsl_rng_uniform(sim_sub(th)) < sim_logistic(p->ww_to_bijstand))
     return enter_bijstand(st, o, m, day) ? -1 : 1;
   st->state = ST_O;
@@ -164,15 +185,19 @@ static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
 static int step_out(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
                     const sim_person *ps, int m, double u, int ab) {
   const peil_sim_params *p = w->p;
-  int dm = m - st->m_spell;
-  double h_job = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[sim_dur_band(dm)] +
-                             p->job_city[st->city] + p->out_job_shift);
+  int dm = m - st->m_spell, db = sim_dur_band(dm), ob = out_band(dm);
   /* The calendar trend of the inflow applies to re-entries too. */
-  double trend = m > w->m_from ? -p->inflow_trend * (m - w->m_from) / 12.0 : 0.0;
-  double h_re = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[out_band(dm)] +
-                            trend);
-  if (u < h_job) return start_job(th, w, st, o, m, draw_day(th, w, m), 0) ? -1 : 1;
-  if (u >= 1.0 - h_re) return enter_bijstand(st, o, m, draw_day(th, w, m)) ? -1 : 1;
+  int after = m > w->m_from ? m - w->m_from : 0;
+  int64_t key = ST_O | ab << 3 | db << 6 | ob << 9 | st->city << 11 | (int64_t)after << 13;
+  if (key != st->hkey) {
+    st->hkey = key;
+    st->h1 = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city] +
+                         p->out_job_shift);
+    st->h2 = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[ob] -
+                         p->inflow_trend * after / 12.0);
+  }
+  if (u < st->h1) return start_job(th, w, st, o, m, draw_day(th, w, m), 0) ? -1 : 1;
+  if (u >= 1.0 - st->h2) return enter_bijstand(st, o, m, draw_day(th, w, m)) ? -1 : 1;
   return 0;
 }
 
@@ -202,11 +227,10 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
       sim_programme_close(st, o, st->prog_planned_end, EXIT_PLANNED);
 
     int was_working = st->state == ST_W, ab = sim_age_band(st, m), ev = 0;
-    double readiness = 0;
     switch (st->state) {
-    case ST_B: ev = step_bijstand(th, w, st, o, ps, m, u_lab, ab, &readiness); break;
+    case ST_B: ev = step_bijstand(th, w, st, o, m, u_lab, ab); break;
     case ST_W: ev = step_work(th, w, st, o, ps, m, u_lab); break;
-    case ST_U: ev = step_ww(th, w, st, o, ps, m, u_lab, ab); break;
+    case ST_U: ev = step_ww(th, w, st, o, m, u_lab, ab); break;
     case ST_O: ev = step_out(th, w, st, o, ps, m, u_lab, ab); break;
     default: break;
     }
@@ -215,8 +239,8 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
      * bijstand, after the labour step: that keeps every spell inside its
      * bijstand spell and the labour draws first (see above). */
     if (ev == 0 && st->state == ST_B) {
-      if (sim_srg_step(th, w, st, o, ps, m, u_adm, readiness)) return -1;
-      if (sim_programme_step(th, w, st, o, ps, m, u_prg)) return -1;
+      if (sim_srg_step(th, w, st, o, m, u_adm)) return -1;
+      if (sim_programme_step(th, w, st, o, m, u_prg)) return -1;
     }
     int worked = was_working || st->state == ST_W;
     st->work_mask = (st->work_mask << 1) | (uint32_t)worked;

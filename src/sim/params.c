@@ -55,6 +55,8 @@ void peil_sim_params_default(peil_sim_params *p) {
   SET(p->hh_share_woman, 0.44, 0.34, 0.06, 0.12, 0.04);
   p->entry_age_a = 1.5;
   p->entry_age_b = 2.5;
+  p->far_share = 0.3;
+  p->far_gap = 2.0;
   p->prior_job_share = 0.35;
   p->prior_job_months = 14;
 
@@ -164,6 +166,8 @@ static const param_desc params[] = {
     AR(hh_share_woman, peil_sim_household_levels, SHARE),
     SC(entry_age_a, POSITIVE),
     SC(entry_age_b, POSITIVE),
+    SC(far_share, PROB),
+    SC(far_gap, ANY),
     SC(prior_job_share, PROB),
     SC(prior_job_months, POSITIVE),
     SC(job_const, ANY),

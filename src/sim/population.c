@@ -90,7 +90,11 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
   ps->hh = (int8_t)gsl_ran_discrete(r, w->hh[ps->female]);
   double age = 18.0 + 47.0 * gsl_ran_beta(r, p->entry_age_a, p->entry_age_b);
   ps->birth = day - (int32_t)floor(age * 365.2425);
+  /* Employability: standard normal, shifted down by far_gap for the share
+   * of entrants far from the labour market, so that the stock splits into
+   * people who leave soon and people who stay for years, as real stocks do. */
   ps->eta = gsl_ran_gaussian_ziggurat(r, 1.0);
+  if (gsl_ran_bernoulli(r, p->far_share)) ps->eta -= p->far_gap;
 
   st->state = ST_B;
   st->city = ps->city;
@@ -100,6 +104,8 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
                p->job_hh[ps->hh] + p->job_mig[ps->mig] + p->job_edu[ps->edu];
   st->lp_oth = p->oth_const + p->oth_eta * ps->eta;
   st->lp_prog = p->prog_const + p->prog_edu[ps->edu] + p->hidden_bias * ps->eta;
+  st->h_drop = sim_cloglog(p->prog_drop_const + p->prog_drop_eta * ps->eta);
+  st->hkey = -1;
 
   if (gsl_ran_bernoulli(r, p->prior_job_share) && prior_job(r, w, st, o, day, m)) return -1;
   if (sim_open(st, o, T_BIJSTAND, day, ps->city)) return -1;

@@ -86,6 +86,15 @@ typedef struct {
   int no_programme;   /* the counterfactual path: never treated */
   int snap_pending;   /* programme entered this month: take the snapshot */
   int open[T_NSPELL]; /* index of the running spell per table, -1 none */
+  /* This month's hazards. They change only when an age or duration band,
+   * the municipality, the contract or the programme status changes, so
+   * they are recomputed only when `hkey`, which packs all of those, does. */
+  int64_t hkey;
+  double h1, h2;      /* B: job, other exit; W: job end; U: job; O: job, re-entry */
+  double ready;       /* B: job readiness for the SRG step */
+  double p_srg;       /* B: start of an SRG provision */
+  double p_prog;      /* B: programme entry (0 when not eligible) */
+  double h_drop;      /* programme drop-out: fixed per person */
 } sim_state;
 
 /* Precomputed for the run, read-only while persons are simulated. */
@@ -155,10 +164,14 @@ static inline double sim_cloglog(double lp) { return -expm1(-exp(lp)); }
 static inline double sim_logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* srg.c and programme.c: the month's steps while on bijstand. */
-int sim_srg_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                 const sim_person *ps, int m, double u, double readiness);
-int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                       const sim_person *ps, int m, double u);
+int sim_srg_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m, double u);
+int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                       double u);
+/* Programme entry is possible in month m (not yet treated, not the
+ * counterfactual, window open, below the age limit). */
+int sim_programme_eligible(const sim_world *w, const sim_state *st, int m);
+/* The monthly entry probability of an eligible person. */
+double sim_programme_entry(const sim_world *w, const sim_state *st, int m);
 /* Closes a running programme spell at `end` with reason `why`. */
 void sim_programme_close(sim_state *st, sim_out *o, int32_t end, int why);
 
