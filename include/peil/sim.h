@@ -85,7 +85,7 @@ typedef struct {
 
   /* ---- The programme and its known effect. */
   double effect;        /* log hazard ratio of the monthly job-finding intensity
-                           while in the programme (cloglog shift); default 0.4 */
+                           while in the programme (cloglog shift); default 0.8 */
   double hidden_bias;   /* logit coefficient of the unobserved employability on
                            programme entry: 0 = selection on observables only */
   double prog_months;   /* planned length of a programme spell in months (12) */

@@ -23,7 +23,7 @@ static void help(void) {
          "      --from DATE       start of the data window (default 2015-01-01)\n"
          "      --to DATE         end of the data window (default 2023-12-31)\n"
          "      --effect X        log hazard ratio of job finding while in the\n"
-         "                        programme (default 0.4; 0 = no effect)\n"
+         "                        programme (default 0.8; 0 = no effect)\n"
          "      --hidden-bias X   selection into the programme on the unobserved\n"
          "                        employability (logit coefficient; default 0 =\n"
          "                        selection on observables only)\n"

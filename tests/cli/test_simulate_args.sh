@@ -78,7 +78,7 @@ done
 err=$("$PEIL" simulate -q -o "$out" --persons 50 2>&1)
 [ -z "$err" ] || { echo "FAIL (--quiet printed): $err"; fail=1; }
 list=$("$PEIL" simulate --list-params) || { echo "FAIL (--list-params)"; fail=1; }
-grep -q "^effect = 0.4$" <<<"$list" || { echo "FAIL (--list-params lacks effect = 0.4)"; fail=1; }
+grep -q "^effect = 0.8$" <<<"$list" || { echo "FAIL (--list-params lacks effect = 0.8)"; fail=1; }
 "$PEIL" simulate --help | grep -q -- "--hidden-bias" || { echo "FAIL (--help)"; fail=1; }
 # Nothing but the store is left in the directory.
 left=$(ls -A "$dir")
