@@ -12,6 +12,7 @@
 #include "sim_internal.h"
 
 #define SIM_BLOCK 16384
+#define SIM_TRIM 64 /* spells kept allocated per person buffer and table */
 
 static void threads_free(sim_thread *th, int n) {
   if (!th) return;
@@ -68,6 +69,8 @@ int peil_sim_run(const peil_sim_params *p, peil_store *store, peil_sim_report *r
       if (outs[i].failed) rc = peil_error(PEIL_ENOMEM, "simulate: out of memory (person %lld)",
                                           (long long)(first + (int64_t)i));
     if (!rc) rc = sim_writer_add_block(wr, &w, outs, n);
+    for (size_t i = 0; i < n; i++) sim_out_trim(&outs[i], SIM_TRIM);
+    for (int t = 0; t < nt; t++) sim_out_trim(&th[t].cf, SIM_TRIM);
   }
   if (wr) {
     int frc = rc ? PEIL_OK : sim_writer_finish(wr, rep);

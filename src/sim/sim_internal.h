@@ -142,6 +142,10 @@ int sim_spells_push(sim_spells *s, const sim_spell *x); /* 0 or -1 (no memory) *
 void sim_out_clear(sim_out *o);
 int sim_out_copy(sim_out *dst, const sim_out *src);
 void sim_out_free(sim_out *o);
+/* Frees the buffers that grew beyond max_cap spells: without this, every
+ * buffer slot of a block would creep up to the longest history it ever
+ * held, and memory would grow (slowly) with the number of persons. */
+void sim_out_trim(sim_out *o, size_t max_cap);
 /* Opens a spell in table t at `start`; closes the running one at `end`. */
 int sim_open(sim_state *st, sim_out *o, int t, int32_t start, int8_t k1);
 void sim_close(sim_state *st, sim_out *o, int t, int32_t end);
