@@ -86,8 +86,11 @@ typedef struct {
   /* ---- The programme and its known effect. */
   double effect;        /* log hazard ratio of the monthly job-finding intensity
                            while in the programme (cloglog shift); default 0.8 */
-  double hidden_bias;   /* logit coefficient of the unobserved employability on
-                           programme entry: 0 = selection on observables only */
+  double hidden_bias;   /* X: logit coefficient of programme entry on the
+                           unobserved employability e; 0 = selection on
+                           observables only (default). The entry constant is
+                           shifted so that X changes who enters, not how many
+                           (a pilot run, docs/simulation.md §6) */
   double prog_months;   /* planned length of a programme spell in months (12) */
   double prog_const;    /* logit of monthly entry at the reference levels */
   double prog_age[PEIL_SIM_NAGE];  /* logit, by age band: younger join more */
@@ -110,8 +113,8 @@ typedef struct {
   double hh_share_man[PEIL_SIM_NHH];
   double hh_share_woman[PEIL_SIM_NHH];
   double entry_age_a, entry_age_b; /* age at entry = 18 + 47 * Beta(a, b) */
-  double far_share;     /* entrants far from the labour market: their */
-  double far_gap;       /* employability is N(0, 1) - far_gap, the others' N(0, 1) */
+  double far_share;     /* entrants far from the labour market: employability */
+  double far_gap;       /* e = z - far_gap for them, e = z for the others, z ~ N(0, 1) */
   double prior_job_share;   /* entrants whose job ended just before entry */
   double prior_job_months;  /* mean length of that job (geometric) */
 

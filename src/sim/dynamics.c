@@ -238,6 +238,13 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
     /* Provisions and the programme start and end only in whole months on
      * bijstand, after the labour step: that keeps every spell inside its
      * bijstand spell and the labour draws first (see above). */
+    if (ev == 0 && st->state == ST_B && w->pilot && st->p_prog > 0) {
+      /* The pilot only measures the months at risk of entry: the odds of
+       * entry without hidden bias, and with it. */
+      double odds = st->p_prog / (1 - st->p_prog);
+      o->pilot_w += odds;
+      o->pilot_wx += odds * exp(p->hidden_bias * ps->eta);
+    }
     if (ev == 0 && st->state == ST_B) {
       if (sim_srg_step(th, w, st, o, m, u_adm)) return -1;
       if (sim_programme_step(th, w, st, o, m, u_prg)) return -1;
@@ -257,6 +264,5 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
     }
     if (o->failed) return -1;
   }
-  (void)p;
   return 0;
 }

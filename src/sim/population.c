@@ -93,8 +93,8 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
   /* Employability: standard normal, shifted down by far_gap for the share
    * of entrants far from the labour market, so that the stock splits into
    * people who leave soon and people who stay for years, as real stocks do. */
-  ps->eta = gsl_ran_gaussian_ziggurat(r, 1.0);
-  if (gsl_ran_bernoulli(r, p->far_share)) ps->eta -= p->far_gap;
+  double z = gsl_ran_gaussian_ziggurat(r, 1.0);
+  ps->eta = gsl_ran_bernoulli(r, p->far_share) ? z - p->far_gap : z;
 
   st->state = ST_B;
   st->city = ps->city;
@@ -103,7 +103,10 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
   st->lp_job = p->job_const + p->job_eta * ps->eta + p->job_female * ps->female +
                p->job_hh[ps->hh] + p->job_mig[ps->mig] + p->job_edu[ps->edu];
   st->lp_oth = p->oth_const + p->oth_eta * ps->eta;
-  st->lp_prog = p->prog_const + p->prog_edu[ps->edu] + p->hidden_bias * ps->eta;
+  /* Hidden selection on employability; hidden_shift (run.c) keeps the
+   * expected number of entrants the same as without it. */
+  st->lp_prog = p->prog_const + p->prog_edu[ps->edu];
+  if (!w->pilot) st->lp_prog += p->hidden_bias * ps->eta + w->hidden_shift;
   st->h_drop = sim_cloglog(p->prog_drop_const + p->prog_drop_eta * ps->eta);
   st->hkey = -1;
 

@@ -50,7 +50,7 @@ int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_ou
     }
     return 0;
   }
-  if (u >= st->p_prog) return 0; /* 0 when not eligible */
+  if (u >= st->p_prog || w->pilot) return 0; /* p_prog is 0 when not eligible */
   int32_t day = draw_day(th, w, m);
   if (day < p->from || day > p->to) return 0;
   if (sim_open(st, o, T_PROG, day, -1)) return -1;

@@ -49,7 +49,7 @@ typedef struct {
 typedef struct {
   int8_t city, female, mig, edu, hh;
   int32_t birth;      /* date */
-  double eta;         /* unobserved employability, N(0, 1) */
+  double eta;         /* unobserved employability e = z - far_gap * F */
 } sim_person;
 
 /* Everything simulated for one person, merged into the tables in person
@@ -63,6 +63,9 @@ typedef struct {
   int8_t y1[PEIL_SIM_NHORIZON], y0[PEIL_SIM_NHORIZON]; /* -1: beyond the window */
   int candidates;
   int failed; /* out of memory inside the parallel region */
+  /* Pilot run (hidden_bias != 0): sums over the months at risk of entry of
+   * the entry odds w and of w exp(hidden_bias * e). */
+  double pilot_w, pilot_wx;
 } sim_out;
 
 /* The person's state between months. */
@@ -108,6 +111,8 @@ typedef struct {
   gsl_ran_discrete_t *contract[2]; /* from benefit / job to job */
   gsl_ran_discrete_t *sector[2];   /* other / agency work */
   gsl_ran_discrete_t *srg[2];      /* unready / ready */
+  int pilot;                       /* the pilot run: no programme, sums only */
+  double hidden_shift;             /* added to the entry logit with hidden bias */
 } sim_world;
 
 /* Per-thread generators and scratch. */
