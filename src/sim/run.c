@@ -13,7 +13,7 @@
 #include "sim_internal.h"
 
 #define SIM_BLOCK 16384
-#define SIM_TRIM 64 /* spells kept allocated per person buffer and table */
+#define SIM_TRIM 16 /* spells kept allocated per person buffer and table */
 
 static void threads_free(sim_thread *th, int n) {
   if (!th) return;
