@@ -132,6 +132,7 @@ typedef struct {
   double oth_eta;
   double oth_age[PEIL_SIM_NAGE];
   double oth_dur[PEIL_SIM_NDUR];
+  double oth_city[PEIL_SIM_NCITY];    /* local policy (checks, enforcement) */
   double move_prob;                   /* monthly move to another G4 city */
 
   /* ---- Jobs. */

@@ -80,7 +80,7 @@ static void hazards_bijstand(const sim_world *w, sim_state *st, int m, int ab) {
   double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
   st->ready = lp - p->srg_ready_ref;
   st->h1 = sim_cloglog(eff ? lp + p->effect : lp);
-  st->h2 = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db]);
+  st->h2 = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db] + p->oth_city[st->city]);
   st->p_srg = sim_logistic(p->srg_const[st->city] + p->srg_select[st->city] * st->ready);
   st->p_prog = elig ? sim_programme_entry(w, st, m) : 0.0;
 }

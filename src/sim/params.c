@@ -70,17 +70,18 @@ void peil_sim_params_default(peil_sim_params *p) {
   SET(p->job_edu, -0.3, 0.0, 0.3, -0.3);
   SET(p->job_city, 0.0, -0.05, -0.05, 0.1);
   SET(p->job_dur, 0.0, -0.34, -0.67, -1.09, -1.51);
-  p->oth_const = -2.19;
+  p->oth_const = -1.95;
   p->oth_eta = 0.54;
   SET(p->oth_age, 0.4, 0.3, 0.1, 0.0, -0.1, -0.2, -0.3);
   SET(p->oth_dur, 0.0, 0.0, -0.09, -0.19, -0.28);
+  SET(p->oth_city, -0.06, -0.02, 0.02, 0.05);
   p->move_prob = 0.001;
 
   /* Jobs. */
   /*                                vast  uitz  oproep bep.t stage */
   SET(p->contract_from_benefit, 0.08, 0.40, 0.15, 0.32, 0.05);
   SET(p->contract_job_to_job, 0.25, 0.25, 0.10, 0.38, 0.02);
-  SET(p->sep_const, -3.35, -1.25, -1.65, -1.85, -0.95);
+  SET(p->sep_const, -4.2, -2.0, -2.4, -2.6, -1.7);
   p->sep_early = 0.3;
   p->sep_eta = -0.4;
   p->j2j_const = -1.0;
@@ -183,6 +184,7 @@ static const param_desc params[] = {
     SC(oth_eta, ANY),
     AR(oth_age, peil_sim_age_band_labels, ANY),
     AR(oth_dur, peil_sim_dur_band_labels, ANY),
+    AR(oth_city, peil_sim_city_levels, ANY),
     SC(move_prob, PROB),
     AR(contract_from_benefit, peil_sim_contract_levels, SHARE),
     AR(contract_job_to_job, peil_sim_contract_levels, SHARE),
