@@ -68,7 +68,8 @@ static void summary(const char *path, const peil_sim_params *p, const peil_sim_r
   peil_date_format(p->to, b);
   cli_note("peil simulate: wrote %s (seed %llu, window %s..%s) in %.1f s\n", path,
            (unsigned long long)p->seed, a, b, secs);
-  cli_note("  %-10s %10lld rows\n", "persons", (long long)r->rows_persons);
+  cli_note("  %-10s %10lld rows (%.2f candidate histories drawn per person)\n", "persons",
+           (long long)r->rows_persons, (double)r->candidates / (double)r->rows_persons);
   cli_note("  %-10s %10lld rows\n", "bijstand", (long long)r->rows_bijstand);
   cli_note("  %-10s %10lld rows\n", "ww", (long long)r->rows_ww);
   cli_note("  %-10s %10lld rows\n", "jobs", (long long)r->rows_jobs);
