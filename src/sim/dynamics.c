@@ -27,7 +27,7 @@ gsl_rng *sim_sub(sim_thread *th) {
   return th->sub;
 }
 
-static int32_t draw_day(sim_thread *th, const sim_world *w, int m) {
+int32_t sim_draw_day(sim_thread *th, const sim_world *w, int m) {
   return sim_month_start(w, m) +
          (int32_t)gsl_rng_uniform_int(sim_sub(th), (unsigned long)sim_month_len(w, m));
 }
@@ -91,12 +91,12 @@ static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_
   const peil_sim_params *p = w->p;
   hazards_bijstand(w, st, m, ab);
   if (u < st->h1) {
-    int32_t day = draw_day(th, w, m);
+    int32_t day = sim_draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_WORK);
     return start_job(th, w, st, o, m, day, 0) ? -1 : 1;
   }
   if (u >= 1.0 - st->h2) {
-    int32_t day = draw_day(th, w, m);
+    int32_t day = sim_draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_OTHER);
     st->state = ST_O;
     st->m_spell = m;
@@ -105,7 +105,7 @@ static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_
   if (u >= 1.0 - st->h2 - p->move_prob) {
     /* A move to another G4 municipality: the benefit continues there as a
      * new spell, so the benefit duration (m_spell) is not reset. */
-    int32_t day = draw_day(th, w, m);
+    int32_t day = sim_draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_OTHER);
     double tot = 0;
     for (int c = 0; c < PEIL_SIM_NCITY; c++)
@@ -135,7 +135,7 @@ static int step_work(sim_thread *th, const sim_world *w, sim_state *st, sim_out 
                          (early ? p->sep_early : 0.0));
   }
   if (u >= st->h1) return 0;
-  int32_t day = draw_day(th, w, m);
+  int32_t day = sim_draw_day(th, w, m);
   sim_close(st, o, T_JOBS, day - 1);
   gsl_rng *r = sim_sub(th);
   if (gsl_rng_uniform(r) < sim_logistic(p->j2j_const + p->j2j_eta * ps->eta))
@@ -167,13 +167,13 @@ static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
                          p->ww_job_shift);
   }
   if (u < st->h1) {
-    int32_t day = draw_day(th, w, m);
+    int32_t day = sim_draw_day(th, w, m);
     sim_close(st, o, T_WW, day - 1);
     return start_job(th, w, st, o, m, day, 0) ? -1 : 1;
   }
   if (--st->ww_left > 0) return 0;
   /* Entitlement used up. */
-  int32_t day = draw_day(th, w, m);
+  int32_t day = sim_draw_day(th, w, m);
   sim_close(st, o, T_WW, day - 1);
   if (gsl_rng_uniform(sim_sub(th)) < sim_logistic(p->ww_to_bijstand))
     return enter_bijstand(st, o, m, day) ? -1 : 1;
@@ -196,8 +196,8 @@ static int step_out(sim_thread *th, const sim_world *w, sim_state *st, sim_out *
     st->h2 = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[ob] -
                          p->inflow_trend * after / 12.0);
   }
-  if (u < st->h1) return start_job(th, w, st, o, m, draw_day(th, w, m), 0) ? -1 : 1;
-  if (u >= 1.0 - st->h2) return enter_bijstand(st, o, m, draw_day(th, w, m)) ? -1 : 1;
+  if (u < st->h1) return start_job(th, w, st, o, m, sim_draw_day(th, w, m), 0) ? -1 : 1;
+  if (u >= 1.0 - st->h2) return enter_bijstand(st, o, m, sim_draw_day(th, w, m)) ? -1 : 1;
   return 0;
 }
 

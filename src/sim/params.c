@@ -282,9 +282,13 @@ int peil_sim_params_check(const peil_sim_params *p) {
   }
   if (p->history_years > 60)
     return peil_error(PEIL_EINVAL, "parameter history_years = %g: at most 60", p->history_years);
-  if (p->prog_months > 120 || p->ww_max_months > 120 || p->ww_base_months > p->ww_max_months)
-    return peil_error(PEIL_EINVAL,
-                      "parameters prog_months, ww_base_months <= ww_max_months must be <= 120");
+  if (p->prog_months < 1 || p->prog_months > 120 || p->ww_base_months < 1 ||
+      p->ww_max_months > 120 || p->ww_base_months > p->ww_max_months)
+    return peil_error(PEIL_EINVAL, "parameters prog_months and ww_base_months <= ww_max_months "
+                                   "must lie within 1..120 months");
+  if (p->prior_job_months < 1)
+    return peil_error(PEIL_EINVAL, "parameter prior_job_months = %g must be >= 1",
+                      p->prior_job_months);
   return PEIL_OK;
 }
 

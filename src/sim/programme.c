@@ -13,11 +13,6 @@
 
 #include "sim_internal.h"
 
-static int32_t draw_day(sim_thread *th, const sim_world *w, int m) {
-  return sim_month_start(w, m) +
-         (int32_t)gsl_rng_uniform_int(sim_sub(th), (unsigned long)sim_month_len(w, m));
-}
-
 void sim_programme_close(sim_state *st, sim_out *o, int32_t end, int why) {
   if (st->prog != 1) return;
   o->t[T_PROG].v[st->open[T_PROG]].k1 = (int8_t)why;
@@ -44,14 +39,14 @@ int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_ou
   if (st->prog == 1) {
     if (m <= st->prog_m_start) return 0;
     if (u < st->h_drop) {
-      int32_t day = draw_day(th, w, m);
+      int32_t day = sim_draw_day(th, w, m);
       if (day > st->prog_planned_end) sim_programme_close(st, o, st->prog_planned_end, EXIT_PLANNED);
       else sim_programme_close(st, o, day, EXIT_DROPOUT);
     }
     return 0;
   }
   if (u >= st->p_prog || w->pilot) return 0; /* p_prog is 0 when not eligible */
-  int32_t day = draw_day(th, w, m);
+  int32_t day = sim_draw_day(th, w, m);
   if (day < p->from || day > p->to) return 0;
   if (sim_open(st, o, T_PROG, day, -1)) return -1;
   st->prog = 1;

@@ -110,7 +110,7 @@ int peil_sim_run(const peil_sim_params *p, peil_store *store, peil_sim_report *r
     size_t n = (size_t)(p->persons - first) < block ? (size_t)(p->persons - first) : block;
     simulate_block(th, nt, &w, first, n, outs);
     rc = block_failed(outs, n, first);
-    if (!rc) rc = sim_writer_add_block(wr, &w, outs, n);
+    if (!rc) rc = sim_writer_add_block(wr, outs, n);
     for (size_t i = 0; i < n; i++) sim_out_trim(&outs[i], SIM_TRIM);
     for (int t = 0; t < nt; t++) sim_out_trim(&th[t].cf, SIM_TRIM);
   }

@@ -167,6 +167,8 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
                    const sim_person *ps, int m_begin, int m_end, int counterfactual);
 /* The month's event stream, seeded on first use (see dynamics.c). */
 gsl_rng *sim_sub(sim_thread *th);
+/* A day of month m, uniform, from the event stream. */
+int32_t sim_draw_day(sim_thread *th, const sim_world *w, int m);
 int sim_age_band(const sim_state *st, int m);
 int sim_dur_band(int months);
 static inline double sim_cloglog(double lp) { return -expm1(-exp(lp)); }
@@ -192,7 +194,7 @@ int sim_in_work(const sim_out *o, int32_t day);
 /* writer.c: the tables. */
 typedef struct sim_writer sim_writer;
 int sim_writer_open(peil_store *s, sim_writer **out);
-int sim_writer_add_block(sim_writer *wr, const sim_world *w, sim_out *outs, size_t n);
+int sim_writer_add_block(sim_writer *wr, const sim_out *outs, size_t n);
 int sim_writer_finish(sim_writer *wr, peil_sim_report *rep);
 void sim_writer_free(sim_writer *wr);
 int sim_write_attributes(peil_store *s, const peil_sim_params *p, const peil_sim_report *rep);
