@@ -72,17 +72,22 @@ static void hazards_bijstand(const sim_world *w, sim_state *st, int m, int ab) {
   /* The programme's effect: in every month after the start month while the
    * person is in the programme (the planned end is applied before). */
   int eff = st->prog == 1 && m > st->prog_m_start;
+  int64_t key = ST_B | ab << 3 | db << 6 | st->city << 9 | eff << 11;
+  if (key != st->hkey) {
+    st->hkey = key;
+    double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
+    st->ready = lp - p->srg_ready_ref;
+    st->h1 = sim_cloglog(eff ? lp + p->effect : lp);
+    st->h2 = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db] + p->oth_city[st->city]);
+    st->p_srg = sim_logistic(p->srg_const[st->city] + p->srg_select[st->city] * st->ready);
+  }
   int elig = sim_programme_eligible(w, st, m);
   int work = elig ? __builtin_popcount(st->work_mask & 0xffffffu) : 0;
-  int64_t key = ST_B | ab << 3 | db << 6 | st->city << 9 | eff << 11 | elig << 12 | work << 13;
-  if (key == st->hkey) return;
-  st->hkey = key;
-  double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
-  st->ready = lp - p->srg_ready_ref;
-  st->h1 = sim_cloglog(eff ? lp + p->effect : lp);
-  st->h2 = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db] + p->oth_city[st->city]);
-  st->p_srg = sim_logistic(p->srg_const[st->city] + p->srg_select[st->city] * st->ready);
-  st->p_prog = elig ? sim_programme_entry(w, st, m) : 0.0;
+  int64_t pkey = elig | ab << 1 | db << 4 | st->city << 7 | work << 9;
+  if (pkey != st->pkey) {
+    st->pkey = pkey;
+    st->p_prog = elig ? sim_programme_entry(w, st, m) : 0.0;
+  }
 }
 
 /* Returns 1 when the labour-market state changed this month. */
@@ -186,18 +191,26 @@ static int step_out(sim_thread *th, const sim_world *w, sim_state *st, sim_out *
                     const sim_person *ps, int m, double u, int ab) {
   const peil_sim_params *p = w->p;
   int dm = m - st->m_spell, db = sim_dur_band(dm), ob = out_band(dm);
-  /* The calendar trend of the inflow applies to re-entries too. */
+  /* The calendar trend of the inflow applies to re-entries too. It changes
+   * every month, so the cache holds the re-entry hazard without it (h2),
+   * which bounds the true one when the inflow falls (inflow_trend >= 0):
+   * the exact hazard is needed only when u comes near 1. Rising inflow
+   * (inflow_trend < 0) keys the cache on the month instead. */
   int after = m > w->m_from ? m - w->m_from : 0;
-  int64_t key = ST_O | ab << 3 | db << 6 | ob << 9 | st->city << 11 | (int64_t)after << 13;
+  int64_t key = ST_O | ab << 3 | db << 6 | ob << 9 | st->city << 11;
+  if (p->inflow_trend < 0) key |= (int64_t)after << 13;
+  double lp_re = p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[ob];
   if (key != st->hkey) {
     st->hkey = key;
     st->h1 = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city] +
                          p->out_job_shift);
-    st->h2 = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[ob] -
-                         p->inflow_trend * after / 12.0);
+    st->h2 = p->inflow_trend < 0 ? sim_cloglog(lp_re - p->inflow_trend * after / 12.0)
+                                 : sim_cloglog(lp_re);
   }
   if (u < st->h1) return start_job(th, w, st, o, m, sim_draw_day(th, w, m), 0) ? -1 : 1;
-  if (u >= 1.0 - st->h2) return enter_bijstand(st, o, m, sim_draw_day(th, w, m)) ? -1 : 1;
+  if (u < 1.0 - st->h2) return 0; /* below the bound: no re-entry */
+  double h_re = sim_cloglog(lp_re - p->inflow_trend * after / 12.0);
+  if (u >= 1.0 - h_re) return enter_bijstand(st, o, m, sim_draw_day(th, w, m)) ? -1 : 1;
   return 0;
 }
 

@@ -108,7 +108,7 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
   st->lp_prog = p->prog_const + p->prog_edu[ps->edu];
   if (!w->pilot) st->lp_prog += p->hidden_bias * ps->eta + w->hidden_shift;
   st->h_drop = sim_cloglog(p->prog_drop_const + p->prog_drop_eta * ps->eta);
-  st->hkey = -1;
+  st->hkey = st->pkey = -1;
 
   if (gsl_ran_bernoulli(r, p->prior_job_share) && prior_job(r, w, st, o, day, m)) return -1;
   if (sim_open(st, o, T_BIJSTAND, day, ps->city)) return -1;

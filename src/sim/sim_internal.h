@@ -93,9 +93,12 @@ typedef struct {
    * the municipality, the contract or the programme status changes, so
    * they are recomputed only when `hkey`, which packs all of those, does. */
   int64_t hkey;
-  double h1, h2;      /* B: job, other exit; W: job end; U: job; O: job, re-entry */
+  double h1, h2;      /* B: job, other exit; W: job end; U: job; O: job, and
+                         re-entry before the calendar trend (an upper bound) */
   double ready;       /* B: job readiness for the SRG step */
   double p_srg;       /* B: start of an SRG provision */
+  int64_t pkey;       /* B: the programme entry has its own key (it depends
+                         on recent work, which changes monthly after a job) */
   double p_prog;      /* B: programme entry (0 when not eligible) */
   double h_drop;      /* programme drop-out: fixed per person */
 } sim_state;
