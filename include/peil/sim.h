@@ -85,9 +85,12 @@ typedef struct {
 
   /* ---- The programme and its known effect. */
   double effect;        /* log hazard ratio of the monthly job-finding intensity
-                           while in the programme (cloglog shift); default 0.4 */
-  double hidden_bias;   /* logit coefficient of the unobserved employability on
-                           programme entry: 0 = selection on observables only */
+                           while in the programme (cloglog shift); default 0.8 */
+  double hidden_bias;   /* X: logit coefficient of programme entry on the
+                           unobserved employability e; 0 = selection on
+                           observables only (default). The entry constant is
+                           shifted so that X changes who enters, not how many
+                           (a pilot run, docs/simulation.md §6) */
   double prog_months;   /* planned length of a programme spell in months (12) */
   double prog_const;    /* logit of monthly entry at the reference levels */
   double prog_age[PEIL_SIM_NAGE];  /* logit, by age band: younger join more */
@@ -110,6 +113,8 @@ typedef struct {
   double hh_share_man[PEIL_SIM_NHH];
   double hh_share_woman[PEIL_SIM_NHH];
   double entry_age_a, entry_age_b; /* age at entry = 18 + 47 * Beta(a, b) */
+  double far_share;     /* entrants far from the labour market: employability */
+  double far_gap;       /* e = z - far_gap for them, e = z for the others, z ~ N(0, 1) */
   double prior_job_share;   /* entrants whose job ended just before entry */
   double prior_job_months;  /* mean length of that job (geometric) */
 
@@ -127,6 +132,7 @@ typedef struct {
   double oth_eta;
   double oth_age[PEIL_SIM_NAGE];
   double oth_dur[PEIL_SIM_NDUR];
+  double oth_city[PEIL_SIM_NCITY];    /* local policy (checks, enforcement) */
   double move_prob;                   /* monthly move to another G4 city */
 
   /* ---- Jobs. */

@@ -23,7 +23,7 @@ static void help(void) {
          "      --from DATE       start of the data window (default 2015-01-01)\n"
          "      --to DATE         end of the data window (default 2023-12-31)\n"
          "      --effect X        log hazard ratio of job finding while in the\n"
-         "                        programme (default 0.4; 0 = no effect)\n"
+         "                        programme (default 0.8; 0 = no effect)\n"
          "      --hidden-bias X   selection into the programme on the unobserved\n"
          "                        employability (logit coefficient; default 0 =\n"
          "                        selection on observables only)\n"
@@ -68,7 +68,8 @@ static void summary(const char *path, const peil_sim_params *p, const peil_sim_r
   peil_date_format(p->to, b);
   cli_note("peil simulate: wrote %s (seed %llu, window %s..%s) in %.1f s\n", path,
            (unsigned long long)p->seed, a, b, secs);
-  cli_note("  %-10s %10lld rows\n", "persons", (long long)r->rows_persons);
+  cli_note("  %-10s %10lld rows (%.2f candidate histories drawn per person)\n", "persons",
+           (long long)r->rows_persons, (double)r->candidates / (double)r->rows_persons);
   cli_note("  %-10s %10lld rows\n", "bijstand", (long long)r->rows_bijstand);
   cli_note("  %-10s %10lld rows\n", "ww", (long long)r->rows_ww);
   cli_note("  %-10s %10lld rows\n", "jobs", (long long)r->rows_jobs);

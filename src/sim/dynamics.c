@@ -27,7 +27,7 @@ gsl_rng *sim_sub(sim_thread *th) {
   return th->sub;
 }
 
-static int32_t draw_day(sim_thread *th, const sim_world *w, int m) {
+int32_t sim_draw_day(sim_thread *th, const sim_world *w, int m) {
   return sim_month_start(w, m) +
          (int32_t)gsl_rng_uniform_int(sim_sub(th), (unsigned long)sim_month_len(w, m));
 }
@@ -65,35 +65,52 @@ static int enter_bijstand(sim_state *st, sim_out *o, int m, int32_t day) {
   return sim_open(st, o, T_BIJSTAND, day, (int8_t)st->city);
 }
 
-/* Returns 1 when the labour-market state changed this month. */
-static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                         const sim_person *ps, int m, double u, int ab, double *readiness) {
+/* Hazards of state B in month m (cached: see sim_state.hkey). */
+static void hazards_bijstand(const sim_world *w, sim_state *st, int m, int ab) {
   const peil_sim_params *p = w->p;
   int db = sim_dur_band(m - st->m_spell);
-  double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
-  *readiness = lp - p->srg_ready_ref;
   /* The programme's effect: in every month after the start month while the
    * person is in the programme (the planned end is applied before). */
-  if (st->prog == 1 && m > st->prog_m_start) lp += p->effect;
-  double h_job = sim_cloglog(lp);
-  double h_oth = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db]);
-  (void)ps;
-  if (u < h_job) {
-    int32_t day = draw_day(th, w, m);
+  int eff = st->prog == 1 && m > st->prog_m_start;
+  int64_t key = ST_B | ab << 3 | db << 6 | st->city << 9 | eff << 11;
+  if (key != st->hkey) {
+    st->hkey = key;
+    double lp = st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city];
+    st->ready = lp - p->srg_ready_ref;
+    st->h1 = sim_cloglog(eff ? lp + p->effect : lp);
+    st->h2 = sim_cloglog(st->lp_oth + p->oth_age[ab] + p->oth_dur[db] + p->oth_city[st->city]);
+    st->p_srg = sim_logistic(p->srg_const[st->city] + p->srg_select[st->city] * st->ready);
+  }
+  int elig = sim_programme_eligible(w, st, m);
+  int work = elig ? __builtin_popcount(st->work_mask & 0xffffffu) : 0;
+  int64_t pkey = elig | ab << 1 | db << 4 | st->city << 7 | work << 9;
+  if (pkey != st->pkey) {
+    st->pkey = pkey;
+    st->p_prog = elig ? sim_programme_entry(w, st, m) : 0.0;
+  }
+}
+
+/* Returns 1 when the labour-market state changed this month. */
+static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                         double u, int ab) {
+  const peil_sim_params *p = w->p;
+  hazards_bijstand(w, st, m, ab);
+  if (u < st->h1) {
+    int32_t day = sim_draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_WORK);
     return start_job(th, w, st, o, m, day, 0) ? -1 : 1;
   }
-  if (u >= 1.0 - h_oth) {
-    int32_t day = draw_day(th, w, m);
+  if (u >= 1.0 - st->h2) {
+    int32_t day = sim_draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_OTHER);
     st->state = ST_O;
     st->m_spell = m;
     return 1;
   }
-  if (u >= 1.0 - h_oth - p->move_prob) {
+  if (u >= 1.0 - st->h2 - p->move_prob) {
     /* A move to another G4 municipality: the benefit continues there as a
      * new spell, so the benefit duration (m_spell) is not reset. */
-    int32_t day = draw_day(th, w, m);
+    int32_t day = sim_draw_day(th, w, m);
     leave_bijstand(st, o, day - 1, EXIT_OTHER);
     double tot = 0;
     for (int c = 0; c < PEIL_SIM_NCITY; c++)
@@ -115,10 +132,15 @@ static int step_bijstand(sim_thread *th, const sim_world *w, sim_state *st, sim_
 static int step_work(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
                      const sim_person *ps, int m, double u) {
   const peil_sim_params *p = w->p;
-  double lp = p->sep_const[st->contract] + p->sep_eta * ps->eta;
-  if (m - st->m_job < 6) lp += p->sep_early;
-  if (u >= sim_cloglog(lp)) return 0;
-  int32_t day = draw_day(th, w, m);
+  int early = m - st->m_job < 6;
+  int64_t key = ST_W | st->contract << 3 | early << 6;
+  if (key != st->hkey) {
+    st->hkey = key;
+    st->h1 = sim_cloglog(p->sep_const[st->contract] + p->sep_eta * ps->eta +
+                         (early ? p->sep_early : 0.0));
+  }
+  if (u >= st->h1) return 0;
+  int32_t day = sim_draw_day(th, w, m);
   sim_close(st, o, T_JOBS, day - 1);
   gsl_rng *r = sim_sub(th);
   if (gsl_rng_uniform(r) < sim_logistic(p->j2j_const + p->j2j_eta * ps->eta))
@@ -140,20 +162,24 @@ static int step_work(sim_thread *th, const sim_world *w, sim_state *st, sim_out 
   return 1;
 }
 
-static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                   const sim_person *ps, int m, double u, int ab) {
+static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                   double u, int ab) {
   const peil_sim_params *p = w->p;
-  double lp = st->lp_job + p->job_age[ab] + p->job_dur[0] + p->job_city[st->city] + p->ww_job_shift;
-  if (u < sim_cloglog(lp)) {
-    int32_t day = draw_day(th, w, m);
+  int64_t key = ST_U | ab << 3 | st->city << 6;
+  if (key != st->hkey) {
+    st->hkey = key;
+    st->h1 = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[0] + p->job_city[st->city] +
+                         p->ww_job_shift);
+  }
+  if (u < st->h1) {
+    int32_t day = sim_draw_day(th, w, m);
     sim_close(st, o, T_WW, day - 1);
     return start_job(th, w, st, o, m, day, 0) ? -1 : 1;
   }
   if (--st->ww_left > 0) return 0;
   /* Entitlement used up. */
-  int32_t day = draw_day(th, w, m);
+  int32_t day = sim_draw_day(th, w, m);
   sim_close(st, o, T_WW, day - 1);
-  (void)ps;
   if (gsl_rng_uniform(sim_sub(th)) < sim_logistic(p->ww_to_bijstand))
     return enter_bijstand(st, o, m, day) ? -1 : 1;
   st->state = ST_O;
@@ -164,15 +190,27 @@ static int step_ww(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
 static int step_out(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
                     const sim_person *ps, int m, double u, int ab) {
   const peil_sim_params *p = w->p;
-  int dm = m - st->m_spell;
-  double h_job = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[sim_dur_band(dm)] +
-                             p->job_city[st->city] + p->out_job_shift);
-  /* The calendar trend of the inflow applies to re-entries too. */
-  double trend = m > w->m_from ? -p->inflow_trend * (m - w->m_from) / 12.0 : 0.0;
-  double h_re = sim_cloglog(p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[out_band(dm)] +
-                            trend);
-  if (u < h_job) return start_job(th, w, st, o, m, draw_day(th, w, m), 0) ? -1 : 1;
-  if (u >= 1.0 - h_re) return enter_bijstand(st, o, m, draw_day(th, w, m)) ? -1 : 1;
+  int dm = m - st->m_spell, db = sim_dur_band(dm), ob = out_band(dm);
+  /* The calendar trend of the inflow applies to re-entries too. It changes
+   * every month, so the cache holds the re-entry hazard without it (h2),
+   * which bounds the true one when the inflow falls (inflow_trend >= 0):
+   * the exact hazard is needed only when u comes near 1. Rising inflow
+   * (inflow_trend < 0) keys the cache on the month instead. */
+  int after = m > w->m_from ? m - w->m_from : 0;
+  int64_t key = ST_O | ab << 3 | db << 6 | ob << 9 | st->city << 11;
+  if (p->inflow_trend < 0) key |= (int64_t)after << 13;
+  double lp_re = p->out_re_const + p->out_re_eta * ps->eta + p->out_re_dur[ob];
+  if (key != st->hkey) {
+    st->hkey = key;
+    st->h1 = sim_cloglog(st->lp_job + p->job_age[ab] + p->job_dur[db] + p->job_city[st->city] +
+                         p->out_job_shift);
+    st->h2 = p->inflow_trend < 0 ? sim_cloglog(lp_re - p->inflow_trend * after / 12.0)
+                                 : sim_cloglog(lp_re);
+  }
+  if (u < st->h1) return start_job(th, w, st, o, m, sim_draw_day(th, w, m), 0) ? -1 : 1;
+  if (u < 1.0 - st->h2) return 0; /* below the bound: no re-entry */
+  double h_re = sim_cloglog(lp_re - p->inflow_trend * after / 12.0);
+  if (u >= 1.0 - h_re) return enter_bijstand(st, o, m, sim_draw_day(th, w, m)) ? -1 : 1;
   return 0;
 }
 
@@ -202,11 +240,10 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
       sim_programme_close(st, o, st->prog_planned_end, EXIT_PLANNED);
 
     int was_working = st->state == ST_W, ab = sim_age_band(st, m), ev = 0;
-    double readiness = 0;
     switch (st->state) {
-    case ST_B: ev = step_bijstand(th, w, st, o, ps, m, u_lab, ab, &readiness); break;
+    case ST_B: ev = step_bijstand(th, w, st, o, m, u_lab, ab); break;
     case ST_W: ev = step_work(th, w, st, o, ps, m, u_lab); break;
-    case ST_U: ev = step_ww(th, w, st, o, ps, m, u_lab, ab); break;
+    case ST_U: ev = step_ww(th, w, st, o, m, u_lab, ab); break;
     case ST_O: ev = step_out(th, w, st, o, ps, m, u_lab, ab); break;
     default: break;
     }
@@ -214,9 +251,16 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
     /* Provisions and the programme start and end only in whole months on
      * bijstand, after the labour step: that keeps every spell inside its
      * bijstand spell and the labour draws first (see above). */
+    if (ev == 0 && st->state == ST_B && w->pilot && st->p_prog > 0) {
+      /* The pilot only measures the months at risk of entry: the odds of
+       * entry without hidden bias, and with it. */
+      double odds = st->p_prog / (1 - st->p_prog);
+      o->pilot_w += odds;
+      o->pilot_wx += odds * exp(p->hidden_bias * ps->eta);
+    }
     if (ev == 0 && st->state == ST_B) {
-      if (sim_srg_step(th, w, st, o, ps, m, u_adm, readiness)) return -1;
-      if (sim_programme_step(th, w, st, o, ps, m, u_prg)) return -1;
+      if (sim_srg_step(th, w, st, o, m, u_adm)) return -1;
+      if (sim_programme_step(th, w, st, o, m, u_prg)) return -1;
     }
     int worked = was_working || st->state == ST_W;
     st->work_mask = (st->work_mask << 1) | (uint32_t)worked;
@@ -233,6 +277,5 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
     }
     if (o->failed) return -1;
   }
-  (void)p;
   return 0;
 }

@@ -26,14 +26,14 @@ void peil_sim_params_default(peil_sim_params *p) {
   p->command = NULL;
 
   /* Programme: a STiP-like route of at most a year, open from `from` on. */
-  p->effect = 0.4;
+  p->effect = 0.8;
   p->hidden_bias = 0.0;
   p->prog_months = 12;
-  p->prog_const = -5.6;
+  p->prog_const = -6.4;
   SET(p->prog_age, 0.3, 0.3, 0.2, 0.0, -0.3, -0.8, -1.6);
   SET(p->prog_edu, -0.3, 0.0, 0.3, -0.3);
-  SET(p->prog_dur, 0.3, 0.2, 0.0, -0.3, -0.8);
-  p->prog_work = 0.8;
+  SET(p->prog_dur, 0.6, 0.4, 0.0, -0.6, -1.2);
+  p->prog_work = 2.0;
   SET(p->prog_city, 0.0, 0.0, 0.4, 0.0);
   p->prog_age_max = 60;
   p->prog_drop_const = -3.9;
@@ -41,7 +41,7 @@ void peil_sim_params_default(peil_sim_params *p) {
 
   /* Inflow. */
   p->history_years = 20;
-  p->inflow_trend = 0.04;
+  p->inflow_trend = 0.225;
   SET(p->city_share, 0.34, 0.34, 0.23, 0.09);
   p->female_share = 0.52;
   /*                          NL    West  Turks Mar   Sur   Ant   ONW */
@@ -54,31 +54,34 @@ void peil_sim_params_default(peil_sim_params *p) {
   SET(p->hh_share_man, 0.72, 0.03, 0.07, 0.12, 0.06);
   SET(p->hh_share_woman, 0.44, 0.34, 0.06, 0.12, 0.04);
   p->entry_age_a = 1.5;
-  p->entry_age_b = 2.5;
+  p->entry_age_b = 2.6;
+  p->far_share = 0.35;
+  p->far_gap = 3.0;
   p->prior_job_share = 0.35;
   p->prior_job_months = 14;
 
   /* Leaving bijstand. */
-  p->job_const = -2.9;
-  p->job_eta = 1.0;
+  p->job_const = -0.12;
+  p->job_eta = 2.0;
   SET(p->job_age, 0.1, 0.2, 0.1, 0.0, -0.3, -0.8, -1.5);
   p->job_female = -0.1;
   SET(p->job_hh, 0.0, -0.4, 0.1, -0.1, 0.0);
   SET(p->job_mig, 0.0, 0.0, -0.2, -0.2, 0.0, -0.15, -0.35);
   SET(p->job_edu, -0.3, 0.0, 0.3, -0.3);
   SET(p->job_city, 0.0, -0.05, -0.05, 0.1);
-  SET(p->job_dur, 0.0, -0.4, -0.8, -1.3, -1.8);
-  p->oth_const = -4.6;
-  p->oth_eta = 0.3;
+  SET(p->job_dur, 0.0, -0.34, -0.67, -1.09, -1.51);
+  p->oth_const = -1.95;
+  p->oth_eta = 0.54;
   SET(p->oth_age, 0.4, 0.3, 0.1, 0.0, -0.1, -0.2, -0.3);
-  SET(p->oth_dur, 0.0, -0.2, -0.4, -0.7, -1.0);
+  SET(p->oth_dur, 0.0, 0.0, -0.09, -0.19, -0.28);
+  SET(p->oth_city, -0.06, -0.02, 0.02, 0.05);
   p->move_prob = 0.001;
 
   /* Jobs. */
   /*                                vast  uitz  oproep bep.t stage */
   SET(p->contract_from_benefit, 0.08, 0.40, 0.15, 0.32, 0.05);
   SET(p->contract_job_to_job, 0.25, 0.25, 0.10, 0.38, 0.02);
-  SET(p->sep_const, -4.4, -2.3, -2.7, -2.9, -2.0);
+  SET(p->sep_const, -4.2, -2.0, -2.4, -2.6, -1.7);
   p->sep_early = 0.3;
   p->sep_eta = -0.4;
   p->j2j_const = -1.0;
@@ -97,14 +100,14 @@ void peil_sim_params_default(peil_sim_params *p) {
   p->back_const = 0.5;
   p->back_eta = -0.3;
   p->back_single_parent = 0.5;
-  p->out_re_const = -3.5;
+  p->out_re_const = -4.97;
   p->out_re_eta = -0.3;
   SET(p->out_re_dur, 0.0, -0.5, -1.0, -1.8);
   p->out_job_shift = -0.5;
 
   /* SRG. */
-  SET(p->srg_const, -3.6, -3.6, -2.9, -3.6);
-  SET(p->srg_select, 0.8, 0.8, 0.2, 0.8);
+  SET(p->srg_const, -2.4, -2.4, -2.3, -2.4);
+  SET(p->srg_select, 0.5, 0.5, 0.05, 0.5);
   p->srg_ready_ref = -4.0;
   /*                    LKS   PP    JC    TR    VW    OVW   CWP   OSA   OFV   NNI */
   SET(p->srg_mix_ready, 0.12, 0.05, 0.10, 0.20, 0.03, 0.12, 0.15, 0.05, 0.10, 0.08);
@@ -164,6 +167,8 @@ static const param_desc params[] = {
     AR(hh_share_woman, peil_sim_household_levels, SHARE),
     SC(entry_age_a, POSITIVE),
     SC(entry_age_b, POSITIVE),
+    SC(far_share, PROB),
+    SC(far_gap, ANY),
     SC(prior_job_share, PROB),
     SC(prior_job_months, POSITIVE),
     SC(job_const, ANY),
@@ -179,6 +184,7 @@ static const param_desc params[] = {
     SC(oth_eta, ANY),
     AR(oth_age, peil_sim_age_band_labels, ANY),
     AR(oth_dur, peil_sim_dur_band_labels, ANY),
+    AR(oth_city, peil_sim_city_levels, ANY),
     SC(move_prob, PROB),
     AR(contract_from_benefit, peil_sim_contract_levels, SHARE),
     AR(contract_job_to_job, peil_sim_contract_levels, SHARE),
@@ -276,9 +282,13 @@ int peil_sim_params_check(const peil_sim_params *p) {
   }
   if (p->history_years > 60)
     return peil_error(PEIL_EINVAL, "parameter history_years = %g: at most 60", p->history_years);
-  if (p->prog_months > 120 || p->ww_max_months > 120 || p->ww_base_months > p->ww_max_months)
-    return peil_error(PEIL_EINVAL,
-                      "parameters prog_months, ww_base_months <= ww_max_months must be <= 120");
+  if (p->prog_months < 1 || p->prog_months > 120 || p->ww_base_months < 1 ||
+      p->ww_max_months > 120 || p->ww_base_months > p->ww_max_months)
+    return peil_error(PEIL_EINVAL, "parameters prog_months and ww_base_months <= ww_max_months "
+                                   "must lie within 1..120 months");
+  if (p->prior_job_months < 1)
+    return peil_error(PEIL_EINVAL, "parameter prior_job_months = %g must be >= 1",
+                      p->prior_job_months);
   return PEIL_OK;
 }
 

@@ -69,6 +69,7 @@ static void cut_to_window(sim_out *o, const peil_sim_params *p) {
 void sim_person_simulate(sim_thread *th, const sim_world *w, int64_t index, sim_out *o) {
   o->index = index;
   o->failed = 0;
+  o->pilot_w = o->pilot_wx = 0;
   gsl_rng_set(th->main, sim_stream_seed(w->p->seed, (uint64_t)index));
   sim_state st;
   int c;

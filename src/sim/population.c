@@ -90,7 +90,11 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
   ps->hh = (int8_t)gsl_ran_discrete(r, w->hh[ps->female]);
   double age = 18.0 + 47.0 * gsl_ran_beta(r, p->entry_age_a, p->entry_age_b);
   ps->birth = day - (int32_t)floor(age * 365.2425);
-  ps->eta = gsl_ran_gaussian_ziggurat(r, 1.0);
+  /* Employability: standard normal, shifted down by far_gap for the share
+   * of entrants far from the labour market, so that the stock splits into
+   * people who leave soon and people who stay for years, as real stocks do. */
+  double z = gsl_ran_gaussian_ziggurat(r, 1.0);
+  ps->eta = gsl_ran_bernoulli(r, p->far_share) ? z - p->far_gap : z;
 
   st->state = ST_B;
   st->city = ps->city;
@@ -99,7 +103,12 @@ int sim_draw_candidate(sim_thread *th, const sim_world *w, int last_try, sim_sta
   st->lp_job = p->job_const + p->job_eta * ps->eta + p->job_female * ps->female +
                p->job_hh[ps->hh] + p->job_mig[ps->mig] + p->job_edu[ps->edu];
   st->lp_oth = p->oth_const + p->oth_eta * ps->eta;
-  st->lp_prog = p->prog_const + p->prog_edu[ps->edu] + p->hidden_bias * ps->eta;
+  /* Hidden selection on employability; hidden_shift (run.c) keeps the
+   * expected number of entrants the same as without it. */
+  st->lp_prog = p->prog_const + p->prog_edu[ps->edu];
+  if (!w->pilot) st->lp_prog += p->hidden_bias * ps->eta + w->hidden_shift;
+  st->h_drop = sim_cloglog(p->prog_drop_const + p->prog_drop_eta * ps->eta);
+  st->hkey = st->pkey = -1;
 
   if (gsl_ran_bernoulli(r, p->prior_job_share) && prior_job(r, w, st, o, day, m)) return -1;
   if (sim_open(st, o, T_BIJSTAND, day, ps->city)) return -1;

@@ -13,11 +13,6 @@
 
 #include "sim_internal.h"
 
-static int32_t draw_day(sim_thread *th, const sim_world *w, int m) {
-  return sim_month_start(w, m) +
-         (int32_t)gsl_rng_uniform_int(sim_sub(th), (unsigned long)sim_month_len(w, m));
-}
-
 void sim_programme_close(sim_state *st, sim_out *o, int32_t end, int why) {
   if (st->prog != 1) return;
   o->t[T_PROG].v[st->open[T_PROG]].k1 = (int8_t)why;
@@ -25,25 +20,33 @@ void sim_programme_close(sim_state *st, sim_out *o, int32_t end, int why) {
   st->prog = 2;
 }
 
-int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                       const sim_person *ps, int m, double u) {
+int sim_programme_eligible(const sim_world *w, const sim_state *st, int m) {
+  return st->prog == 0 && !st->no_programme && m >= w->m_from &&
+         m - st->birth_m < (int)(w->p->prog_age_max * 12);
+}
+
+double sim_programme_entry(const sim_world *w, const sim_state *st, int m) {
+  const peil_sim_params *p = w->p;
+  double lp = st->lp_prog + p->prog_age[sim_age_band(st, m)] +
+              p->prog_dur[sim_dur_band(m - st->m_spell)] + p->prog_city[st->city] +
+              p->prog_work * __builtin_popcount(st->work_mask & 0xffffffu) / 24.0;
+  return sim_logistic(lp);
+}
+
+int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                       double u) {
   const peil_sim_params *p = w->p;
   if (st->prog == 1) {
     if (m <= st->prog_m_start) return 0;
-    if (u < sim_cloglog(p->prog_drop_const + p->prog_drop_eta * ps->eta)) {
-      int32_t day = draw_day(th, w, m);
+    if (u < st->h_drop) {
+      int32_t day = sim_draw_day(th, w, m);
       if (day > st->prog_planned_end) sim_programme_close(st, o, st->prog_planned_end, EXIT_PLANNED);
       else sim_programme_close(st, o, day, EXIT_DROPOUT);
     }
     return 0;
   }
-  if (st->prog != 0 || st->no_programme || m < w->m_from) return 0;
-  if (m - st->birth_m >= (int)(p->prog_age_max * 12)) return 0;
-  double lp = st->lp_prog + p->prog_age[sim_age_band(st, m)] +
-              p->prog_dur[sim_dur_band(m - st->m_spell)] + p->prog_city[st->city] +
-              p->prog_work * __builtin_popcount(st->work_mask & 0xffffffu) / 24.0;
-  if (u >= sim_logistic(lp)) return 0;
-  int32_t day = draw_day(th, w, m);
+  if (u >= st->p_prog || w->pilot) return 0; /* p_prog is 0 when not eligible */
+  int32_t day = sim_draw_day(th, w, m);
   if (day < p->from || day > p->to) return 0;
   if (sim_open(st, o, T_PROG, day, -1)) return -1;
   st->prog = 1;

@@ -49,7 +49,7 @@ typedef struct {
 typedef struct {
   int8_t city, female, mig, edu, hh;
   int32_t birth;      /* date */
-  double eta;         /* unobserved employability, N(0, 1) */
+  double eta;         /* unobserved employability e = z - far_gap * F */
 } sim_person;
 
 /* Everything simulated for one person, merged into the tables in person
@@ -63,6 +63,9 @@ typedef struct {
   int8_t y1[PEIL_SIM_NHORIZON], y0[PEIL_SIM_NHORIZON]; /* -1: beyond the window */
   int candidates;
   int failed; /* out of memory inside the parallel region */
+  /* Pilot run (hidden_bias != 0): sums over the months at risk of entry of
+   * the entry odds w and of w exp(hidden_bias * e). */
+  double pilot_w, pilot_wx;
 } sim_out;
 
 /* The person's state between months. */
@@ -86,6 +89,18 @@ typedef struct {
   int no_programme;   /* the counterfactual path: never treated */
   int snap_pending;   /* programme entered this month: take the snapshot */
   int open[T_NSPELL]; /* index of the running spell per table, -1 none */
+  /* This month's hazards. They change only when an age or duration band,
+   * the municipality, the contract or the programme status changes, so
+   * they are recomputed only when `hkey`, which packs all of those, does. */
+  int64_t hkey;
+  double h1, h2;      /* B: job, other exit; W: job end; U: job; O: job, and
+                         re-entry before the calendar trend (an upper bound) */
+  double ready;       /* B: job readiness for the SRG step */
+  double p_srg;       /* B: start of an SRG provision */
+  int64_t pkey;       /* B: the programme entry has its own key (it depends
+                         on recent work, which changes monthly after a job) */
+  double p_prog;      /* B: programme entry (0 when not eligible) */
+  double h_drop;      /* programme drop-out: fixed per person */
 } sim_state;
 
 /* Precomputed for the run, read-only while persons are simulated. */
@@ -99,6 +114,8 @@ typedef struct {
   gsl_ran_discrete_t *contract[2]; /* from benefit / job to job */
   gsl_ran_discrete_t *sector[2];   /* other / agency work */
   gsl_ran_discrete_t *srg[2];      /* unready / ready */
+  int pilot;                       /* the pilot run: no programme, sums only */
+  double hidden_shift;             /* added to the entry logit with hidden bias */
 } sim_world;
 
 /* Per-thread generators and scratch. */
@@ -133,6 +150,10 @@ int sim_spells_push(sim_spells *s, const sim_spell *x); /* 0 or -1 (no memory) *
 void sim_out_clear(sim_out *o);
 int sim_out_copy(sim_out *dst, const sim_out *src);
 void sim_out_free(sim_out *o);
+/* Frees the buffers that grew beyond max_cap spells: without this, every
+ * buffer slot of a block would creep up to the longest history it ever
+ * held, and memory would grow (slowly) with the number of persons. */
+void sim_out_trim(sim_out *o, size_t max_cap);
 /* Opens a spell in table t at `start`; closes the running one at `end`. */
 int sim_open(sim_state *st, sim_out *o, int t, int32_t start, int8_t k1);
 void sim_close(sim_state *st, sim_out *o, int t, int32_t end);
@@ -149,16 +170,22 @@ int sim_run_months(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o
                    const sim_person *ps, int m_begin, int m_end, int counterfactual);
 /* The month's event stream, seeded on first use (see dynamics.c). */
 gsl_rng *sim_sub(sim_thread *th);
+/* A day of month m, uniform, from the event stream. */
+int32_t sim_draw_day(sim_thread *th, const sim_world *w, int m);
 int sim_age_band(const sim_state *st, int m);
 int sim_dur_band(int months);
 static inline double sim_cloglog(double lp) { return -expm1(-exp(lp)); }
 static inline double sim_logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* srg.c and programme.c: the month's steps while on bijstand. */
-int sim_srg_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                 const sim_person *ps, int m, double u, double readiness);
-int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                       const sim_person *ps, int m, double u);
+int sim_srg_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m, double u);
+int sim_programme_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m,
+                       double u);
+/* Programme entry is possible in month m (not yet treated, not the
+ * counterfactual, window open, below the age limit). */
+int sim_programme_eligible(const sim_world *w, const sim_state *st, int m);
+/* The monthly entry probability of an eligible person. */
+double sim_programme_entry(const sim_world *w, const sim_state *st, int m);
 /* Closes a running programme spell at `end` with reason `why`. */
 void sim_programme_close(sim_state *st, sim_out *o, int32_t end, int why);
 
@@ -170,7 +197,7 @@ int sim_in_work(const sim_out *o, int32_t day);
 /* writer.c: the tables. */
 typedef struct sim_writer sim_writer;
 int sim_writer_open(peil_store *s, sim_writer **out);
-int sim_writer_add_block(sim_writer *wr, const sim_world *w, sim_out *outs, size_t n);
+int sim_writer_add_block(sim_writer *wr, const sim_out *outs, size_t n);
 int sim_writer_finish(sim_writer *wr, peil_sim_report *rep);
 void sim_writer_free(sim_writer *wr);
 int sim_write_attributes(peil_store *s, const peil_sim_params *p, const peil_sim_report *rep);

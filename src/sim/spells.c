@@ -42,6 +42,15 @@ int sim_out_copy(sim_out *dst, const sim_out *src) {
   return 0;
 }
 
+void sim_out_trim(sim_out *o, size_t max_cap) {
+  for (int t = 0; t < T_NSPELL; t++)
+    if (o->t[t].cap > max_cap) {
+      free(o->t[t].v);
+      o->t[t].v = NULL;
+      o->t[t].n = o->t[t].cap = 0;
+    }
+}
+
 void sim_out_free(sim_out *o) {
   for (int t = 0; t < T_NSPELL; t++) free(o->t[t].v);
   memset(o, 0, sizeof *o);

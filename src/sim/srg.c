@@ -11,27 +11,19 @@
  * at a time: srg spells of a person never overlap. */
 #include "sim_internal.h"
 
-static int32_t draw_day(sim_thread *th, const sim_world *w, int m) {
-  return sim_month_start(w, m) +
-         (int32_t)gsl_rng_uniform_int(sim_sub(th), (unsigned long)sim_month_len(w, m));
-}
-
-int sim_srg_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o,
-                 const sim_person *ps, int m, double u, double readiness) {
+int sim_srg_step(sim_thread *th, const sim_world *w, sim_state *st, sim_out *o, int m, double u) {
   const peil_sim_params *p = w->p;
-  (void)ps;
   if (st->srg_code >= 0) {
     /* Ends this month; a new one can start from the month after next. */
     if (u < 1.0 / p->srg_months[st->srg_code]) {
-      sim_close(st, o, T_SRG, draw_day(th, w, m));
+      sim_close(st, o, T_SRG, sim_draw_day(th, w, m));
       st->srg_code = -1;
     }
     return 0;
   }
-  double pr = sim_logistic(p->srg_const[st->city] + p->srg_select[st->city] * readiness);
-  if (u >= pr) return 0;
-  int32_t day = draw_day(th, w, m);
-  int code = (int)gsl_ran_discrete(sim_sub(th), w->srg[readiness > 0]);
+  if (u >= st->p_srg) return 0;
+  int32_t day = sim_draw_day(th, w, m);
+  int code = (int)gsl_ran_discrete(sim_sub(th), w->srg[st->ready > 0]);
   if (sim_open(st, o, T_SRG, day, (int8_t)code)) return -1;
   st->srg_code = code;
   return 0;

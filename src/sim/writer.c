@@ -249,8 +249,7 @@ static int add_truth(sim_writer *wr, const sim_out *outs, size_t n) {
   return append(t, rows);
 }
 
-int sim_writer_add_block(sim_writer *wr, const sim_world *w, sim_out *outs, size_t n) {
-  (void)w;
+int sim_writer_add_block(sim_writer *wr, const sim_out *outs, size_t n) {
   static const int spell_of[W_NTAB] = {-1, T_BIJSTAND, T_WW, T_JOBS, T_SRG, T_PROG, -1};
   int rc = add_persons(wr, outs, n);
   for (int i = W_BIJSTAND; !rc && i <= W_PROG; i++) rc = add_spells(wr, i, spell_of[i], outs, n);

@@ -7,11 +7,14 @@
 
 #define NPERS 3000
 
+static double hidden_bias = 0; /* for run_sim */
+
 static const char *run_sim(const char *name, int64_t persons, uint64_t seed, int threads,
                            int block, double effect) {
   const char *path = test_path(name);
   peil_sim_params p;
   peil_sim_params_default(&p);
+  p.hidden_bias = hidden_bias;
   p.persons = persons;
   p.seed = seed;
   p.threads = threads;
@@ -294,6 +297,34 @@ static void test_no_effect_means_zero_att(void **state) {
   unlink(path);
 }
 
+static double attr(const char *path, const char *key) {
+  peil_store *s = NULL;
+  double v;
+  assert_ok(peil_store_open(path, PEIL_STORE_READ, &s));
+  assert_ok(peil_store_get_attr_f64(s, NULL, key, &v));
+  peil_store_close(s);
+  return v;
+}
+
+/* Hidden bias selects the more employable (their outcome without the
+ * programme is better) without changing much how many enter; the pilot that
+ * keeps the number does not depend on the threads either. */
+static void test_hidden_bias(void **state) {
+  (void)state;
+  const char *a = run_sim("hb0.h5", 6000, 5, 2, 0, 0.8);
+  hidden_bias = 1.5;
+  const char *b = run_sim("hb1.h5", 6000, 5, 2, 0, 0.8);
+  const char *c = run_sim("hb2.h5", 6000, 5, 1, 1000, 0.8);
+  hidden_bias = 0;
+  assert_true(same_tables(b, c));
+  double n0 = attr(a, "true_att_n_6"), n1 = attr(b, "true_att_n_6");
+  assert_true(n1 > 0.75 * n0 && n1 < 1.25 * n0);
+  assert_true(attr(b, "true_mean_control_12") > attr(a, "true_mean_control_12") + 0.05);
+  unlink(a);
+  unlink(b);
+  unlink(c);
+}
+
 static void check_levels(const peil_table_info *ti, const char *col, const char *const *want,
                          size_t n) {
   int j = peil_table_info_find(ti, col);
@@ -426,6 +457,7 @@ int main(void) {
       cmocka_unit_test(test_spells_well_formed),
       cmocka_unit_test(test_truth_consistent),
       cmocka_unit_test(test_no_effect_means_zero_att),
+      cmocka_unit_test(test_hidden_bias),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
