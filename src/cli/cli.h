@@ -44,6 +44,9 @@ int cli_output_close(cli_output *o, int commit);
 
 /* Parses a whole decimal number into *v; 0 or -1 (bad). */
 int cli_parse_long(const char *s, long long *v);
+/* A CSV delimiter or decimal separator: one character, or tab, comma,
+ * semicolon, pipe by name. 0 or -1 (bad). */
+int cli_parse_csv_char(const char *s, char *c);
 /* Splits "a,b,c" into a NULL-terminated malloc'ed vector (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **v);

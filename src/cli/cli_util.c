@@ -78,6 +78,15 @@ int cli_parse_long(const char *s, long long *v) {
   return 0;
 }
 
+int cli_parse_csv_char(const char *s, char *c) {
+  if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) return *c = '\t', 0;
+  if (strcmp(s, "comma") == 0) return *c = ',', 0;
+  if (strcmp(s, "semicolon") == 0) return *c = ';', 0;
+  if (strcmp(s, "pipe") == 0) return *c = '|', 0;
+  if (strlen(s) == 1) return *c = s[0], 0;
+  return -1;
+}
+
 char **cli_split_list(const char *s, size_t *n) {
   size_t cap = 1;
   for (const char *p = s; *p; p++) cap += *p == ',';

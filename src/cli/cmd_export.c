@@ -25,15 +25,6 @@ static void help(void) {
          "  -h, --help           this help\n");
 }
 
-static int parse_char(const char *s, char *c) {
-  if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) return *c = '\t', 0;
-  if (strcmp(s, "comma") == 0) return *c = ',', 0;
-  if (strcmp(s, "semicolon") == 0) return *c = ';', 0;
-  if (strcmp(s, "pipe") == 0) return *c = '|', 0;
-  if (strlen(s) == 1) return *c = s[0], 0;
-  return -1;
-}
-
 int cmd_export(int argc, char **argv) {
   enum { O_DECIMAL = 256, O_NA, O_NOHEADER };
   static const struct option opts[] = {{"table", required_argument, 0, 't'},
@@ -57,11 +48,11 @@ int cmd_export(int argc, char **argv) {
     case 'o': outpath = optarg; break;
     case 'c': columns = optarg; break;
     case 'd':
-      if (parse_char(optarg, &o.delimiter))
+      if (cli_parse_csv_char(optarg, &o.delimiter))
         return cli_usage("export", "--delimiter takes one character (or 'tab'), not '%s'", optarg);
       break;
     case O_DECIMAL:
-      if (parse_char(optarg, &o.decimal) || (o.decimal != '.' && o.decimal != ','))
+      if (cli_parse_csv_char(optarg, &o.decimal) || (o.decimal != '.' && o.decimal != ','))
         return cli_usage("export", "--decimal takes '.' or ',', not '%s'", optarg);
       break;
     case O_NA: o.na = optarg; break;

@@ -37,16 +37,6 @@ static void help(void) {
          PEIL_CSV_MAX_LEVELS);
 }
 
-/* One character, or a name for the ones that are awkward on a command line. */
-static int parse_char(const char *s, char *c) {
-  if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0) return *c = '\t', 0;
-  if (strcmp(s, "comma") == 0) return *c = ',', 0;
-  if (strcmp(s, "semicolon") == 0) return *c = ';', 0;
-  if (strcmp(s, "pipe") == 0) return *c = '|', 0;
-  if (strlen(s) == 1) return *c = s[0], 0;
-  return -1;
-}
-
 /* 1234567 -> "1,234,567" for notes. */
 static const char *thousands(long long v, char *buf, size_t size) {
   char tmp[32];
@@ -134,11 +124,11 @@ int cmd_import(int argc, char **argv) {
     case 't': table = optarg; break;
     case 's': o.schema_path = optarg; break;
     case 'd':
-      if (parse_char(optarg, &o.delimiter))
+      if (cli_parse_csv_char(optarg, &o.delimiter))
         return cli_usage("import", "--delimiter takes one character (or 'tab'), not '%s'", optarg);
       break;
     case O_DECIMAL:
-      if (parse_char(optarg, &o.decimal) || (o.decimal != '.' && o.decimal != ','))
+      if (cli_parse_csv_char(optarg, &o.decimal) || (o.decimal != '.' && o.decimal != ','))
         return cli_usage("import", "--decimal takes '.' or ',', not '%s'", optarg);
       break;
     case O_NA: o.na = optarg; break;
