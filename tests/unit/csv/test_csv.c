@@ -113,9 +113,14 @@ static void assert_same_table(peil_store *s, const char *a, const char *b) {
 static void assert_no_temp_files(void) {
   DIR *d = opendir(PEIL_TEST_TMP);
   assert_non_null(d);
+  /* Other test programs run in parallel in the same directory: only files
+   * named after this process's scratch paths are ours to judge. */
+  char mine[64];
+  snprintf(mine, sizeof mine, ".scratch-%d-", (int)getpid());
   struct dirent *e;
   while ((e = readdir(d)) != NULL)
-    if (e->d_name[0] == '.' && strstr(e->d_name, ".h5.")) fail_msg("temporary file left: %s", e->d_name);
+    if (strncmp(e->d_name, mine, strlen(mine)) == 0 && strstr(e->d_name, ".h5."))
+      fail_msg("temporary file left: %s", e->d_name);
   closedir(d);
 }
 
