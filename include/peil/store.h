@@ -66,7 +66,8 @@ int peil_store_set_attr_i64(peil_store *s, const char *table, const char *key, i
 int peil_store_get_attr_str(peil_store *s, const char *table, const char *key, char **out);
 int peil_store_get_attr_f64(peil_store *s, const char *table, const char *key, double *out);
 
-/* One attribute as text, for listings (numbers printed with %.17g). */
+/* One attribute as text, for listings (numbers in the shortest form that
+ * reads back as the same double). */
 typedef struct {
   char *key;
   char *value;
@@ -115,7 +116,14 @@ typedef struct {
 
 typedef struct peil_table_writer peil_table_writer;
 
-/* PEIL_EEXIST if the table exists (drop it first to replace). */
+/* The bytes HDF5 needs for an enum type with these labels. HDF5 keeps the
+ * type in one object header message of at most 64 kB, so a column whose
+ * labels need more than PEIL_ENUM_TYPE_MAX cannot be a categorical. */
+#define PEIL_ENUM_TYPE_MAX 65000
+size_t peil_enum_type_bytes(size_t nlevels, const char *const *levels);
+
+/* PEIL_EEXIST if the table exists (drop it first to replace); PEIL_EINVAL
+ * for bad names or an enum whose labels exceed PEIL_ENUM_TYPE_MAX. */
 int peil_table_create(peil_store *s, const char *table, const peil_column_def *cols,
                       size_t ncols, peil_table_writer **out);
 int peil_table_append(peil_table_writer *w, const void *const *columns, size_t nrows);

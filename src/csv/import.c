@@ -228,16 +228,11 @@ static int make_levels(import_ctx *x, csv_column *c) {
   return PEIL_OK;
 }
 
-/* HDF5 keeps an enum's labels in one object header message, which holds
- * at most 64 kB: each label takes its bytes and a NUL padded to eight, plus
- * its code. Checked here so that too many labels are bad input with a
- * message, not an HDF5 failure. */
-#define ENUM_TYPE_MAX 65000
-
+/* Checked before the table is created so that too many labels are bad input
+ * with a message that names the file and says what to do. */
 static int check_enum_size(const import_ctx *x, const csv_column *c) {
-  size_t width = c->nlevels <= 127 ? 1 : c->nlevels <= 32767 ? 2 : 4, bytes = 64;
-  for (size_t k = 0; k < c->nlevels; k++) bytes += (strlen(c->labels[k]) + 8) / 8 * 8 + width;
-  if (bytes <= ENUM_TYPE_MAX) return PEIL_OK;
+  size_t bytes = peil_enum_type_bytes(c->nlevels, (const char *const *)c->labels);
+  if (bytes <= PEIL_ENUM_TYPE_MAX) return PEIL_OK;
   return peil_error(PEIL_EDATA,
                     "%s: column '%s' (%zu): its %zu distinct values need %zu kB of labels, more than "
                     "the 64 kB an HDF5 categorical type holds; give the column another type in a "

@@ -247,7 +247,12 @@ static char *attr_text(hid_t obj, const char *name) {
       } else {
         double v = 0;
         H5Aread(a, H5T_NATIVE_DOUBLE, &v);
-        snprintf(buf, sizeof buf, "%.17g", v);
+        /* The shortest form that reads back as the same double: 0.8, not
+         * 0.80000000000000004. */
+        for (int prec = 15; prec <= 17; prec++) {
+          snprintf(buf, sizeof buf, "%.*g", prec, v);
+          if (strtod(buf, NULL) == v) break;
+        }
       }
     } else {
       snprintf(buf, sizeof buf, "(%lld values)", (long long)H5Sget_simple_extent_npoints(sp));

@@ -203,6 +203,18 @@ static void test_errors_name_the_place(void **state) {
   peil_table_writer *w = NULL;
   assert_int_equal(peil_table_create(s, "d", dup, 2, &w), PEIL_EINVAL);
   assert_non_null(strstr(peil_errmsg(), "duplicate column name 'x'"));
+  /* An enum whose labels do not fit HDF5's 64 kB type message is refused
+   * before HDF5 fails on it. */
+  enum { NBIG = 5000 };
+  char(*big)[32] = malloc(NBIG * sizeof *big);
+  const char **labels = malloc(NBIG * sizeof *labels);
+  for (int k = 0; k < NBIG; k++) snprintf(big[k], sizeof big[k], "a rather long label %05d", k), labels[k] = big[k];
+  peil_column_def many = {"m", PEIL_ENUM, NBIG, labels};
+  assert_true(peil_enum_type_bytes(NBIG, labels) > PEIL_ENUM_TYPE_MAX);
+  assert_int_equal(peil_table_create(s, "m", &many, 1, &w), PEIL_EINVAL);
+  assert_non_null(strstr(peil_errmsg(), "64 kB"));
+  free(labels);
+  free(big);
   /* An enum code outside the levels is refused, naming row and column. */
   assert_ok(peil_table_create(s, "e", &cols[8], 1, &w));
   int32_t bad[3] = {0, 4, 1};
