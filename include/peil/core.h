@@ -27,7 +27,8 @@ enum {
   PEIL_ENOMEM = -6,    /* out of memory                           (runtime) */
   PEIL_EIO = -7,       /* operating-system I/O failure            (runtime) */
   PEIL_EHDF5 = -8,     /* the HDF5 library reported a failure     (runtime) */
-  PEIL_ENUMERIC = -9,  /* numerical failure: singular, no convergence */
+  PEIL_ENUMERIC = -9,  /* the model does not fit the data: separation,
+                          no convergence, a singular design     (input) */
   PEIL_EINTERNAL = -10 /* a bug in peil                            (runtime) */
 };
 

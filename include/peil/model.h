@@ -9,6 +9,7 @@
 #define PEIL_MODEL_H
 
 #include "peil/core.h"
+#include "peil/store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +45,109 @@ typedef struct {
 int peil_family_get(const char *family, const char *link, const peil_family **out);
 /* Does y fit the family (binomial: 0 <= y <= 1; Poisson: y >= 0)? */
 int peil_family_valid_y(const peil_family *f, double y);
+
+/* ---- Fitting a GLM to a table of a store (IRLS over row blocks).
+ *
+ *   peil_glm_options o;
+ *   peil_glm_options_init(&o);
+ *   o.formula = "y ~ age + sex * migration"; o.family = "binomial";
+ *   o.vcov = PEIL_VCOV_HC1;
+ *   peil_glm *g = NULL;
+ *   int rc = peil_glm_fit(store, "cohort", &o, &g);   // g->coef[...]
+ *   peil_glm_free(g);
+ *
+ * The fit follows R's glm.fit step for step (starting values, step halving,
+ * the convergence test |dev - dev_old| / (|dev| + 0.1) < epsilon, aliasing in
+ * column order), and the covariances follow summary.glm and the sandwich
+ * package, so that numbers agree with R's to the digits IRLS converges to.
+ * Results are identical for any thread count. Errors in the input (unknown
+ * columns or levels, a non-binary outcome, no rows left, separation, no
+ * convergence) return an input status with a message naming the place. */
+
+typedef enum {
+  PEIL_VCOV_MODEL, /* summary.glm: dispersion * (X'WX)^-1 */
+  PEIL_VCOV_HC0,   /* sandwich::vcovHC(type = "HC0") */
+  PEIL_VCOV_HC1,   /* HC0 * n / (n - k): Stata's robust for regress */
+  PEIL_VCOV_HC3    /* HC0 with residuals scaled by 1 / (1 - h_i) */
+} peil_vcov_type;
+
+typedef enum {
+  PEIL_WEIGHTS_FREQUENCY, /* a row stands for w identical rows: n = sum of w */
+  PEIL_WEIGHTS_SAMPLING   /* inverse selection probabilities: robust SEs only */
+} peil_weight_type;
+
+typedef struct {
+  const char *formula;           /* R syntax: "y ~ a + b:c + factor(year) + offset(log(t))" */
+  const char *family;            /* "gaussian", "binomial", "poisson" */
+  const char *link;              /* NULL: the family's canonical link */
+  const char *where;             /* row filter (peil/expr.h), NULL: all rows */
+  const char *weights;           /* weight column, NULL: none */
+  peil_weight_type weight_type;
+  const char *cluster;           /* cluster column: CR1 standard errors (vcov is ignored) */
+  const char *const *refs;       /* reference levels, "column=level" */
+  size_t nrefs;
+  peil_vcov_type vcov;
+  int maxit;                     /* 25 */
+  double epsilon;                /* 1e-8 */
+  double alias_tol;              /* 0: glm's min(1e-7, epsilon / 1000); lm uses 1e-7 */
+  double conf_level;             /* 0.95 */
+  int allow_nonconvergence;      /* report instead of failing */
+  int allow_separation;          /* report diverging coefficients instead of failing */
+  int threads;                   /* 0: one per core */
+  const char *margins;           /* categorical column: adjusted means per level */
+  int ame;                       /* average marginal effects of every data column */
+} peil_glm_options;
+
+void peil_glm_options_init(peil_glm_options *o);
+
+/* One row of a coefficient or effect table (broom's names). */
+typedef struct {
+  char *term;
+  double estimate, std_error, statistic, p_value, conf_low, conf_high;
+  int aliased;   /* coefficients: not estimable (NA in R); the numbers are NaN */
+  int separated; /* coefficients: diverges under separation (allow_separation) */
+  int64_t n;     /* effects: rows the estimate averages over (margins: per level) */
+} peil_glm_row;
+
+typedef struct {
+  const peil_family *family;
+  char *formula, *where, *weights, *cluster, *margins;
+  peil_weight_type weight_type;
+  peil_vcov_type vcov;           /* as used (cluster: see nclusters) */
+
+  /* Rows: read = filtered + missing + zero_weight + used. */
+  int64_t n_read, n_filtered, n_missing, n_zero_weight, n_used;
+  double nobs;                   /* sum of frequency weights, else n_used */
+  size_t nmissing_by;            /* rows dropped, by the first missing variable */
+  char **missing_by;
+  int64_t *missing_count;
+
+  size_t ncoef;
+  peil_glm_row *coef;
+  double *vcov_matrix;           /* ncoef x ncoef, NaN rows/columns for aliased terms */
+  int rank;
+  int t_stat;                    /* statistics are t (Gaussian), else z */
+  double df_residual, df_null, dispersion;
+  double deviance, null_deviance, loglik, aic;
+  int iterations, converged;
+  double last_change;            /* |dev - dev_old| / (|dev| + 0.1) of the last iteration */
+  int64_t nclusters;             /* > 0 when SEs are clustered */
+  const char *solver;            /* "cholesky" or "qr" */
+
+  size_t nmargins;               /* adjusted means per level of `margins` */
+  peil_glm_row *margin;
+  size_t ndiffs;                 /* level - reference, with z tests */
+  peil_glm_row *diff;
+  char *margins_ref;
+  size_t name;                   /* average marginal effects */
+  peil_glm_row *ame;
+
+  size_t nwarnings;
+  char **warnings;
+} peil_glm;
+
+int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, peil_glm **out);
+void peil_glm_free(peil_glm *g);
 
 #ifdef __cplusplus
 }

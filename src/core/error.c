@@ -62,7 +62,8 @@ int peil_exit_code(int status) {
   case PEIL_EDATA:
   case PEIL_ENOTFOUND:
   case PEIL_EEXIST:
-  case PEIL_ETYPE: return 2;
+  case PEIL_ETYPE:
+  case PEIL_ENUMERIC: return 2;
   default: return 1;
   }
 }

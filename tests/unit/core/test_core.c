@@ -56,7 +56,7 @@ static void test_status(void **state) {
   assert_int_equal(peil_exit_code(PEIL_EINVAL), 2);
   assert_int_equal(peil_exit_code(PEIL_ENOTFOUND), 2);
   assert_int_equal(peil_exit_code(PEIL_EIO), 1);
-  assert_int_equal(peil_exit_code(PEIL_ENUMERIC), 1);
+  assert_int_equal(peil_exit_code(PEIL_ENUMERIC), 2);
   assert_int_equal(peil_error(PEIL_EDATA, "x.csv:%d: bad", 3), PEIL_EDATA);
   assert_string_equal(peil_errmsg(), "x.csv:3: bad");
   peil_error_prefix(PEIL_EDATA, "importing: ");

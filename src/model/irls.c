@@ -1,0 +1,244 @@
+/* IRLS as R's glm.fit does it, step for step: eta from the family's
+ * starting values, working weights and responses from the current eta, a
+ * weighted least squares solve, eta and the deviance at the new
+ * coefficients, step halving when the deviance is not finite or eta/mu
+ * leave the family's domain, and convergence when
+ * |dev - dev_old| / (|dev| + 0.1) < epsilon.
+ *
+ * One pass over the data does two things: it computes eta, mu and the
+ * deviance at the coefficients just solved, and from them the cross
+ * products (or the QR factor) of the next solve. An iteration therefore
+ * costs one pass. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irls.h"
+
+typedef struct {
+  const irls_problem *pb;
+  const double *beta;  /* NULL: eta from the starting values */
+  int qr;              /* accumulate a QR factor instead of cross products */
+  size_t p, q;
+  double *A, *b, *R;   /* per group */
+  double *dev;
+  int *invalid;
+  qr_ws *qws;          /* per thread */
+} pass_ctx;
+
+/* eta for a block: X beta + offset, or the link of the starting values. */
+void irls_block_eta(const irls_problem *pb, const block_ws *ws, int64_t start, size_t n,
+                    const double *beta, double *eta) {
+  const model_frame *fr = pb->fr;
+  if (!beta) {
+    const double *wt = fr->w ? fr->w + start : ws->one;
+    pb->fam->mustart(fr->y + start, wt, ws->tmp, n);
+    pb->fam->linkfun(ws->tmp, eta, n);
+    return;
+  }
+  if (fr->off) memcpy(eta, fr->off + start, n * sizeof *eta);
+  else memset(eta, 0, n * sizeof *eta);
+  cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)pb->d->p, 1.0, ws->X, (int)n, beta, 1, 1.0,
+              eta, 1);
+}
+
+static int pass_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t start, size_t n) {
+  pass_ctx *c = vctx;
+  const irls_problem *pb = c->pb;
+  const model_frame *fr = pb->fr;
+  const peil_family *fam = pb->fam;
+  int rc = design_fill(pb->d, fr, start, n, NULL, 0, ws);
+  if (rc) return rc;
+  const double *y = fr->y + start, *pw = fr->w ? fr->w + start : ws->one;
+  double *eta = ws->eta, *mu = ws->mu;
+  irls_block_eta(pb, ws, start, n, c->beta, eta);
+  fam->linkinv(eta, mu, n);
+  for (size_t i = 0; i < n; i++)
+    if (!fam->valid_eta(eta[i]) || !fam->valid_mu(mu[i])) c->invalid[g] = 1;
+  fam->dev_resids(y, mu, pw, ws->tmp, n);
+  double dev = 0;
+  for (size_t i = 0; i < n; i++) dev += ws->tmp[i];
+  c->dev[g] += dev;
+  /* Working response and weights for the next solve; rows of X and z are
+   * scaled by the square root of the weight. */
+  fam->mu_eta(eta, ws->dmu, n);
+  fam->variance(mu, ws->var, n);
+  const double *off = fr->off ? fr->off + start : NULL;
+  double *z = ws->X + c->p * n; /* column p of the block: [X z] */
+  for (size_t i = 0; i < n; i++) {
+    double d = ws->dmu[i];
+    double w = d != 0 ? sqrt(pw[i] * d * d / ws->var[i]) : 0;
+    ws->wt[i] = w;
+    z[i] = w * ((eta[i] - (off ? off[i] : 0)) + (y[i] - mu[i]) / (d != 0 ? d : 1));
+  }
+  for (size_t j = 0; j < c->p; j++) {
+    double *x = ws->X + j * n;
+    for (size_t i = 0; i < n; i++) x[i] *= ws->wt[i];
+  }
+  if (c->qr) return qr_fold_block(&c->qws[thread], c->R + g * c->q * c->q, ws->X, (int)n);
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)c->p, (int)n, 1.0, ws->X, (int)n, 1.0,
+              c->A + g * c->p * c->p, (int)c->p);
+  cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)c->p, 1.0, ws->X, (int)n, z, 1, 1.0,
+              c->b + g * c->p, 1);
+  return PEIL_OK;
+}
+
+/* The accumulated results of one pass. */
+typedef struct {
+  double dev;
+  int valid;
+  double *A, *b, *R;
+} pass_out;
+
+static int run_pass(const irls_problem *pb, pass_ctx *c, const double *beta, int qr, pass_out *out) {
+  size_t ng = frame_ngroups(pb->fr), p = c->p, q = c->q;
+  c->beta = beta;
+  c->qr = qr;
+  memset(c->dev, 0, ng * sizeof *c->dev);
+  memset(c->invalid, 0, ng * sizeof *c->invalid);
+  if (qr) memset(c->R, 0, ng * q * q * sizeof *c->R);
+  else {
+    memset(c->A, 0, ng * p * p * sizeof *c->A);
+    memset(c->b, 0, ng * p * sizeof *c->b);
+  }
+  int rc = frame_for_blocks(pb->fr, pb->d, pb->threads, pass_block, c);
+  if (rc) return rc;
+  /* Reduce in group order. */
+  out->dev = 0;
+  out->valid = 1;
+  for (size_t g = 0; g < ng; g++) {
+    out->dev += c->dev[g];
+    if (c->invalid[g]) out->valid = 0;
+  }
+  if (qr) {
+    memcpy(out->R, c->R, q * q * sizeof *out->R);
+    for (size_t g = 1; g < ng && !rc; g++) rc = qr_fold_r(&c->qws[0], out->R, c->R + g * q * q);
+    return rc;
+  }
+  memcpy(out->A, c->A, p * p * sizeof *out->A);
+  memcpy(out->b, c->b, p * sizeof *out->b);
+  for (size_t g = 1; g < ng; g++) {
+    const double *Ag = c->A + g * p * p, *bg = c->b + g * p;
+    for (size_t k = 0; k < p * p; k++) out->A[k] += Ag[k];
+    for (size_t k = 0; k < p; k++) out->b[k] += bg[k];
+  }
+  return PEIL_OK;
+}
+
+int irls_fit(const irls_problem *pb, irls_result *res) {
+  const size_t p = pb->d->p, q = p + 1, ng = frame_ngroups(pb->fr);
+  int nt = model_threads(pb->threads);
+  memset(res, 0, sizeof *res);
+  pass_ctx c = {0};
+  c.pb = pb, c.p = p, c.q = q;
+  pass_out out = {0};
+  double *start = calloc(p, sizeof *start), *coefold = calloc(p, sizeof *coefold);
+  /* The coefficients at which the current pass's weights were computed, and
+   * those of the weights the last solve used (none: the starting values). */
+  double *cur_src = calloc(p, sizeof *cur_src), *beta_w = calloc(p, sizeof *beta_w);
+  c.A = calloc(ng * p * p, sizeof *c.A);
+  c.b = calloc(ng * p, sizeof *c.b);
+  c.dev = calloc(ng, sizeof *c.dev);
+  c.invalid = calloc(ng, sizeof *c.invalid);
+  c.qws = calloc((size_t)nt, sizeof *c.qws);
+  out.A = malloc(p * p * sizeof *out.A);
+  out.b = malloc(p * sizeof *out.b);
+  int rc = PEIL_OK;
+  if (!start || !coefold || !cur_src || !beta_w || !c.A || !c.b || !c.dev || !c.invalid || !c.qws || !out.A ||
+      !out.b)
+    rc = peil_error(PEIL_ENOMEM, "out of memory");
+  if (!rc) rc = wls_alloc(&res->fit, p);
+  for (int t = 0; !rc && t < nt; t++) rc = qr_ws_alloc(&c.qws[t], MODEL_BLOCK_ROWS, (int)q);
+  int qr = pb->force_qr, have_coefold = 0, have_cur = 0, have_beta_w = 0;
+  if (!rc && qr) {
+    c.R = malloc(ng * q * q * sizeof *c.R);
+    out.R = malloc(q * q * sizeof *out.R);
+    if (!c.R || !out.R) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  /* The starting pass: deviance at the starting values and the first solve's
+   * weights. */
+  if (!rc) rc = run_pass(pb, &c, NULL, qr, &out);
+  double devold = out.dev;
+  for (int iter = 1; !rc && iter <= pb->maxit; iter++) {
+    res->iter = iter;
+    /* Solve with the weights of the last pass (computed at beta_w). */
+    if (!qr) {
+      rc = wls_solve_chol(&res->fit, out.A, out.b);
+      if (rc == 1) { /* too close to singular for the normal equations */
+        qr = 1;
+        c.R = malloc(ng * q * q * sizeof *c.R);
+        out.R = malloc(q * q * sizeof *out.R);
+        rc = !c.R || !out.R ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
+        double dev_keep = out.dev;
+        int valid_keep = out.valid;
+        if (!rc) rc = run_pass(pb, &c, have_cur ? cur_src : NULL, 1, &out);
+        out.dev = dev_keep, out.valid = valid_keep;
+      }
+    }
+    if (!rc && qr) rc = wls_solve_qr(&res->fit, out.R, pb->alias_tol);
+    if (rc) break;
+    memcpy(beta_w, cur_src, p * sizeof *beta_w);
+    have_beta_w = have_cur;
+    memcpy(start, res->fit.beta, p * sizeof *start);
+    if ((rc = run_pass(pb, &c, start, qr, &out))) break;
+    memcpy(cur_src, start, p * sizeof *cur_src);
+    have_cur = 1;
+    /* Step halving, as glm.fit: first for a deviance that is not finite,
+     * then for eta or mu outside the family's domain. */
+    for (int kind = 0; kind < 2 && !rc; kind++) {
+      int ii = 1;
+      while (!rc && (kind == 0 ? !isfinite(out.dev) : !out.valid)) {
+        if (!have_coefold) {
+          rc = peil_error(PEIL_ENUMERIC, "no valid set of coefficients has been found: the "
+                          "starting values give %s", kind == 0 ? "an infinite deviance" :
+                          "fitted values outside the family's range");
+          break;
+        }
+        if (ii++ > pb->maxit) {
+          rc = peil_error(PEIL_ENUMERIC, "step halving did not find a %s (iteration %d)",
+                          kind == 0 ? "finite deviance" : "valid linear predictor", iter);
+          break;
+        }
+        for (size_t j = 0; j < p; j++) start[j] = (start[j] + coefold[j]) / 2;
+        res->boundary = 1;
+        rc = run_pass(pb, &c, start, qr, &out);
+        memcpy(cur_src, start, p * sizeof *cur_src);
+      }
+    }
+    if (rc) break;
+    res->last_change = fabs(out.dev - devold) / (fabs(out.dev) + 0.1);
+    res->dev = out.dev;
+    if (res->last_change < pb->epsilon) {
+      res->converged = 1;
+      break;
+    }
+    devold = out.dev;
+    memcpy(coefold, start, p * sizeof *coefold);
+    have_coefold = 1;
+  }
+  /* The coefficients are those of the last solve (halved if it was); the
+   * covariance uses the weights that solve used, as summary.glm does. */
+  if (!rc) {
+    memcpy(res->fit.beta, start, p * sizeof *start);
+    for (size_t j = 0; j < p; j++)
+      if (res->fit.aliased[j]) res->fit.beta[j] = 0;
+    res->used_qr = qr;
+  }
+  if (have_beta_w) {
+    res->beta_w = beta_w;
+    beta_w = NULL;
+  }
+  for (int t = 0; c.qws && t < nt; t++) qr_ws_free(&c.qws[t]);
+  free(c.qws), free(c.A), free(c.b), free(c.R), free(c.dev), free(c.invalid);
+  free(out.A), free(out.b), free(out.R);
+  free(start), free(coefold), free(cur_src), free(beta_w);
+  if (rc) irls_result_free(res);
+  return rc;
+}
+
+void irls_result_free(irls_result *res) {
+  wls_free(&res->fit);
+  free(res->beta_w);
+  res->beta_w = NULL;
+}

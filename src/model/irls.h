@@ -1,0 +1,36 @@
+/* IRLS for GLMs over the frame's row blocks (R's glm.fit, step for step). */
+#ifndef PEIL_MODEL_IRLS_H
+#define PEIL_MODEL_IRLS_H
+
+#include "model_internal.h"
+#include "wls.h"
+
+typedef struct {
+  const model_frame *fr;
+  const design *d;
+  const peil_family *fam;
+  int threads;
+  int maxit;
+  double epsilon;
+  double alias_tol;
+  int force_qr;        /* solve every step by QR */
+} irls_problem;
+
+typedef struct {
+  wls_fit fit;         /* coefficients (0 where aliased), aliasing, and
+                        * (X'WX)^-1 with the weights of the last solve */
+  double *beta_w;      /* the coefficients those weights were computed at;
+                        * NULL: at the starting values */
+  int iter, converged, boundary, used_qr;
+  double dev, last_change;
+} irls_result;
+
+int irls_fit(const irls_problem *pb, irls_result *res);
+void irls_result_free(irls_result *res);
+
+/* eta of a block whose X is in ws->X: X beta + offset, or (beta NULL) the
+ * link of the family's starting values. */
+void irls_block_eta(const irls_problem *pb, const block_ws *ws, int64_t start, size_t n,
+                    const double *beta, double *eta);
+
+#endif

@@ -1,0 +1,151 @@
+/* Internal to the model module: the model frame (the rows and columns a fit
+ * uses, cached in memory), the design (which columns of X the formula's
+ * terms make, with R's contrast rules) and the per-thread workspace that
+ * builds blocks of X from the frame.
+ *
+ * The frame keeps the raw data columns, not X: X is rebuilt block by block
+ * on every pass, so memory grows with the columns in use and not with the
+ * number of dummies, and margins and marginal effects can change a raw
+ * column (set municipality to Rotterdam, move age by h) and rebuild
+ * everything that depends on it. */
+#ifndef PEIL_MODEL_INTERNAL_H
+#define PEIL_MODEL_INTERNAL_H
+
+#include "peil/expr.h"
+#include "peil/model.h"
+
+/* Rows per block of X: small enough that a block of X stays in cache,
+ * large enough for BLAS to run at speed. The block partition (not the
+ * thread count) fixes the order of every sum, so results do not depend on
+ * the number of threads. */
+#define MODEL_BLOCK_ROWS 4096
+
+typedef enum { VAR_NUMERIC, VAR_FACTOR } var_kind;
+
+/* A variable of the formula as it meets the data. */
+typedef struct {
+  var_kind kind;
+  const peil_formula_var *fv;
+  /* VAR_FACTOR: the frame column it codes, and its levels as used: levels
+   * that no used row has are dropped (as R's drop.unused.levels), the
+   * reference level comes first. */
+  int raw;
+  size_t nlevels;
+  char **labels;
+  double *level_value;  /* the raw value of each level (enum code, 0/1, number) */
+  int32_t *code_level;  /* enum and bool: raw code -> level, -1 for unused codes */
+  size_t ncodes;
+  double *sorted_value; /* numbers (factor(year)): level values ascending ... */
+  int32_t *sorted_level;/* ... and their levels, for a binary search */
+} model_var;
+
+typedef struct {
+  /* Cached raw columns of the used rows: numbers as float64, enums as
+   * int32 codes, booleans as int8, dates as int32 days. */
+  size_t ncols;
+  peil_column_info *info;
+  void **data;
+  int64_t n;            /* rows used */
+  double *y;
+  double *w;            /* prior weights, NULL: all 1 */
+  double *off;          /* summed offsets, NULL: none */
+  int32_t *cluster;     /* cluster index of each row, NULL: no clusters */
+  int64_t nclusters;
+
+  const peil_formula *formula;
+  size_t nvars;
+  model_var *vars;
+
+  /* Row accounting. */
+  int64_t n_read, n_filtered, n_missing, n_zero_weight;
+  size_t nmissing_by;
+  char **missing_by;
+  int64_t *missing_count;
+  double sum_w;         /* sum of prior weights (n when unweighted) */
+  peil_table_info *table_info; /* owns the names and labels the infos point to */
+} model_frame;
+
+typedef struct {
+  const peil_glm_options *opt;
+  const peil_family *family;
+  int binary_y_required; /* binomial without weights: y must be 0 or 1 */
+} frame_request;
+
+int frame_build(peil_store *s, const char *table, const peil_formula *f,
+                const frame_request *req, model_frame *fr);
+void frame_free(model_frame *fr);
+/* The frame column named `name`, or -1. */
+int frame_find(const model_frame *fr, const char *name);
+
+/* One column of X: the product over its term's variables of numeric values
+ * and level indicators. */
+typedef struct {
+  size_t nparts;
+  int var[64];
+  int level[64];        /* -1 for numeric variables */
+} design_col;
+
+typedef struct {
+  size_t p;
+  char **names;         /* R's coefficient names */
+  design_col *cols;
+  int has_intercept;
+} design;
+
+int design_build(const model_frame *fr, design *d);
+void design_free(design *d);
+
+/* Replaces frame column `raw` by `data` (same type, rows of the block) while
+ * a block is built: margins and marginal effects. */
+typedef struct {
+  int raw;
+  const void *data;
+} frame_override;
+
+/* Per-thread buffers for one block. */
+typedef struct {
+  size_t cap;
+  double *X;            /* cap x p, column-major */
+  double *vals;         /* nvars x cap: numeric variable values */
+  int32_t *codes;       /* nvars x cap: factor levels */
+  const void **cols;    /* the block view of the frame columns */
+  double *eta, *mu, *dmu, *var, *z, *wt, *tmp;
+  double *one;          /* cap ones: the prior weights of an unweighted frame */
+} block_ws;
+
+int block_ws_alloc(block_ws *ws, const model_frame *fr, const design *d, size_t cap);
+void block_ws_free(block_ws *ws);
+/* Builds X for rows [start, start + n) of the frame into ws->X (leading
+ * dimension n). */
+int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
+                const frame_override *ov, size_t nov, block_ws *ws);
+
+/* ---- Parallel passes over the frame.
+ *
+ * The rows are cut into blocks of MODEL_BLOCK_ROWS and the blocks into at
+ * most MODEL_MAX_GROUPS groups of consecutive blocks. Threads take groups;
+ * within a group the blocks run in order and accumulate into the group's
+ * partial result; the caller then adds the partials in group order. The
+ * partition depends on the number of rows only, so every sum is taken in
+ * the same order whatever the thread count. */
+#define MODEL_MAX_GROUPS 64
+
+typedef int (*block_fn)(void *ctx, block_ws *ws, int thread, size_t group, int64_t start,
+                        size_t n);
+
+size_t frame_ngroups(const model_frame *fr);
+/* Calls fn for every block, blocks of a group in order; threads <= 0: one
+ * per core. Fails with the error of the first failing group. */
+int frame_for_blocks(const model_frame *fr, const design *d, int threads, block_fn fn, void *ctx);
+int model_threads(int threads);
+
+/* Number of blocks and rows in block b. */
+static inline size_t frame_nblocks(const model_frame *fr) {
+  return (size_t)((fr->n + MODEL_BLOCK_ROWS - 1) / MODEL_BLOCK_ROWS);
+}
+static inline size_t frame_block_rows(const model_frame *fr, size_t b) {
+  int64_t left = fr->n - (int64_t)b * MODEL_BLOCK_ROWS;
+  return left < MODEL_BLOCK_ROWS ? (size_t)left : MODEL_BLOCK_ROWS;
+}
+
+#endif
