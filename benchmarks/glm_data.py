@@ -137,8 +137,8 @@ def write_schema(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--rows', '-n', type=float, required=True, help='rows (1e6 is fine)')
-    ap.add_argument('--output', '-o', required=True, help='CSV file to write')
+    ap.add_argument('--rows', '-n', type=float, help='rows (1e6 is fine)')
+    ap.add_argument('--output', '-o', help='CSV file to write')
     ap.add_argument('--schema', help='peil schema (INI) to write')
     ap.add_argument('--truth', help='CSV of the true coefficients to write')
     ap.add_argument('--seed', type=int, default=2024)
@@ -147,6 +147,8 @@ def main():
     if a.formula:
         print(FORMULA)
         return
+    if a.rows is None or a.output is None:
+        ap.error('--rows and --output are required')
     rows = int(a.rows)
     with open(a.output, 'w', newline='') as out:
         for k, at in enumerate(range(0, rows, BLOCK)):
