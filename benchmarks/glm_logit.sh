@@ -19,7 +19,7 @@
 #
 # Per size: the data (benchmarks/glm_data.py, seeded; generated once at the
 # larger size and cut for the smaller, kept in DIR for the next run; 1e7
-# rows is 1.2 GB of CSV, about a minute), `peil import` with its schema into
+# rows is 0.9 GB of CSV, about 35 s), `peil import` with its schema into
 # a store, then
 #   R            benchmarks/glm_logit.R: fit = glm + vcovHC (system.time)
 #   statsmodels  benchmarks/glm_logit.py: fit = Logit(...).fit(cov_type='HC1')
