@@ -139,7 +139,7 @@ typedef struct {
   size_t ndiffs;                 /* level - reference, with z tests */
   peil_glm_row *diff;
   char *margins_ref;
-  size_t name;                   /* average marginal effects */
+  size_t n_ame;                  /* average marginal effects */
   peil_glm_row *ame;
 
   size_t nwarnings;

@@ -126,6 +126,29 @@ static int run_pass(const irls_problem *pb, pass_ctx *c, const double *beta, int
   return PEIL_OK;
 }
 
+/* The WLS solve of the last pass's weights (computed at `at`, NULL: the
+ * starting values). When the normal equations are too close to singular,
+ * the pass is repeated to build a QR factor instead, and later passes keep
+ * to QR. */
+static int solve(const irls_problem *pb, pass_ctx *c, pass_out *out, wls_fit *fit, int *qr,
+                 const double *at) {
+  int rc = PEIL_OK;
+  if (!*qr) {
+    rc = wls_solve_chol(fit, out->A, out->b);
+    if (rc != 1) return rc;
+    *qr = 1;
+    size_t ng = frame_ngroups(pb->fr), q = c->q;
+    c->R = malloc(ng * q * q * sizeof *c->R);
+    out->R = malloc(q * q * sizeof *out->R);
+    if (!c->R || !out->R) return peil_error(PEIL_ENOMEM, "out of memory");
+    double dev_keep = out->dev;
+    int valid_keep = out->valid;
+    if ((rc = run_pass(pb, c, at, 1, out))) return rc;
+    out->dev = dev_keep, out->valid = valid_keep;
+  }
+  return wls_solve_qr(fit, out->R, pb->alias_tol);
+}
+
 int irls_fit(const irls_problem *pb, irls_result *res) {
   const size_t p = pb->d->p, q = p + 1, ng = frame_ngroups(pb->fr);
   int nt = model_threads(pb->threads);
@@ -134,8 +157,8 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   c.pb = pb, c.p = p, c.q = q;
   pass_out out = {0};
   double *start = calloc(p, sizeof *start), *coefold = calloc(p, sizeof *coefold);
-  /* The coefficients at which the current pass's weights were computed, and
-   * those of the weights the last solve used (none: the starting values). */
+  /* The coefficients at which the current pass's weights were computed
+   * (none yet: the starting values), and the result's copy of the final ones. */
   double *cur_src = calloc(p, sizeof *cur_src), *beta_w = calloc(p, sizeof *beta_w);
   c.A = calloc(ng * p * p, sizeof *c.A);
   c.b = calloc(ng * p, sizeof *c.b);
@@ -150,36 +173,26 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
     rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc) rc = wls_alloc(&res->fit, p);
   for (int t = 0; !rc && t < nt; t++) rc = qr_ws_alloc(&c.qws[t], MODEL_BLOCK_ROWS, (int)q);
-  int qr = pb->force_qr, have_coefold = 0, have_cur = 0, have_beta_w = 0;
+  int qr = pb->force_qr, have_coefold = 0, have_cur = 0;
   if (!rc && qr) {
     c.R = malloc(ng * q * q * sizeof *c.R);
     out.R = malloc(q * q * sizeof *out.R);
     if (!c.R || !out.R) rc = peil_error(PEIL_ENOMEM, "out of memory");
   }
   /* The starting pass: deviance at the starting values and the first solve's
-   * weights. */
-  if (!rc) rc = run_pass(pb, &c, NULL, qr, &out);
+   * weights. Given coefficients also serve as the fallback of step halving. */
+  if (!rc && pb->start) {
+    memcpy(cur_src, pb->start, p * sizeof *cur_src);
+    memcpy(coefold, pb->start, p * sizeof *coefold);
+    memcpy(start, pb->start, p * sizeof *start);
+    have_cur = have_coefold = 1;
+  }
+  if (!rc) rc = run_pass(pb, &c, pb->start, qr, &out);
   double devold = out.dev;
   for (int iter = 1; !rc && iter <= pb->maxit; iter++) {
     res->iter = iter;
     /* Solve with the weights of the last pass (computed at beta_w). */
-    if (!qr) {
-      rc = wls_solve_chol(&res->fit, out.A, out.b);
-      if (rc == 1) { /* too close to singular for the normal equations */
-        qr = 1;
-        c.R = malloc(ng * q * q * sizeof *c.R);
-        out.R = malloc(q * q * sizeof *out.R);
-        rc = !c.R || !out.R ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
-        double dev_keep = out.dev;
-        int valid_keep = out.valid;
-        if (!rc) rc = run_pass(pb, &c, have_cur ? cur_src : NULL, 1, &out);
-        out.dev = dev_keep, out.valid = valid_keep;
-      }
-    }
-    if (!rc && qr) rc = wls_solve_qr(&res->fit, out.R, pb->alias_tol);
-    if (rc) break;
-    memcpy(beta_w, cur_src, p * sizeof *beta_w);
-    have_beta_w = have_cur;
+    if ((rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? cur_src : NULL))) break;
     memcpy(start, res->fit.beta, p * sizeof *start);
     if ((rc = run_pass(pb, &c, start, qr, &out))) break;
     memcpy(cur_src, start, p * sizeof *cur_src);
@@ -217,16 +230,37 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
     memcpy(coefold, start, p * sizeof *coefold);
     have_coefold = 1;
   }
-  /* The coefficients are those of the last solve (halved if it was); the
-   * covariance uses the weights that solve used, as summary.glm does. */
+  /* R stops here, with coefficients one step short of the optimum and a
+   * covariance from the weights of the step before: up to 1e-5 relative
+   * away from the converged values for probit, cloglog and Poisson fits
+   * (tests/reference/glm/convergence.csv). One more step brings the
+   * coefficients to the optimum (the convergence is quadratic); the
+   * covariance is then taken at the final coefficients. With constant
+   * weights (Gaussian, identity link) the step would change nothing. */
+  if (!rc && res->converged && !pb->constant_weights) {
+    rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? cur_src : NULL);
+    if (!rc) {
+      memcpy(start, res->fit.beta, p * sizeof *start);
+      rc = run_pass(pb, &c, start, qr, &out);
+    }
+    if (!rc && !(isfinite(out.dev) && out.valid))
+      rc = peil_error(PEIL_ENUMERIC, "the step after convergence left the family's range");
+    if (!rc) {
+      memcpy(cur_src, start, p * sizeof *cur_src);
+      res->dev = out.dev;
+      res->refined = 1;
+    }
+  }
+  /* The covariance from the cross products (or QR factor) at the final
+   * coefficients: one more solve, whose coefficients are not used. */
+  if (!rc) rc = solve(pb, &c, &out, &res->fit, &qr, cur_src);
   if (!rc) {
     memcpy(res->fit.beta, start, p * sizeof *start);
     for (size_t j = 0; j < p; j++)
       if (res->fit.aliased[j]) res->fit.beta[j] = 0;
     res->used_qr = qr;
-  }
-  if (have_beta_w) {
     res->beta_w = beta_w;
+    memcpy(beta_w, start, p * sizeof *beta_w);
     beta_w = NULL;
   }
   for (int t = 0; c.qws && t < nt; t++) qr_ws_free(&c.qws[t]);

@@ -14,14 +14,18 @@ typedef struct {
   double epsilon;
   double alias_tol;
   int force_qr;        /* solve every step by QR */
+  int constant_weights;/* Gaussian with identity link: W does not depend on beta */
+  const double *start; /* starting coefficients (glm's start =), NULL: the family's mustart */
 } irls_problem;
 
 typedef struct {
   wls_fit fit;         /* coefficients (0 where aliased), aliasing, and
-                        * (X'WX)^-1 with the weights of the last solve */
-  double *beta_w;      /* the coefficients those weights were computed at;
-                        * NULL: at the starting values */
-  int iter, converged, boundary, used_qr;
+                        * (X'WX)^-1 with the weights at those coefficients */
+  double *beta_w;      /* the coefficients the weights were computed at (the
+                        * final ones) */
+  int iter;            /* iterations until R's convergence test held */
+  int refined;         /* one more step was taken after it */
+  int converged, boundary, used_qr;
   double dev, last_change;
 } irls_result;
 

@@ -11,6 +11,7 @@ typedef struct {
   double disp_sum;     /* sum of working weight x working residual^2 */
   double aic_sum;      /* the family's -2 log-likelihood terms */
   int64_t n_boundary;  /* fitted probabilities (rates) numerically 0 or 1 */
+  int64_t n_extreme;   /* fitted values within 1e-6 of 0 or 1: worth a look for separation */
   double *meat;        /* p x p */
   int64_t nclusters;
 } fit_stats;

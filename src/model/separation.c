@@ -1,0 +1,82 @@
+/* Separation in binomial (and Poisson) models: the outcome is perfectly
+ * predicted in part of the data, the likelihood has no maximum, and IRLS
+ * walks off towards infinity along the separating direction. R's glm stops
+ * there with huge estimates and standard errors and (sometimes) a warning;
+ * peil names the terms instead.
+ *
+ * Detection: when some fitted values come close to 0 or 1 (or the fit did
+ * not converge), IRLS is continued for a few more steps from the estimates.
+ * Coefficients of a proper optimum do not move; those along a separating
+ * direction keep growing by about one unit of the linear predictor per
+ * step. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "separation.h"
+
+#define PROBE_STEPS 5
+/* A coefficient moving by more than this share of its value in the probe
+ * steps is diverging (a converged one moves by ~1e-10 of it). */
+#define PROBE_MOVE 1e-3
+
+int separation_suspected(const irls_problem *pb, const irls_result *res, int64_t n_extreme) {
+  if (pb->fam->family == PEIL_GAUSSIAN) return 0;
+  return n_extreme > 0 || !res->converged;
+}
+
+/* "every row with g = D has y = 1" for a column that is one level of one
+ * categorical variable. */
+static void level_detail(const irls_problem *pb, size_t j, char *buf, size_t n) {
+  const design_col *col = &pb->d->cols[j];
+  const model_frame *fr = pb->fr;
+  buf[0] = '\0';
+  if (col->nparts != 1 || col->level[0] < 0) return;
+  const model_var *mv = &fr->vars[col->var[0]];
+  if (!mv->code_level) return;
+  const int32_t *raw = fr->data[mv->raw];
+  int64_t rows = 0, zeros = 0, ones = 0;
+  for (int64_t i = 0; i < fr->n; i++) {
+    if (mv->code_level[raw[i]] != col->level[0]) continue;
+    rows++;
+    zeros += fr->y[i] == 0;
+    ones += fr->y[i] == 1;
+  }
+  if (pb->fam->family == PEIL_BINOMIAL && (ones == rows || zeros == rows))
+    snprintf(buf, n, "every one of the %lld rows with %s = \"%s\" has %s = %d", (long long)rows,
+             mv->fv->column, mv->labels[col->level[0]], fr->formula->response_label, ones == rows);
+  else if (pb->fam->family == PEIL_POISSON && zeros == rows)
+    snprintf(buf, n, "none of the %lld rows with %s = \"%s\" has an event", (long long)rows,
+             mv->fv->column, mv->labels[col->level[0]]);
+}
+
+int separation_probe(const irls_problem *pb, const irls_result *res, int *diverging,
+                     size_t *ndiverging, char *detail, size_t detail_len) {
+  const size_t p = pb->d->p;
+  irls_problem more = *pb;
+  more.start = res->fit.beta;
+  more.maxit = PROBE_STEPS;
+  more.epsilon = 0; /* never converges: take every step */
+  irls_result r2;
+  *ndiverging = 0;
+  detail[0] = '\0';
+  int rc = irls_fit(&more, &r2);
+  if (rc) {
+    /* Steps that cannot be taken are no evidence either way. */
+    peil_error_clear();
+    memset(diverging, 0, p * sizeof *diverging);
+    return PEIL_OK;
+  }
+  for (size_t j = 0; j < p; j++) {
+    double b0 = res->fit.beta[j], b1 = r2.fit.beta[j];
+    diverging[j] = !res->fit.aliased[j] && fabs(b1 - b0) > PROBE_MOVE * fmax(fabs(b0), 1e-300) &&
+                   fabs(b1) > fabs(b0);
+    if (diverging[j]) {
+      (*ndiverging)++;
+      if (!detail[0]) level_detail(pb, j, detail, detail_len);
+    }
+  }
+  irls_result_free(&r2);
+  return PEIL_OK;
+}
