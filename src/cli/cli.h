@@ -18,6 +18,10 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_logit(int argc, char **argv);
+int cmd_probit(int argc, char **argv);
+int cmd_ols(int argc, char **argv);
+int cmd_glm(int argc, char **argv);
 
 /* Global switches (set by main from --quiet / --progress, and each command
  * accepts them too). */

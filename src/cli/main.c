@@ -11,6 +11,10 @@ static const cli_command commands[] = {
     {"import", "import a CSV file as a table of a store", cmd_import},
     {"export", "write a table of a store as CSV", cmd_export},
     {"info", "describe a store: tables, columns, types, missing values, ranges", cmd_info},
+    {"logit", "logistic regression, with margins and robust or clustered SEs", cmd_logit},
+    {"probit", "probit regression", cmd_probit},
+    {"ols", "linear regression (also the linear probability model)", cmd_ols},
+    {"glm", "generalised linear model: --family gaussian|binomial|poisson --link L", cmd_glm},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 
