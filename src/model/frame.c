@@ -709,12 +709,12 @@ int frame_build(peil_store *s, const char *table, const peil_formula *f, const f
   x.store = s, x.table = table, x.req = req, x.f = f, x.fr = fr;
   int rc = prepare(&x);
   if (!rc) {
-    /* The frame owns the infos of its cached columns (names point into the
-     * table info, which it keeps). */
-    fr->info = malloc((fr->ncols ? fr->ncols : 1) * sizeof *fr->info);
+    /* The frame owns the column infos the bound expressions point to (the
+     * cached columns come first; names and labels point into the table
+     * info, which it keeps too). */
+    fr->info = x.conv; /* x.conv stays usable; freed with the frame */
     fr->data = calloc(fr->ncols ? fr->ncols : 1, sizeof *fr->data);
-    if (!fr->info || !fr->data) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    else memcpy(fr->info, x.conv, fr->ncols * sizeof *fr->info);
+    if (!fr->data) rc = peil_error(PEIL_ENOMEM, "out of memory");
   }
   if (!rc) rc = read_rows(&x);
   if (!rc) {
@@ -750,7 +750,7 @@ int frame_build(peil_store *s, const char *table, const peil_formula *f, const f
   free(x.reason);
   free(x.reason_count);
   names_free(&x.cols);
-  free(x.conv);
+  if (!fr->info) free(x.conv);
   free(x.conv_ptr);
   peil_expr_free(x.where);
   if (x.clusters.slot) dmap_free(&x.clusters);
