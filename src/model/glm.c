@@ -233,6 +233,10 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   pb.epsilon = o->epsilon;
   pb.alias_tol = o->alias_tol > 0 ? o->alias_tol : fmin(1e-7, 1e-8 / 1000);
   pb.constant_weights = fam->family == PEIL_GAUSSIAN && fam->link == PEIL_IDENTITY;
+  /* Least squares is one solve: take it by QR, the stable method (NIST
+   * StRD: Cholesky on the cross products loses up to half the digits). The
+   * iterative fits solve by Cholesky while the design is well conditioned. */
+  pb.force_qr = pb.constant_weights;
   if (!rc) {
     g->n_read = fr.n_read, g->n_filtered = fr.n_filtered, g->n_missing = fr.n_missing;
     g->n_zero_weight = fr.n_zero_weight, g->n_used = fr.n;

@@ -222,6 +222,15 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
     if (rc) break;
     res->last_change = fabs(out.dev - devold) / (fabs(out.dev) + 0.1);
     res->dev = out.dev;
+    if (pb->constant_weights && !pb->start && iter == 1 && isfinite(out.dev) && out.valid) {
+      /* The weights and working response do not depend on beta: R's second
+       * iteration solves the same system again and stops on an unchanged
+       * deviance. Counted as R counts it, without the pass. */
+      res->iter = 2;
+      res->last_change = 0;
+      res->converged = 1;
+      break;
+    }
     if (res->last_change < pb->epsilon) {
       res->converged = 1;
       break;
