@@ -78,13 +78,13 @@ static int unknown_column(const peil_table_info *ti, const char *table, const ch
                     name, table, hint);
 }
 
+/* text: what the user wrote (the whole formula, the filter). */
 static int check_expr_columns(const peil_table_info *ti, const char *table, const char *what,
-                              const peil_expr *e) {
+                              const char *text, const peil_expr *e) {
   const char *const *cols;
   size_t n = peil_expr_columns(e, &cols);
   for (size_t i = 0; i < n; i++)
-    if (peil_table_info_find(ti, cols[i]) < 0)
-      return unknown_column(ti, table, what, peil_expr_text(e), cols[i]);
+    if (peil_table_info_find(ti, cols[i]) < 0) return unknown_column(ti, table, what, text, cols[i]);
   return PEIL_OK;
 }
 
@@ -145,14 +145,14 @@ static int prepare(frame_ctx *x) {
     return peil_error(PEIL_EINVAL, "formula '%s' has no outcome: write 'y ~ x1 + x2'", f->text);
   /* Columns used by the right-hand side come first: they are cached. */
   for (size_t v = 0; v < f->nvars; v++) {
-    if ((rc = check_expr_columns(ti, x->table, "formula", f->vars[v].expr))) return rc;
+    if ((rc = check_expr_columns(ti, x->table, "formula", f->text, f->vars[v].expr))) return rc;
     if ((rc = add_expr_columns(&x->cols, f->vars[v].expr))) return rc;
   }
   fr->ncols = x->cols.n;
-  if ((rc = check_expr_columns(ti, x->table, "formula", f->response))) return rc;
+  if ((rc = check_expr_columns(ti, x->table, "formula", f->text, f->response))) return rc;
   if ((rc = add_expr_columns(&x->cols, f->response))) return rc;
   for (size_t k = 0; k < f->noffsets; k++) {
-    if ((rc = check_expr_columns(ti, x->table, "formula", f->offsets[k]))) return rc;
+    if ((rc = check_expr_columns(ti, x->table, "formula", f->text, f->offsets[k]))) return rc;
     if ((rc = add_expr_columns(&x->cols, f->offsets[k]))) return rc;
   }
   x->weights_col = x->cluster_col = -1;
@@ -168,7 +168,7 @@ static int prepare(frame_ctx *x) {
   }
   if (o->where && *o->where) {
     if ((rc = peil_expr_parse(o->where, "--where", &x->where))) return rc;
-    if ((rc = check_expr_columns(ti, x->table, "--where", x->where))) return rc;
+    if ((rc = check_expr_columns(ti, x->table, "--where", o->where, x->where))) return rc;
     if ((rc = add_expr_columns(&x->cols, x->where))) return rc;
   }
 
@@ -285,7 +285,7 @@ static int bad_outcome(const frame_ctx *x, const double *y, const unsigned char 
   for (size_t i = 0; i < blk->nrows; i++) {
     if (!keep[i] || ok(x, y[i])) continue;
     if (nbad++ < 5)
-      used += (size_t)snprintf(list + used, sizeof list - used, "%srow %lld: %.15g",
+      used += (size_t)snprintf(list + used, sizeof list - used, "%srow %lld has %.15g",
                                nbad > 1 ? ", " : "", (long long)(blk->start + (int64_t)i + 1), y[i]);
   }
   const peil_family *fam = x->req->family;
@@ -293,9 +293,9 @@ static int bad_outcome(const frame_ctx *x, const double *y, const unsigned char 
                      : x->req->binary_y_required
                          ? "0 or 1 (proportions need --weights with the number of trials)"
                          : "proportions between 0 and 1";
-  return peil_error(PEIL_EDATA, "outcome '%s' of a %s model must be %s; table '%s' has %s%s",
-                    x->f->response_label, fam->family_name, need, x->table, list,
-                    nbad > 5 ? ", ..." : "");
+  return peil_error(PEIL_EDATA, "outcome '%s' of a %s model must be %s: %s%s (table '%s')",
+                    x->f->response_label, fam->family_name, need, list, nbad > 5 ? ", ..." : "",
+                    x->table);
 }
 
 static int y_ok(const frame_ctx *x, double y) {

@@ -177,22 +177,15 @@ static int separation_check(peil_glm *g, const peil_glm_options *o, const irls_p
       }
     const char *what = pb->fam->family == PEIL_BINOMIAL ? "the outcome is perfectly predicted"
                                                         : "the expected count goes to zero";
+    char where[600] = "";
+    if (detail[0]) snprintf(where, sizeof where, " (%s)", detail);
     if (!o->allow_separation) {
-      rc = peil_error(PEIL_ENUMERIC, "separation: %s in part of the data%s%s; the estimates of %s "
+      rc = peil_error(PEIL_ENUMERIC, "separation: %s in part of the data%s; the estimates of %s "
                       "grow without bound. Merge or drop the levels or terms involved, or use "
-                      "--allow-separation to report the diverging estimates",
-                      what, detail[0] ? " (" : "", detail[0] ? detail : "", terms);
-      if (detail[0]) {
-        /* put the closing parenthesis after the detail */
-        char msg[2048];
-        snprintf(msg, sizeof msg, "separation: %s in part of the data (%s); the estimates of %s "
-                 "grow without bound. Merge or drop the levels or terms involved, or use "
-                 "--allow-separation to report the diverging estimates", what, detail, terms);
-        rc = peil_error(PEIL_ENUMERIC, "%s", msg);
-      }
-    } else if (add_warning(g, "separation: %s in part of the data%s%s%s; the estimates of %s grow "
-                           "without bound and their standard errors mean nothing",
-                           what, detail[0] ? " (" : "", detail, detail[0] ? ")" : "", terms)) {
+                      "--allow-separation to report the diverging estimates", what, where, terms);
+    } else if (add_warning(g, "separation: %s in part of the data%s; the estimates of %s grow "
+                           "without bound and their standard errors mean nothing", what, where,
+                           terms)) {
       rc = peil_error(PEIL_ENOMEM, "out of memory");
     }
   }
@@ -269,10 +262,10 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   if (!rc) rc = separation_check(g, o, &pb, &res, &st);
   if (!rc && !res.converged) {
     if (!o->allow_nonconvergence)
-      rc = peil_error(PEIL_ENUMERIC, "the fit did not converge in %d iterations (last relative "
+      rc = peil_error(PEIL_ENUMERIC, "the fit did not converge in %d iteration%s (last relative "
                       "deviance change %.3g, tolerance %g): raise --maxit, or use "
                       "--allow-nonconvergence to report the last iterate", o->maxit,
-                      res.last_change, o->epsilon);
+                      o->maxit == 1 ? "" : "s", res.last_change, o->epsilon);
     else if (add_warning(g, "the fit did not converge in %d iterations (last relative deviance "
                          "change %.3g, tolerance %g)", o->maxit, res.last_change, o->epsilon))
       rc = peil_error(PEIL_ENOMEM, "out of memory");

@@ -5,10 +5,11 @@
  * peil names the terms instead.
  *
  * Detection: when some fitted values come close to 0 or 1 (or the fit did
- * not converge), IRLS is continued for a few more steps from the estimates.
- * Coefficients of a proper optimum do not move; those along a separating
- * direction keep growing by about one unit of the linear predictor per
- * step. */
+ * not converge), IRLS is continued for two rounds of a few steps from the
+ * estimates. Coefficients of a proper optimum do not move, those of a fit
+ * that is still converging move less and less, and those along a
+ * separating direction keep growing by about one unit of the linear
+ * predictor per step. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 
 #include "separation.h"
 
-#define PROBE_STEPS 5
+#define PROBE_STEPS 4
 /* A coefficient moving by more than this share of its value in the probe
  * steps is diverging (a converged one moves by ~1e-10 of it). */
 #define PROBE_MOVE 1e-3
@@ -51,32 +52,46 @@ static void level_detail(const irls_problem *pb, size_t j, char *buf, size_t n) 
              mv->fv->column, mv->labels[col->level[0]]);
 }
 
+/* PROBE_STEPS more IRLS steps from start. */
+static int steps_from(const irls_problem *pb, const double *start, irls_result *r) {
+  irls_problem more = *pb;
+  more.start = start;
+  more.maxit = PROBE_STEPS;
+  more.epsilon = 0; /* never converges: take every step */
+  return irls_fit(&more, r);
+}
+
 int separation_probe(const irls_problem *pb, const irls_result *res, int *diverging,
                      size_t *ndiverging, char *detail, size_t detail_len) {
   const size_t p = pb->d->p;
-  irls_problem more = *pb;
-  more.start = res->fit.beta;
-  more.maxit = PROBE_STEPS;
-  more.epsilon = 0; /* never converges: take every step */
-  irls_result r2;
+  irls_result r1, r2;
   *ndiverging = 0;
   detail[0] = '\0';
-  int rc = irls_fit(&more, &r2);
+  memset(diverging, 0, p * sizeof *diverging);
+  int rc = steps_from(pb, res->fit.beta, &r1);
+  if (!rc) {
+    rc = steps_from(pb, r1.fit.beta, &r2);
+    if (rc) irls_result_free(&r1);
+  }
   if (rc) {
     /* Steps that cannot be taken are no evidence either way. */
     peil_error_clear();
-    memset(diverging, 0, p * sizeof *diverging);
     return PEIL_OK;
   }
+  /* Diverging: still moving outwards, by as much in the second round of
+   * steps as in the first (a fit that merely has not converged yet moves
+   * less and less). */
   for (size_t j = 0; j < p; j++) {
-    double b0 = res->fit.beta[j], b1 = r2.fit.beta[j];
-    diverging[j] = !res->fit.aliased[j] && fabs(b1 - b0) > PROBE_MOVE * fmax(fabs(b0), 1e-300) &&
-                   fabs(b1) > fabs(b0);
+    double b0 = res->fit.beta[j], b1 = r1.fit.beta[j], b2 = r2.fit.beta[j];
+    double m1 = fabs(b1 - b0), m2 = fabs(b2 - b1);
+    diverging[j] = !res->fit.aliased[j] && m2 > PROBE_MOVE * fmax(fabs(b1), 1e-300) &&
+                   m2 > 0.5 * m1 && fabs(b2) > fabs(b1) && fabs(b1) > fabs(b0);
     if (diverging[j]) {
       (*ndiverging)++;
       if (!detail[0]) level_detail(pb, j, detail, detail_len);
     }
   }
+  irls_result_free(&r1);
   irls_result_free(&r2);
   return PEIL_OK;
 }
