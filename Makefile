@@ -9,7 +9,7 @@ SEED      ?= 2024
 CMAKE_ARGS ?=
 
 # Debian packages needed to build and test peil.
-DEB_BUILD := build-essential cmake pkg-config libhdf5-dev libgsl-dev libopenblas-dev \
+DEB_BUILD := build-essential cmake pkg-config libhdf5-dev libgsl-dev libopenblas-openmp-dev \
              libcsv-dev libjansson-dev libinih-dev liblzf-dev libcmocka-dev \
              python3 python3-h5py python3-pandas
 # Extra packages for benchmarks and regenerating reference values.

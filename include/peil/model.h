@@ -40,6 +40,13 @@ typedef struct {
   int has_dispersion; /* Gaussian: the scale is estimated */
 } peil_family;
 
+/* mu, dmu/deta, variance and unit deviances together, the same numbers as
+ * the four functions compute one by one (for the logit link with one exp
+ * instead of two: this is most of an IRLS pass's arithmetic). */
+void peil_family_irls_terms(const peil_family *f, const double *eta, const double *y,
+                            const double *wt, double *mu, double *dmu, double *var, double *dev,
+                            size_t n);
+
 /* The family for a name and a link name (NULL = the canonical link).
  * PEIL_EINVAL names the valid links for that family. */
 int peil_family_get(const char *family, const char *link, const peil_family **out);
@@ -144,6 +151,10 @@ typedef struct {
 
   size_t nwarnings;
   char **warnings;
+
+  /* Wall-clock seconds: reading and caching the rows, IRLS, covariance and
+   * checks, margins and marginal effects. */
+  double seconds_read, seconds_fit, seconds_vcov, seconds_effects;
 } peil_glm;
 
 int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, peil_glm **out);

@@ -234,6 +234,12 @@ int glm_report_json(FILE *fp, const peil_glm *g, const glm_report_options *o) {
     json_object_set_new(doc, "margins", mg);
   }
   if (g->n_ame) json_object_set_new(doc, "ame", rows_json(g->ame, g->n_ame, 0, 0));
+  json_t *tm = json_object();
+  json_object_set_new(tm, "read", json_real(g->seconds_read));
+  json_object_set_new(tm, "fit", json_real(g->seconds_fit));
+  json_object_set_new(tm, "vcov", json_real(g->seconds_vcov));
+  json_object_set_new(tm, "effects", json_real(g->seconds_effects));
+  json_object_set_new(doc, "seconds", tm);
   json_t *w = json_array();
   for (size_t i = 0; i < g->nwarnings; i++) json_array_append_new(w, json_string(g->warnings[i]));
   json_object_set_new(doc, "warnings", w);

@@ -112,6 +112,25 @@ int design_build(const model_frame *fr, design *d) {
     rc = peil_error(PEIL_EINVAL, "formula '%s' has no terms and no intercept", f->text);
     goto fail;
   }
+  /* Runs of indicator columns of one variable alone. */
+  d->in_dummies = calloc(d->p, 1);
+  d->dummies = malloc(d->p * sizeof *d->dummies);
+  if (!d->in_dummies || !d->dummies) {
+    rc = PEIL_ENOMEM;
+    goto fail;
+  }
+  for (size_t j = 0; j < d->p;) {
+    const design_col *c = &d->cols[j];
+    if (c->nparts != 1 || c->level[0] < 0) {
+      j++;
+      continue;
+    }
+    design_dummies run = {j, c->var[0], c->level[0], 0};
+    while (j < d->p && d->cols[j].nparts == 1 && d->cols[j].var[0] == run.var &&
+           d->cols[j].level[0] == run.first + run.count)
+      d->in_dummies[j++] = 1, run.count++;
+    d->dummies[d->ndummies++] = run;
+  }
   return PEIL_OK;
 fail:
   design_free(d);
@@ -122,6 +141,8 @@ void design_free(design *d) {
   for (size_t j = 0; j < d->p && d->names; j++) free(d->names[j]);
   free(d->names);
   free(d->cols);
+  free(d->dummies);
+  free(d->in_dummies);
   memset(d, 0, sizeof *d);
 }
 
@@ -133,8 +154,9 @@ int block_ws_alloc(block_ws *ws, const model_frame *fr, const design *d, size_t 
   ws->vals = malloc(nv * cap * sizeof *ws->vals);
   ws->codes = malloc(nv * cap * sizeof *ws->codes);
   ws->cols = malloc((fr->ncols ? fr->ncols : 1) * sizeof *ws->cols);
+  ws->vp = malloc(nv * sizeof *ws->vp);
   double **v[] = {&ws->eta, &ws->mu, &ws->dmu, &ws->var, &ws->z, &ws->wt, &ws->tmp, &ws->one};
-  int ok = ws->X && ws->vals && ws->codes && ws->cols;
+  int ok = ws->X && ws->vals && ws->codes && ws->cols && ws->vp;
   for (size_t k = 0; k < sizeof v / sizeof *v; k++) ok &= (*v[k] = malloc(cap * sizeof(double))) != NULL;
   if (!ok) {
     block_ws_free(ws);
@@ -149,6 +171,7 @@ void block_ws_free(block_ws *ws) {
   free(ws->vals);
   free(ws->codes);
   free(ws->cols);
+  free(ws->vp);
   free(ws->eta);
   free(ws->mu);
   free(ws->dmu);
@@ -160,8 +183,14 @@ void block_ws_free(block_ws *ws) {
   memset(ws, 0, sizeof *ws);
 }
 
-/* The level of a value of a categorical variable that is not an enum. */
+/* The level of a value of a categorical variable that is not an enum:
+ * a table for whole numbers in a short range (years, codes), else a binary
+ * search. */
 static int32_t value_level(const model_var *mv, double x) {
+  if (mv->int_level) {
+    double k = x - mv->int_min;
+    return k >= 0 && k < (double)mv->int_span && k == (double)(int64_t)k ? mv->int_level[(int64_t)k] : -1;
+  }
   size_t lo = 0, hi = mv->nlevels;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -190,14 +219,31 @@ int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
       for (size_t i = 0; i < n; i++) codes[i] = mv->code_level[raw[i]];
       continue;
     }
+    if (mv->plain) { /* the column itself (or its override) */
+      ws->vp[v] = ws->cols[mv->raw];
+      continue;
+    }
     int rc = peil_expr_eval(mv->fv->expr, &blk, vals);
     if (rc) return rc;
+    ws->vp[v] = vals;
     if (mv->kind == VAR_FACTOR)
       for (size_t i = 0; i < n; i++) codes[i] = value_level(mv, vals[i]);
+  }
+  /* Indicator runs: one compare per row and column, which vectorises
+   * (a scatter of ones into zeroed columns was slower). */
+  for (size_t r = 0; r < d->ndummies; r++) {
+    const design_dummies *run = &d->dummies[r];
+    const int32_t *codes = ws->codes + (size_t)run->var * ws->cap;
+    for (int k = 0; k < run->count; k++) {
+      double *x = ws->X + (run->j0 + (size_t)k) * n;
+      const int32_t lev = run->first + k;
+      for (size_t i = 0; i < n; i++) x[i] = (double)(codes[i] == lev);
+    }
   }
   for (size_t j = 0; j < d->p; j++) {
     const design_col *c = &d->cols[j];
     double *x = ws->X + j * n;
+    if (d->in_dummies && d->in_dummies[j]) continue;
     if (c->nparts == 0) {
       for (size_t i = 0; i < n; i++) x[i] = 1;
       continue;
@@ -205,7 +251,7 @@ int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
     for (size_t k = 0; k < c->nparts; k++) {
       int v = c->var[k];
       if (c->level[k] < 0) {
-        const double *vals = ws->vals + (size_t)v * ws->cap;
+        const double *vals = ws->vp[v];
         if (k == 0) memcpy(x, vals, n * sizeof *x);
         else
           for (size_t i = 0; i < n; i++) x[i] *= vals[i];

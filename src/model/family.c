@@ -130,6 +130,20 @@ static double aic_poisson(double y, double mu, double wt) {
   return -2 * ll * wt;
 }
 
+static void logit_terms(const double *eta, const double *y, const double *wt, double *mu,
+                        double *dmu, double *var, double *dev, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    double e = eta[i];
+    int clamp = e < -LOGIT_THRESH || e > LOGIT_THRESH;
+    double t = e < -LOGIT_THRESH ? DBL_EPSILON : e > LOGIT_THRESH ? 1 / DBL_EPSILON : exp(e);
+    double m = t / (1 + t);
+    mu[i] = m;
+    dmu[i] = clamp ? DBL_EPSILON : t / ((1 + t) * (1 + t));
+    var[i] = m * (1 - m);
+    dev[i] = 2 * wt[i] * (y_log_y(y[i], m) + y_log_y(1 - y[i], 1 - m));
+  }
+}
+
 static int valid_any(double x) { return isfinite(x); }
 static int valid_prob(double mu) { return isfinite(mu) && mu > 0 && mu < 1; }
 static int valid_pos(double mu) { return isfinite(mu) && mu > 0; }
@@ -182,4 +196,17 @@ int peil_family_valid_y(const peil_family *f, double y) {
   case PEIL_POISSON: return y >= 0;
   default: return isfinite(y);
   }
+}
+
+void peil_family_irls_terms(const peil_family *f, const double *eta, const double *y,
+                            const double *wt, double *mu, double *dmu, double *var, double *dev,
+                            size_t n) {
+  if (f->family == PEIL_BINOMIAL && f->link == PEIL_LOGIT) {
+    logit_terms(eta, y, wt, mu, dmu, var, dev, n);
+    return;
+  }
+  f->linkinv(eta, mu, n);
+  f->mu_eta(eta, dmu, n);
+  f->variance(mu, var, n);
+  f->dev_resids(y, mu, wt, dev, n);
 }

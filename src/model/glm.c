@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "margins.h"
 #include "separation.h"
@@ -22,6 +23,12 @@ void peil_glm_options_init(peil_glm_options *o) {
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static int add_warning(peil_glm *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add_warning(peil_glm *g, const char *fmt, ...) {
@@ -198,6 +205,7 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   const peil_family *fam = NULL;
   int rc = check_options(o, &fam);
   if (rc) return rc;
+  model_blas_single_threaded();
   peil_formula *f = NULL;
   if ((rc = peil_formula_parse(o->formula, &f))) return rc;
   peil_glm *g = calloc(1, sizeof *g);
@@ -217,7 +225,9 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   g->weight_type = o->weight_type;
   g->vcov = o->vcov;
   frame_request req = {o, fam, fam->family == PEIL_BINOMIAL && !o->weights};
+  double t0 = now();
   rc = frame_build(s, table, f, &req, &fr);
+  g->seconds_read = now() - t0;
   have_frame = rc == PEIL_OK;
   if (!rc) rc = design_build(&fr, &d);
   int frequency = o->weights && o->weight_type == PEIL_WEIGHTS_FREQUENCY;
@@ -230,20 +240,25 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
    * StRD: Cholesky on the cross products loses up to half the digits). The
    * iterative fits solve by Cholesky while the design is well conditioned. */
   pb.force_qr = pb.constant_weights;
+  ws_pool pool = {0};
+  if (!rc && !(rc = ws_pool_init(&pool, &fr, &d, o->threads))) pb.pool = &pool;
   if (!rc) {
     g->n_read = fr.n_read, g->n_filtered = fr.n_filtered, g->n_missing = fr.n_missing;
     g->n_zero_weight = fr.n_zero_weight, g->n_used = fr.n;
     g->nmissing_by = fr.nmissing_by;
     g->missing_by = fr.missing_by, g->missing_count = fr.missing_count;
     fr.missing_by = NULL, fr.missing_count = NULL, fr.nmissing_by = 0;
+    t0 = now();
     rc = irls_fit(&pb, &res);
     have_res = rc == PEIL_OK;
+    g->seconds_fit = now() - t0;
   }
   if (!rc) {
     g->iterations = res.iter, g->converged = res.converged, g->last_change = res.last_change;
     g->solver = res.used_qr ? "qr" : "cholesky";
   }
   vcov_request rq = {&pb, &res, o->vcov, frequency, o->cluster != NULL};
+  t0 = now();
   if (!rc) rc = vcov_pass(&rq, &st);
   if (!rc) {
     g->vcov_matrix = malloc(d.p * d.p * sizeof *g->vcov_matrix);
@@ -288,8 +303,12 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
     rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc && res.boundary && add_warning(g, "the algorithm stopped at a boundary value (step halving)"))
     rc = peil_error(PEIL_ENOMEM, "out of memory");
+  g->seconds_vcov = now() - t0;
+  t0 = now();
   if (!rc && (o->margins || o->ame)) rc = margins_compute(g, o, &pb, &res, g->vcov_matrix);
+  g->seconds_effects = now() - t0;
   fit_stats_free(&st);
+  ws_pool_free(&pool);
   if (have_res) irls_result_free(&res);
   design_free(&d);
   if (have_frame) frame_free(&fr);

@@ -53,17 +53,14 @@ static int pass_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t st
   const double *y = fr->y + start, *pw = fr->w ? fr->w + start : ws->one;
   double *eta = ws->eta, *mu = ws->mu;
   irls_block_eta(pb, ws, start, n, c->beta, eta);
-  fam->linkinv(eta, mu, n);
+  peil_family_irls_terms(fam, eta, y, pw, mu, ws->dmu, ws->var, ws->tmp, n);
   for (size_t i = 0; i < n; i++)
     if (!fam->valid_eta(eta[i]) || !fam->valid_mu(mu[i])) c->invalid[g] = 1;
-  fam->dev_resids(y, mu, pw, ws->tmp, n);
   double dev = 0;
   for (size_t i = 0; i < n; i++) dev += ws->tmp[i];
   c->dev[g] += dev;
   /* Working response and weights for the next solve; rows of X and z are
    * scaled by the square root of the weight. */
-  fam->mu_eta(eta, ws->dmu, n);
-  fam->variance(mu, ws->var, n);
   const double *off = fr->off ? fr->off + start : NULL;
   double *z = ws->X + c->p * n; /* column p of the block: [X z] */
   for (size_t i = 0; i < n; i++) {
@@ -102,7 +99,7 @@ static int run_pass(const irls_problem *pb, pass_ctx *c, const double *beta, int
     memset(c->A, 0, ng * p * p * sizeof *c->A);
     memset(c->b, 0, ng * p * sizeof *c->b);
   }
-  int rc = frame_for_blocks(pb->fr, pb->d, pb->threads, pass_block, c);
+  int rc = frame_for_blocks(pb->fr, pb->d, pb->threads, pb->pool, pass_block, c);
   if (rc) return rc;
   /* Reduce in group order. */
   out->dev = 0;

@@ -16,6 +16,7 @@ typedef struct {
   int force_qr;        /* solve every step by QR */
   int constant_weights;/* Gaussian with identity link: W does not depend on beta */
   const double *start; /* starting coefficients (glm's start =), NULL: the family's mustart */
+  ws_pool *pool;       /* workspaces kept across passes, or NULL */
 } irls_problem;
 
 typedef struct {

@@ -118,7 +118,7 @@ static int run_scenarios(const irls_problem *pb, const irls_result *res, const s
   for (int t = 0; !rc && t < 2 * nt; t++)
     if (!(c.buf[t] = malloc(MODEL_BLOCK_ROWS * sizeof(double)))) rc = PEIL_ENOMEM;
   if (rc) rc = peil_error(rc, "out of memory");
-  if (!rc) rc = frame_for_blocks(fr, pb->d, pb->threads, eff_block, &c);
+  if (!rc) rc = frame_for_blocks(fr, pb->d, pb->threads, pb->pool, eff_block, &c);
   if (!rc) {
     memset(out, 0, nscen * (p + 1) * sizeof *out);
     for (size_t g = 0; g < ng; g++)

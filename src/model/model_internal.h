@@ -18,7 +18,7 @@
  * large enough for BLAS to run at speed. The block partition (not the
  * thread count) fixes the order of every sum, so results do not depend on
  * the number of threads. */
-#define MODEL_BLOCK_ROWS 4096
+#define MODEL_BLOCK_ROWS 4000
 
 typedef enum { VAR_NUMERIC, VAR_FACTOR } var_kind;
 
@@ -26,6 +26,7 @@ typedef enum { VAR_NUMERIC, VAR_FACTOR } var_kind;
 typedef struct {
   var_kind kind;
   const peil_formula_var *fv;
+  int plain;            /* numeric and just a frame column (float64): no evaluation */
   /* VAR_FACTOR: the frame column it codes, and its levels as used: levels
    * that no used row has are dropped (as R's drop.unused.levels), the
    * reference level comes first. */
@@ -37,6 +38,9 @@ typedef struct {
   size_t ncodes;
   double *sorted_value; /* numbers (factor(year)): level values ascending ... */
   int32_t *sorted_level;/* ... and their levels, for a binary search */
+  int32_t *int_level;   /* whole-number levels in a short range: level of */
+  double int_min;       /* value int_min + k at int_level[k], -1 if none */
+  size_t int_span;
 } model_var;
 
 typedef struct {
@@ -85,11 +89,22 @@ typedef struct {
   int level[64];        /* -1 for numeric variables */
 } design_col;
 
+/* Columns j0 .. j0 + count - 1 are the indicators of levels first ..
+ * first + count - 1 of one categorical variable (a term of that variable
+ * alone): filled in one pass over the rows. */
+typedef struct {
+  size_t j0;
+  int var, first, count;
+} design_dummies;
+
 typedef struct {
   size_t p;
   char **names;         /* R's coefficient names */
   design_col *cols;
   int has_intercept;
+  size_t ndummies;
+  design_dummies *dummies;
+  unsigned char *in_dummies; /* p flags: column filled by a dummies run */
 } design;
 
 int design_build(const model_frame *fr, design *d);
@@ -108,6 +123,7 @@ typedef struct {
   double *X;            /* cap x p, column-major */
   double *vals;         /* nvars x cap: numeric variable values */
   int32_t *codes;       /* nvars x cap: factor levels */
+  const double **vp;    /* nvars: the values of each numeric variable */
   const void **cols;    /* the block view of the frame columns */
   double *eta, *mu, *dmu, *var, *z, *wt, *tmp;
   double *one;          /* cap ones: the prior weights of an unweighted frame */
@@ -134,10 +150,26 @@ typedef int (*block_fn)(void *ctx, block_ws *ws, int thread, size_t group, int64
                         size_t n);
 
 size_t frame_ngroups(const model_frame *fr);
-/* Calls fn for every block, blocks of a group in order; threads <= 0: one
- * per core. Fails with the error of the first failing group. */
-int frame_for_blocks(const model_frame *fr, const design *d, int threads, block_fn fn, void *ctx);
+
+/* Per-thread workspaces kept across the passes of a fit: allocating them
+ * per pass costs page faults on every pass. Sized for design d; serves any
+ * design with as many columns or fewer. */
+typedef struct {
+  int nt;
+  size_t p;
+  block_ws *ws;
+} ws_pool;
+
+int ws_pool_init(ws_pool *pool, const model_frame *fr, const design *d, int threads);
+void ws_pool_free(ws_pool *pool);
+
+/* Calls fn for every block, blocks of a group in order, with the pool's
+ * workspaces (pool NULL: workspaces for this call only; threads <= 0: one
+ * per core). Fails with the error of the first failing group. */
+int frame_for_blocks(const model_frame *fr, const design *d, int threads, ws_pool *pool,
+                     block_fn fn, void *ctx);
 int model_threads(int threads);
+void model_blas_single_threaded(void);
 
 /* Number of blocks and rows in block b. */
 static inline size_t frame_nblocks(const model_frame *fr) {

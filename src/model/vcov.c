@@ -161,7 +161,7 @@ int vcov_pass(const vcov_request *rq, fit_stats *st) {
       else memset(c.map_group[t], 0xFF, (size_t)fr->nclusters * sizeof *c.map_group[t]);
     }
   }
-  if (!rc) rc = frame_for_blocks(fr, pb->d, pb->threads, stats_block, &c);
+  if (!rc) rc = frame_for_blocks(fr, pb->d, pb->threads, pb->pool, stats_block, &c);
   if (!rc) {
     for (size_t g = 0; g < ng; g++) {
       st->disp_sum += c.disp[g];
