@@ -155,8 +155,9 @@ int block_ws_alloc(block_ws *ws, const model_frame *fr, const design *d, size_t 
   ws->codes = malloc(nv * cap * sizeof *ws->codes);
   ws->cols = malloc((fr->ncols ? fr->ncols : 1) * sizeof *ws->cols);
   ws->vp = malloc(nv * sizeof *ws->vp);
+  ws->conv = malloc((fr->ncols ? fr->ncols : 1) * cap * sizeof *ws->conv);
   double **v[] = {&ws->eta, &ws->mu, &ws->dmu, &ws->var, &ws->z, &ws->wt, &ws->tmp, &ws->one};
-  int ok = ws->X && ws->vals && ws->codes && ws->cols && ws->vp;
+  int ok = ws->X && ws->vals && ws->codes && ws->cols && ws->vp && ws->conv;
   for (size_t k = 0; k < sizeof v / sizeof *v; k++) ok &= (*v[k] = malloc(cap * sizeof(double))) != NULL;
   if (!ok) {
     block_ws_free(ws);
@@ -172,6 +173,7 @@ void block_ws_free(block_ws *ws) {
   free(ws->codes);
   free(ws->cols);
   free(ws->vp);
+  free(ws->conv);
   free(ws->eta);
   free(ws->mu);
   free(ws->dmu);
@@ -202,8 +204,7 @@ static int32_t value_level(const model_var *mv, double x) {
 
 int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
                 const frame_override *ov, size_t nov, block_ws *ws) {
-  for (size_t j = 0; j < fr->ncols; j++)
-    ws->cols[j] = (const char *)fr->data[j] + (size_t)start * peil_type_size(fr->info[j].type);
+  frame_block_view(fr, start, n, ws->cols, ws->conv, ws->cap);
   for (size_t k = 0; k < nov; k++) ws->cols[ov[k].raw] = ov[k].data;
   peil_block blk = {start, n, ws->cols};
   const peil_formula *f = fr->formula;

@@ -380,7 +380,7 @@ static int alloc_cache(frame_ctx *x, int64_t rows) {
   const peil_glm_options *o = x->req->opt;
   size_t n = (size_t)(rows > 0 ? rows : 1);
   int ok = 1;
-  for (size_t j = 0; j < fr->ncols; j++) ok &= (fr->data[j] = big_alloc(n * peil_type_size(fr->info[j].type))) != NULL;
+  for (size_t j = 0; j < fr->ncols; j++) ok &= (fr->data[j] = big_alloc(n * peil_type_size(fr->stored[j]))) != NULL;
   ok &= (fr->y = big_alloc(n * sizeof *fr->y)) != NULL;
   if (o->weights) ok &= (fr->w = big_alloc(n * sizeof *fr->w)) != NULL;
   if (x->f->noffsets) ok &= (fr->off = big_alloc(n * sizeof *fr->off)) != NULL;
@@ -499,9 +499,9 @@ static int read_rows(frame_ctx *x) {
       break;
     }
     int64_t at = fr->n;
-    for (size_t j = 0; j < fr->ncols; j++) {
-      size_t sz = peil_type_size(fr->info[j].type);
-      compact((char *)fr->data[j] + (size_t)at * sz, view[j], sz, keep, m, nkeep);
+    for (size_t j = 0; j < fr->ncols; j++) { /* stored types: from the scanned block */
+      size_t sz = peil_type_size(fr->stored[j]);
+      compact((char *)fr->data[j] + (size_t)at * sz, blk.cols[j], sz, keep, m, nkeep);
     }
     for (size_t i = 0, r = (size_t)at; i < m; i++) {
       if (!keep[i]) continue;
@@ -529,10 +529,17 @@ done:
   return rc;
 }
 
-/* A block view of the cached frame: column pointers at row `start`. */
-static void frame_view(const model_frame *fr, int64_t start, const void **cols) {
-  for (size_t j = 0; j < fr->ncols; j++)
-    cols[j] = (const char *)fr->data[j] + (size_t)start * peil_type_size(fr->info[j].type);
+void frame_block_view(const model_frame *fr, int64_t start, size_t n, const void **cols,
+                      double *conv, size_t cap) {
+  for (size_t j = 0; j < fr->ncols; j++) {
+    const void *src = (const char *)fr->data[j] + (size_t)start * peil_type_size(fr->stored[j]);
+    if (fr->stored[j] == fr->info[j].type) {
+      cols[j] = src;
+    } else {
+      peil_column_to_f64(fr->stored[j], src, n, conv + j * cap);
+      cols[j] = conv + j * cap;
+    }
+  }
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -586,10 +593,11 @@ static int find_levels(model_frame *fr, model_var *mv) {
   if (dmap_init(&seen)) return PEIL_ENOMEM;
   double *v = malloc(MODEL_BLOCK_ROWS * sizeof *v);
   const void **cols = malloc((fr->ncols ? fr->ncols : 1) * sizeof *cols);
-  int rc = !v || !cols ? PEIL_ENOMEM : PEIL_OK;
+  double *conv = malloc((fr->ncols ? fr->ncols : 1) * MODEL_BLOCK_ROWS * sizeof *conv);
+  int rc = !v || !cols || !conv ? PEIL_ENOMEM : PEIL_OK;
   for (int64_t s = 0; !rc && s < fr->n; s += MODEL_BLOCK_ROWS) {
     size_t m = (size_t)(fr->n - s < MODEL_BLOCK_ROWS ? fr->n - s : MODEL_BLOCK_ROWS);
-    frame_view(fr, s, cols);
+    frame_block_view(fr, s, m, cols, conv, MODEL_BLOCK_ROWS);
     peil_block b = {s, m, cols};
     if ((rc = peil_expr_eval(mv->fv->expr, &b, v))) break;
     for (size_t i = 0; i < m && !rc; i++) {
@@ -601,6 +609,7 @@ static int find_levels(model_frame *fr, model_var *mv) {
   }
   free(v);
   free(cols);
+  free(conv);
   if (!rc) {
     mv->nlevels = seen.n;
     mv->level_value = malloc(seen.n * sizeof *mv->level_value);
@@ -778,7 +787,10 @@ int frame_build(peil_store *s, const char *table, const peil_formula *f, const f
      * info, which it keeps too). */
     fr->info = x.conv; /* x.conv stays usable; freed with the frame */
     fr->data = calloc(fr->ncols ? fr->ncols : 1, sizeof *fr->data);
-    if (!fr->data) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    fr->stored = malloc((fr->ncols ? fr->ncols : 1) * sizeof *fr->stored);
+    if (!fr->data || !fr->stored) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t j = 0; !rc && j < fr->ncols; j++)
+      fr->stored[j] = x.ti->cols[peil_table_info_find(x.ti, fr->info[j].name)].type;
   }
   if (!rc) rc = read_rows(&x);
   if (!rc) {
@@ -826,6 +838,7 @@ void frame_free(model_frame *fr) {
   if (!fr) return;
   for (size_t j = 0; j < fr->ncols && fr->data; j++) free(fr->data[j]);
   free(fr->data);
+  free(fr->stored);
   free(fr->info);
   free(fr->y);
   free(fr->w);

@@ -83,7 +83,9 @@ static int eff_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t sta
       cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0, ws->X, (int)n, v, 1, 1.0, part, 1);
       continue;
     }
-    const double *x = (const double *)fr->data[sc->raw] + start;
+    /* The column's values as float64 (no override is active here). */
+    frame_block_view(fr, start, n, ws->cols, ws->conv, ws->cap);
+    const double *x = ws->cols[sc->raw];
     for (size_t i = 0; i < n; i++) {
       h[i] = DERIV_STEP * (fabs(x[i]) + sc->scale);
       bufa[i] = x[i] + h[i];
@@ -158,14 +160,13 @@ static const model_var *factor_of(const model_frame *fr, int raw) {
 
 static int64_t level_rows(const model_frame *fr, const model_var *mv, size_t k) {
   int64_t n = 0;
-  double want = mv->level_value[k];
-  peil_type t = fr->info[mv->raw].type;
-  const void *col = fr->data[mv->raw];
-  for (int64_t i = 0; i < fr->n; i++) {
-    double x = t == PEIL_FLOAT64 ? ((const double *)col)[i]
-               : t == PEIL_BOOL  ? ((const int8_t *)col)[i]
-                                 : ((const int32_t *)col)[i];
-    n += x == want;
+  double want = mv->level_value[k], x[256];
+  peil_type t = fr->stored[mv->raw];
+  const char *col = fr->data[mv->raw];
+  for (int64_t i = 0; i < fr->n; i += 256) {
+    size_t m = (size_t)(fr->n - i < 256 ? fr->n - i : 256);
+    peil_column_to_f64(t, col + (size_t)i * peil_type_size(t), m, x);
+    for (size_t r = 0; r < m; r++) n += x[r] == want;
   }
   return n;
 }
@@ -229,9 +230,13 @@ static int do_ame(peil_glm *g, const peil_glm_options *o, const irls_problem *pb
     if (mv) {
       for (size_t k = 0; k < mv->nlevels; k++) scen[nscen++] = (scenario){SCEN_LEVEL, (int)j, mv->level_value[k], 0};
     } else {
-      double s = 0;
-      const double *x = fr->data[j];
-      for (int64_t i = 0; i < fr->n; i++) s += fabs(x[i]);
+      double s = 0, x[256];
+      const char *col = fr->data[j];
+      for (int64_t i = 0; i < fr->n; i += 256) {
+        size_t m = (size_t)(fr->n - i < 256 ? fr->n - i : 256);
+        peil_column_to_f64(fr->stored[j], col + (size_t)i * peil_type_size(fr->stored[j]), m, x);
+        for (size_t r = 0; r < m; r++) s += fabs(x[r]);
+      }
       scen[nscen++] = (scenario){SCEN_DERIV, (int)j, 0, s / (double)fr->n};
     }
   }

@@ -44,10 +44,13 @@ typedef struct {
 } model_var;
 
 typedef struct {
-  /* Cached raw columns of the used rows: numbers as float64, enums as
-   * int32 codes, booleans as int8, dates as int32 days. */
+  /* Cached raw columns of the used rows, in their stored types (memory is
+   * the columns in use, no more); info gives the types expressions see:
+   * numbers as float64 (frame_block_view converts), enums as int32 codes,
+   * booleans as int8, dates as int32 days. */
   size_t ncols;
   peil_column_info *info;
+  peil_type *stored;    /* the type of data[j] */
   void **data;
   int64_t n;            /* rows used */
   double *y;
@@ -77,6 +80,11 @@ typedef struct {
 
 int frame_build(peil_store *s, const char *table, const peil_formula *f,
                 const frame_request *req, model_frame *fr);
+/* Rows [start, start + n) of every frame column in the types of info:
+ * stored columns where the type is the same, else converted into conv
+ * (ncols x cap doubles, column j at conv + j * cap). */
+void frame_block_view(const model_frame *fr, int64_t start, size_t n, const void **cols,
+                      double *conv, size_t cap);
 void frame_free(model_frame *fr);
 /* The frame column named `name`, or -1. */
 int frame_find(const model_frame *fr, const char *name);
@@ -124,6 +132,7 @@ typedef struct {
   double *vals;         /* nvars x cap: numeric variable values */
   int32_t *codes;       /* nvars x cap: factor levels */
   const double **vp;    /* nvars: the values of each numeric variable */
+  double *conv;         /* ncols x cap: converted frame columns (frame_block_view) */
   const void **cols;    /* the block view of the frame columns */
   double *eta, *mu, *dmu, *var, *z, *wt, *tmp;
   double *one;          /* cap ones: the prior weights of an unweighted frame */
