@@ -136,7 +136,8 @@ typedef struct {
   int t_stat;                    /* statistics are t (Gaussian), else z */
   double df_residual, df_null, dispersion;
   double deviance, null_deviance, loglik, aic;
-  int iterations, converged;
+  int iterations, converged;     /* R's count, until its convergence test held */
+  int extra_steps;               /* steps after that, to the optimum (R stops short) */
   double last_change;            /* |dev - dev_old| / (|dev| + 0.1) of the last iteration */
   int64_t nclusters;             /* > 0 when SEs are clustered */
   const char *solver;            /* "cholesky" or "qr" */

@@ -121,8 +121,9 @@ int glm_report_text(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   fprintf(fp, "deviance %.8g on %.0f degrees of freedom (null: %.8g on %.0f)\n", g->deviance,
           g->df_residual, g->null_deviance, g->df_null);
   if (!isnan(g->aic)) fprintf(fp, "Log-likelihood %.8g, AIC %.8g\n", g->loglik, g->aic);
-  fprintf(fp, "%s in %d iterations (relative deviance change %.3g, tolerance %g; %s solver)\n",
-          g->converged ? "Converged" : "Did NOT converge", g->iterations, g->last_change,
+  fprintf(fp, "%s in %d iterations", g->converged ? "Converged" : "Did NOT converge", g->iterations);
+  if (g->extra_steps) fprintf(fp, " and %d step%s to the optimum", g->extra_steps, g->extra_steps > 1 ? "s" : "");
+  fprintf(fp, " (relative deviance change %.3g, tolerance %g; %s solver)\n", g->last_change,
           o->epsilon, g->solver);
   if (g->nmargins) {
     fprintf(fp, "\nAdjusted %s by %s (marginal standardisation, %s SEs)\n",
@@ -207,6 +208,7 @@ int glm_report_json(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   json_object_set_new(m, "dispersion", real_or_null(g->dispersion));
   json_object_set_new(m, "statistic", json_string(g->t_stat ? "t" : "z"));
   json_object_set_new(m, "iterations", json_integer(g->iterations));
+  json_object_set_new(m, "extra_steps", json_integer(g->extra_steps));
   json_object_set_new(m, "converged", json_boolean(g->converged));
   json_object_set_new(m, "last_change", real_or_null(g->last_change));
   json_object_set_new(m, "epsilon", json_real(o->epsilon));

@@ -255,6 +255,7 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   }
   if (!rc) {
     g->iterations = res.iter, g->converged = res.converged, g->last_change = res.last_change;
+    g->extra_steps = res.refined;
     g->solver = res.used_qr ? "qr" : "cholesky";
   }
   vcov_request rq = {&pb, &res, o->vcov, frequency, o->cluster != NULL};

@@ -25,7 +25,7 @@ typedef struct {
   double *beta_w;      /* the coefficients the weights were computed at (the
                         * final ones) */
   int iter;            /* iterations until R's convergence test held */
-  int refined;         /* one more step was taken after it */
+  int refined;         /* steps taken after it, towards the optimum */
   int converged, boundary, used_qr;
   double dev, last_change;
 } irls_result;
