@@ -14,24 +14,14 @@ static const char *model_title(const peil_glm *g) {
   return "Generalised linear model";
 }
 
-static const char *vcov_text(const peil_glm *g) {
-  if (g->nclusters) return "cluster-robust (CR1)";
-  switch (g->vcov) {
-  case PEIL_VCOV_HC0: return "robust (HC0)";
-  case PEIL_VCOV_HC1: return "robust (HC1)";
-  case PEIL_VCOV_HC3: return "robust (HC3)";
-  default: return "model-based";
-  }
-}
-
-static const char *vcov_name(const peil_glm *g) {
-  if (g->nclusters) return "CR1";
-  switch (g->vcov) {
-  case PEIL_VCOV_HC0: return "HC0";
-  case PEIL_VCOV_HC1: return "HC1";
-  case PEIL_VCOV_HC3: return "HC3";
-  default: return "model";
-  }
+/* The covariance as a short name (JSON, table headings) or in words. */
+static const char *vcov_label(const peil_glm *g, int words) {
+  static const char *const names[][2] = {{"model", "model-based"},
+                                         {"HC0", "robust (HC0)"},
+                                         {"HC1", "robust (HC1)"},
+                                         {"HC3", "robust (HC3)"}};
+  if (g->nclusters) return words ? "cluster-robust (CR1)" : "CR1";
+  return names[g->vcov][words];
 }
 
 /* 1234567 -> "1,234,567". */
@@ -112,7 +102,7 @@ int glm_report_text(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   }
   if (g->n_zero_weight) fprintf(fp, ", %s with weight 0", count(g->n_zero_weight, a));
   fprintf(fp, ", %s used\n", count(g->n_used, c));
-  fprintf(fp, "Std. errors: %s", vcov_text(g));
+  fprintf(fp, "Std. errors: %s", vcov_label(g, 1));
   if (g->nclusters) fprintf(fp, " on %s, %s clusters", g->cluster, count(g->nclusters, a));
   fprintf(fp, "; %s tests\n\n", g->t_stat ? "t" : "z");
   print_rows(fp, "term", g->coef, g->ncoef, o->exponentiate, 1, 0);
@@ -127,13 +117,13 @@ int glm_report_text(FILE *fp, const peil_glm *g, const glm_report_options *o) {
           o->epsilon, g->solver);
   if (g->nmargins) {
     fprintf(fp, "\nAdjusted %s by %s (marginal standardisation, %s SEs)\n",
-            f->family == PEIL_BINOMIAL ? "shares" : "means", g->margins, vcov_name(g));
+            f->family == PEIL_BINOMIAL ? "shares" : "means", g->margins, vcov_label(g, 0));
     print_rows(fp, g->margins, g->margin, g->nmargins, 0, 0, 1);
     fprintf(fp, "\nDifferences to %s\n", g->margins_ref);
     print_rows(fp, g->margins, g->diff, g->ndiffs, 0, 1, 0);
   }
   if (g->n_ame) {
-    fprintf(fp, "\nAverage marginal effects (%s SEs)\n", vcov_name(g));
+    fprintf(fp, "\nAverage marginal effects (%s SEs)\n", vcov_label(g, 0));
     print_rows(fp, "term", g->ame, g->n_ame, 0, 1, 0);
   }
   if (g->nwarnings) {
@@ -181,7 +171,7 @@ int glm_report_json(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   json_object_set_new(in, "where", string_or_null(g->where));
   json_object_set_new(in, "weights", string_or_null(g->weights));
   json_object_set_new(in, "weight_type", g->weights ? json_string(g->weight_type == PEIL_WEIGHTS_SAMPLING ? "sampling" : "frequency") : json_null());
-  json_object_set_new(in, "vcov", json_string(vcov_name(g)));
+  json_object_set_new(in, "vcov", json_string(vcov_label(g, 0)));
   json_object_set_new(in, "cluster", string_or_null(g->cluster));
   json_object_set_new(in, "conf_level", json_real(o->conf_level));
   json_object_set_new(in, "exponentiate", json_boolean(o->exponentiate));
