@@ -121,8 +121,10 @@ static double aic_none(double y, double mu, double wt) {
 static double aic_binomial(double y, double mu, double wt) {
   if (wt <= 0) return 0;
   double m = round(wt), k = round(wt * y);
-  double ll = gsl_sf_lnchoose((unsigned)m, (unsigned)k) + (k > 0 ? k * log(mu) : 0) +
-              (m - k > 0 ? (m - k) * log1p(-mu) : 0);
+  /* log choose(m, k) is 0 for k = 0 and k = m (every 0/1 outcome): skip
+   * the log-gamma calls, which would cost more than the rest of the pass. */
+  double lc = (k == 0 || k == m) ? 0 : gsl_sf_lnchoose((unsigned)m, (unsigned)k);
+  double ll = lc + (k > 0 ? k * log(mu) : 0) + (m - k > 0 ? (m - k) * log1p(-mu) : 0);
   return -2 * ll;
 }
 static double aic_poisson(double y, double mu, double wt) {

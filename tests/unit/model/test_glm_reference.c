@@ -255,10 +255,64 @@ static void test_threads_identical(void **state) {
   free(cases.c);
 }
 
+/* The reference data sets are small (one or two blocks); this one has 60
+ * blocks in 60 groups, so two threads really split the work. */
+static void test_threads_identical_large(void **state) {
+  (void)state;
+  enum { N = 240000 };
+  const char *levels[] = {"Amsterdam", "Den Haag", "Rotterdam", "Utrecht"};
+  peil_column_def cols[] = {{"y", PEIL_INT8, 0, NULL},     {"x", PEIL_FLOAT64, 0, NULL},
+                            {"g", PEIL_ENUM, 4, levels},   {"year", PEIL_INT16, 0, NULL},
+                            {"rin", PEIL_INT32, 0, NULL}};
+  int8_t *y = malloc(N);
+  double *x = malloc(N * sizeof *x);
+  int32_t *g = malloc(N * sizeof *g), *rin = malloc(N * sizeof *rin);
+  int16_t *year = malloc(N * sizeof *year);
+  uint64_t r = 12345;
+  for (int i = 0; i < N; i++) {
+    r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+    double u = (double)(r >> 11) / 9007199254740992.0;
+    x[i] = (double)((r >> 20) % 1000) / 100.0 - 5;
+    g[i] = (int32_t)((r >> 40) % 4);
+    year[i] = (int16_t)(2018 + (r >> 50) % 5);
+    rin[i] = i / 3;
+    double eta = -0.5 + 0.3 * x[i] + 0.2 * g[i];
+    y[i] = u < 1 / (1 + exp(-eta));
+  }
+  peil_table_writer *w = NULL;
+  assert_ok(peil_table_create(store, "large", cols, 5, &w));
+  const void *bufs[] = {y, x, g, year, rin};
+  assert_ok(peil_table_append(w, bufs, N));
+  assert_ok(peil_table_finish(w));
+  peil_glm *fit[2] = {NULL, NULL};
+  for (int t = 0; t < 2; t++) {
+    peil_glm_options o;
+    peil_glm_options_init(&o);
+    o.formula = "y ~ x * g + factor(year)";
+    o.family = "binomial";
+    o.cluster = "rin";
+    o.margins = "g";
+    o.ame = 1;
+    o.threads = t + 1;
+    assert_ok(peil_glm_fit(store, "large", &o, &fit[t]));
+  }
+  peil_glm *a = fit[0], *b = fit[1];
+  assert_memory_equal(a->vcov_matrix, b->vcov_matrix, a->ncoef * a->ncoef * sizeof(double));
+  for (size_t j = 0; j < a->ncoef; j++) assert_memory_equal(&a->coef[j].estimate, &b->coef[j].estimate, sizeof(double));
+  for (size_t j = 0; j < a->nmargins; j++) assert_memory_equal(&a->margin[j].estimate, &b->margin[j].estimate, 2 * sizeof(double));
+  for (size_t j = 0; j < a->n_ame; j++) assert_memory_equal(&a->ame[j].estimate, &b->ame[j].estimate, 2 * sizeof(double));
+  assert_memory_equal(&a->deviance, &b->deviance, sizeof(double));
+  assert_int_equal(a->nclusters, N / 3);
+  peil_glm_free(a);
+  peil_glm_free(b);
+  free(y), free(x), free(g), free(rin), free(year);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_against_r),
       cmocka_unit_test(test_threads_identical),
+      cmocka_unit_test(test_threads_identical_large),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   peil_store_close(store);
