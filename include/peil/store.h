@@ -44,6 +44,9 @@ enum {
 };
 
 int peil_store_open(const char *path, int flags, peil_store **out);
+/* Is the file at path an HDF5 file (1), or not / not readable (0)? For
+ * commands that take a store or a CSV file. */
+int peil_store_is_hdf5(const char *path);
 /* Writable stores only: make the changes visible at the path, atomically. */
 int peil_store_commit(peil_store *s);
 /* Closes; for a writable store without commit, discards the changes. */

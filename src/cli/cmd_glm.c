@@ -68,16 +68,6 @@ static void help(const char *cmd) {
          "levels, a non-binary outcome, no rows, separation, no convergence).\n");
 }
 
-/* An HDF5 file starts with this signature (at offset 0 for peil's stores). */
-static int is_hdf5(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  unsigned char sig[8] = {0};
-  size_t n = fread(sig, 1, 8, f);
-  fclose(f);
-  return n == 8 && memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0;
-}
-
 typedef struct {
   peil_store *store;
   char *table;
@@ -88,7 +78,7 @@ static int open_input(const char *path, const char *table, const peil_csv_option
                       glm_input *in) {
   memset(in, 0, sizeof *in);
   if (access(path, R_OK) != 0) return peil_error(PEIL_ENOTFOUND, "%s: no such file", path);
-  if (is_hdf5(path)) {
+  if (peil_store_is_hdf5(path)) {
     int rc = peil_store_open(path, PEIL_STORE_READ, &in->store);
     if (rc) return rc;
     if (table) {
@@ -161,7 +151,7 @@ static int run(const char *cmd, int argc, char **argv) {
   const char *table = NULL, *outpath = NULL;
   const char **refs = NULL;
   size_t nrefs = 0;
-  int c, status = 0;
+  int c, status = 0, vcov_given = 0;
   long long v;
   optind = 1;
   while (!status && (c = getopt_long(argc, argv, "f:t:o:qh", opts, NULL)) != -1) {
@@ -190,6 +180,7 @@ static int run(const char *cmd, int argc, char **argv) {
       else status = cli_usage(cmd, "--weight-type must be frequency or sampling, not '%s'", optarg);
       break;
     case O_VCOV:
+      vcov_given = 1;
       if (strcmp(optarg, "model") == 0) o.vcov = PEIL_VCOV_MODEL;
       else if (strcmp(optarg, "hc0") == 0) o.vcov = PEIL_VCOV_HC0;
       else if (strcmp(optarg, "hc1") == 0 || strcmp(optarg, "robust") == 0) o.vcov = PEIL_VCOV_HC1;
@@ -253,8 +244,6 @@ static int run(const char *cmd, int argc, char **argv) {
   }
   o.refs = refs, o.nrefs = nrefs;
   /* Sampling weights without a choice of SEs: robust (HC1), as Stata does. */
-  int vcov_given = 0;
-  for (int i = 1; i < argc; i++) vcov_given |= strncmp(argv[i], "--vcov", 6) == 0;
   if (o.weights && o.weight_type == PEIL_WEIGHTS_SAMPLING && !vcov_given) o.vcov = PEIL_VCOV_HC1;
 
   const char *path = argv[optind];

@@ -290,12 +290,18 @@ static void convert_block(const frame_ctx *x, const peil_block *blk, const peil_
   }
 }
 
+/* Drops (keep = 0) the kept rows where v is missing, counting them. */
+static void drop_missing(frame_ctx *x, size_t reason, const double *v, unsigned char *keep,
+                         size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (keep[i] && isnan(v[i])) keep[i] = 0, x->reason_count[reason]++;
+}
+
+/* The same for a column in its own type. */
 static void drop_missing_raw(frame_ctx *x, size_t reason, peil_type t, const void *col,
                              unsigned char *keep, size_t n) {
   if (t == PEIL_FLOAT64) {
-    const double *v = col;
-    for (size_t i = 0; i < n; i++)
-      if (keep[i] && isnan(v[i])) keep[i] = 0, x->reason_count[reason]++;
+    drop_missing(x, reason, col, keep, n);
     return;
   }
   for (size_t i = 0; i < n; i++)
@@ -351,13 +357,6 @@ static int y_ok(const frame_ctx *x, double y) {
   if (x->req->family->family == PEIL_BINOMIAL)
     return x->req->binary_y_required ? (y == 0 || y == 1) : (y >= 0 && y <= 1);
   return isfinite(y);
-}
-
-/* Drops (keep = 0) the kept rows where v is missing, counting them. */
-static void drop_missing(frame_ctx *x, size_t reason, const double *v, unsigned char *keep,
-                         size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (keep[i] && isnan(v[i])) keep[i] = 0, x->reason_count[reason]++;
 }
 
 /* A large array in transparent huge pages where the kernel allows it (on

@@ -158,9 +158,6 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   c.pb = pb, c.p = p, c.q = q;
   pass_out out = {0};
   double *start = calloc(p, sizeof *start), *coefold = calloc(p, sizeof *coefold);
-  /* The coefficients at which the current pass's weights were computed
-   * (none yet: the starting values), and the result's copy of the final ones. */
-  double *cur_src = calloc(p, sizeof *cur_src), *beta_w = calloc(p, sizeof *beta_w);
   c.A = calloc(ng * p * p, sizeof *c.A);
   c.b = calloc(ng * p, sizeof *c.b);
   c.dev = calloc(ng, sizeof *c.dev);
@@ -169,11 +166,13 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   out.A = malloc(p * p * sizeof *out.A);
   out.b = malloc(p * sizeof *out.b);
   int rc = PEIL_OK;
-  if (!start || !coefold || !cur_src || !beta_w || !c.A || !c.b || !c.dev || !c.invalid || !c.qws || !out.A ||
+  if (!start || !coefold || !c.A || !c.b || !c.dev || !c.invalid || !c.qws || !out.A ||
       !out.b)
     rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc) rc = wls_alloc(&res->fit, p);
   for (int t = 0; !rc && t < nt; t++) rc = qr_ws_alloc(&c.qws[t], MODEL_BLOCK_ROWS, (int)q);
+  /* The last pass ran at `start` (have_cur), or at the family's starting
+   * values: its weights are those of the next solve. */
   int qr = pb->force_qr, have_coefold = 0, have_cur = 0;
   if (!rc && qr) {
     c.R = malloc(ng * q * q * sizeof *c.R);
@@ -183,7 +182,6 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   /* The starting pass: deviance at the starting values and the first solve's
    * weights. Given coefficients also serve as the fallback of step halving. */
   if (!rc && pb->start) {
-    memcpy(cur_src, pb->start, p * sizeof *cur_src);
     memcpy(coefold, pb->start, p * sizeof *coefold);
     memcpy(start, pb->start, p * sizeof *start);
     have_cur = have_coefold = 1;
@@ -192,11 +190,9 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   double devold = out.dev;
   for (int iter = 1; !rc && iter <= pb->maxit; iter++) {
     res->iter = iter;
-    /* Solve with the weights of the last pass (computed at beta_w). */
-    if ((rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? cur_src : NULL))) break;
+    if ((rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? start : NULL))) break;
     memcpy(start, res->fit.beta, p * sizeof *start);
     if ((rc = run_pass(pb, &c, start, qr, &out))) break;
-    memcpy(cur_src, start, p * sizeof *cur_src);
     have_cur = 1;
     /* Step halving, as glm.fit: first for a deviance that is not finite,
      * then for eta or mu outside the family's domain. */
@@ -217,7 +213,6 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
         for (size_t j = 0; j < p; j++) start[j] = (start[j] + coefold[j]) / 2;
         res->boundary = 1;
         rc = run_pass(pb, &c, start, qr, &out);
-        memcpy(cur_src, start, p * sizeof *cur_src);
       }
     }
     if (rc) break;
@@ -253,7 +248,7 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
                   res->last_change > REFINE_CHANGE;
        k++) {
     double dev_before = res->dev;
-    rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? cur_src : NULL);
+    rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? start : NULL);
     if (!rc) {
       memcpy(start, res->fit.beta, p * sizeof *start);
       rc = run_pass(pb, &c, start, qr, &out);
@@ -261,7 +256,6 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
     if (!rc && !(isfinite(out.dev) && out.valid))
       rc = peil_error(PEIL_ENUMERIC, "a step after convergence left the family's range");
     if (!rc) {
-      memcpy(cur_src, start, p * sizeof *cur_src);
       res->dev = out.dev;
       res->last_change = fabs(out.dev - dev_before) / (fabs(out.dev) + 0.1);
       res->refined++;
@@ -269,26 +263,19 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   }
   /* The covariance from the cross products (or QR factor) at the final
    * coefficients: one more solve, whose coefficients are not used. */
-  if (!rc) rc = solve(pb, &c, &out, &res->fit, &qr, cur_src);
+  if (!rc) rc = solve(pb, &c, &out, &res->fit, &qr, have_cur ? start : NULL);
   if (!rc) {
     memcpy(res->fit.beta, start, p * sizeof *start);
     for (size_t j = 0; j < p; j++)
       if (res->fit.aliased[j]) res->fit.beta[j] = 0;
     res->used_qr = qr;
-    res->beta_w = beta_w;
-    memcpy(beta_w, start, p * sizeof *beta_w);
-    beta_w = NULL;
   }
   for (int t = 0; c.qws && t < nt; t++) qr_ws_free(&c.qws[t]);
   free(c.qws), free(c.A), free(c.b), free(c.R), free(c.dev), free(c.invalid);
   free(out.A), free(out.b), free(out.R);
-  free(start), free(coefold), free(cur_src), free(beta_w);
+  free(start), free(coefold);
   if (rc) irls_result_free(res);
   return rc;
 }
 
-void irls_result_free(irls_result *res) {
-  wls_free(&res->fit);
-  free(res->beta_w);
-  res->beta_w = NULL;
-}
+void irls_result_free(irls_result *res) { wls_free(&res->fit); }

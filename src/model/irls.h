@@ -22,8 +22,6 @@ typedef struct {
 typedef struct {
   wls_fit fit;         /* coefficients (0 where aliased), aliasing, and
                         * (X'WX)^-1 with the weights at those coefficients */
-  double *beta_w;      /* the coefficients the weights were computed at (the
-                        * final ones) */
   int iter;            /* iterations until R's convergence test held */
   int refined;         /* steps taken after it, towards the optimum */
   int converged, boundary, used_qr;

@@ -158,14 +158,20 @@ static const model_var *factor_of(const model_frame *fr, int raw) {
   return NULL;
 }
 
+/* Rows i .. i + 255 (or fewer at the end) of frame column j as float64;
+ * returns how many. */
+static size_t column_chunk(const model_frame *fr, int j, int64_t i, double x[256]) {
+  size_t m = (size_t)(fr->n - i < 256 ? fr->n - i : 256);
+  peil_type t = fr->stored[j];
+  peil_column_to_f64(t, (const char *)fr->data[j] + (size_t)i * peil_type_size(t), m, x);
+  return m;
+}
+
 static int64_t level_rows(const model_frame *fr, const model_var *mv, size_t k) {
   int64_t n = 0;
   double want = mv->level_value[k], x[256];
-  peil_type t = fr->stored[mv->raw];
-  const char *col = fr->data[mv->raw];
   for (int64_t i = 0; i < fr->n; i += 256) {
-    size_t m = (size_t)(fr->n - i < 256 ? fr->n - i : 256);
-    peil_column_to_f64(t, col + (size_t)i * peil_type_size(t), m, x);
+    size_t m = column_chunk(fr, mv->raw, i, x);
     for (size_t r = 0; r < m; r++) n += x[r] == want;
   }
   return n;
@@ -231,10 +237,8 @@ static int do_ame(peil_glm *g, const peil_glm_options *o, const irls_problem *pb
       for (size_t k = 0; k < mv->nlevels; k++) scen[nscen++] = (scenario){SCEN_LEVEL, (int)j, mv->level_value[k], 0};
     } else {
       double s = 0, x[256];
-      const char *col = fr->data[j];
       for (int64_t i = 0; i < fr->n; i += 256) {
-        size_t m = (size_t)(fr->n - i < 256 ? fr->n - i : 256);
-        peil_column_to_f64(fr->stored[j], col + (size_t)i * peil_type_size(fr->stored[j]), m, x);
+        size_t m = column_chunk(fr, (int)j, i, x);
         for (size_t r = 0; r < m; r++) s += fabs(x[r]);
       }
       scen[nscen++] = (scenario){SCEN_DERIV, (int)j, 0, s / (double)fr->n};

@@ -53,6 +53,14 @@ static void set_root_attrs_new(peil_store *s) {
   peil_h5_attr_str(s->file, "peil_version", peil_version());
 }
 
+int peil_store_is_hdf5(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0 || peil_store_init() != PEIL_OK) return 0; /* quiet HDF5 */
+  int yes = peil_h5_is_hdf5(path) > 0;
+  H5Eclear2(H5E_DEFAULT);
+  return yes;
+}
+
 int peil_store_open(const char *path, int flags, peil_store **out) {
   *out = NULL;
   int rc = peil_store_init();
