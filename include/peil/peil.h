@@ -8,5 +8,7 @@
 #include "peil/model.h"
 #include "peil/csv.h"
 #include "peil/sim.h"
+#include "peil/spec.h"
+#include "peil/cohort.h"
 
 #endif

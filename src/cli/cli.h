@@ -22,6 +22,7 @@ int cmd_logit(int argc, char **argv);
 int cmd_probit(int argc, char **argv);
 int cmd_ols(int argc, char **argv);
 int cmd_glm(int argc, char **argv);
+int cmd_cohort(int argc, char **argv);
 
 /* Global switches (set by main from --quiet / --progress, and each command
  * accepts them too). */

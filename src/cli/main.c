@@ -15,6 +15,7 @@ static const cli_command commands[] = {
     {"probit", "probit regression", cmd_probit},
     {"ols", "linear regression (also the linear probability model)", cmd_ols},
     {"glm", "generalised linear model: --family gaussian|binomial|poisson --link L", cmd_glm},
+    {"cohort", "populations at reference dates, outcomes at horizons, corrected comparisons", cmd_cohort},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

@@ -1,0 +1,156 @@
+/* peil/cohort.h: populations at reference dates and what became of them.
+ *
+ * A cohort is defined by a spec (one [cohort NAME] section of an INI file;
+ * the keys are documented in docs/cohort.md): a population (the stock of a
+ * spell table on each reference date, the inflow into it, or the exits from
+ * it), groups to compare (a column of the spell table, e.g. municipality),
+ * subsets (also in another status on the date, e.g. an SRG provision),
+ * outcomes at horizons (in a status k months later, ever in a window,
+ * months in a status), strata (benefit duration, age band, any categorical
+ * column) and a correction for population mix by regression.
+ *
+ * peil_cohort_run makes one pass over the persons and their spells (all
+ * tables sorted by rin and start, as peil simulate writes them), counting
+ * per group, stratum, horizon and outcome, and writing one row per person
+ * and reference date to a row table when the correction (or the user) needs
+ * it; the correction then fits a linear probability model and/or a logit
+ * per subset, stratum, outcome and horizon with peil_glm_fit, SEs clustered
+ * on the person, and standardises over the population (margins). */
+#ifndef PEIL_COHORT_H
+#define PEIL_COHORT_H
+
+#include "peil/core.h"
+#include "peil/spec.h"
+#include "peil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct peil_cohort_spec peil_cohort_spec;
+
+/* An empty spec named `name`; keys are set one by one (as a spec file or the
+ * batch runner gives them), then peil_cohort_spec_finish checks the whole. */
+int peil_cohort_spec_new(const char *name, peil_cohort_spec **out);
+/* Sets one key; errors name file:line (file may be NULL). */
+int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value,
+                         const char *file, int line);
+/* Checks that the keys fit together and fills in defaults. */
+int peil_cohort_spec_finish(peil_cohort_spec *s);
+void peil_cohort_spec_free(peil_cohort_spec *s);
+const char *peil_cohort_spec_name(const peil_cohort_spec *s);
+
+/* Every [cohort NAME] section of a spec file, finished. Other section types
+ * are errors naming the line. */
+int peil_cohort_spec_load(const char *path, peil_cohort_spec ***specs, size_t *n);
+void peil_cohort_specs_free(peil_cohort_spec **specs, size_t n);
+
+typedef struct {
+  int threads;            /* regressions: 0 = one per core */
+  const char *rows_path;  /* also keep the person-date rows in this store (table "rows") */
+  const char *tmp_dir;    /* where the row table lives while correcting (NULL: $TMPDIR) */
+} peil_cohort_options;
+
+void peil_cohort_options_init(peil_cohort_options *o);
+
+/* One cell of the outcome table: the person-dates of a subset on a date (or
+ * pooled over dates), in a group and a stratum level, and an outcome at a
+ * horizon. n counts those observed; censored those whose horizon lies past
+ * the end of the data (never counted as 0). mean = sum / n: the share for a
+ * 0/1 outcome, the mean for a count (months in work). */
+typedef struct {
+  size_t subset;     /* index into subsets */
+  int32_t date;      /* reference date, or PEIL_NA_DATE for pooled */
+  size_t group;      /* index into groups */
+  size_t stratum;    /* index into strata (0 is "all") */
+  size_t level;      /* level of the stratum (0 for "all") */
+  size_t outcome;    /* index into outcomes */
+  int horizon;       /* months (window outcomes: the end of the window) */
+  int64_t n, censored;
+  double sum, mean;
+} peil_cohort_cell;
+
+/* The population: person-dates per subset, date (or pooled), group and
+ * stratum level, with the level's share of the group. */
+typedef struct {
+  size_t subset;
+  int32_t date;
+  size_t group, stratum, level;
+  int64_t n;
+  double share;      /* n / n of the group in stratum "all" */
+} peil_cohort_pop;
+
+/* A corrected share: an adjusted mean of the outcome per group (is_diff 0)
+ * or its difference to the reference group (is_diff 1), from marginal
+ * standardisation over the cell's population; delta-method SEs clustered
+ * on the person. */
+typedef struct {
+  size_t subset, stratum, level, outcome;
+  int horizon;
+  const char *model; /* "lpm" or "logit" */
+  size_t group;
+  int is_diff;
+  double estimate, std_error, statistic, p_value, conf_low, conf_high;
+  int64_t n;         /* person-dates in the fit (per group for estimates) */
+} peil_cohort_adjusted;
+
+typedef struct {
+  char *name;
+  int64_t nlevels;
+  char **levels;
+} peil_cohort_stratum;
+
+typedef struct {
+  char *name;        /* "still_6"-style names are built as outcome + "_" + horizon */
+  char *definition;  /* the spec's text */
+  int binary;        /* 0/1 outcome (shares) or a count (means) */
+  int window;        /* ever/months: one horizon, the window's end */
+} peil_cohort_outcome;
+
+typedef struct {
+  char *name;               /* the spec's section name */
+  char *population;         /* "stock of bijstand on the reference date", ... */
+  char *clock;              /* "calendar" or "event" */
+  int32_t data_start, data_end;
+  size_t ndates;
+  int32_t *dates;
+  size_t nsubsets;
+  char **subsets;           /* "all" first */
+  char **subset_definitions;
+  size_t ngroups;
+  char **groups;
+  char *group_column;       /* NULL: one group "all" */
+  size_t reference_group;
+  size_t nstrata;           /* stratum 0 is "all" with one level "all" */
+  peil_cohort_stratum *strata;
+  size_t noutcomes;
+  peil_cohort_outcome *outcomes;
+  size_t nhorizons;
+  int *horizons;
+
+  size_t ncells;
+  peil_cohort_cell *cells;
+  size_t npop;
+  peil_cohort_pop *pop;
+  size_t nadjusted;
+  peil_cohort_adjusted *adjusted;
+  char **covariates;        /* of the correction */
+  size_t ncovariates;
+
+  int64_t n_persons;        /* persons read */
+  int64_t n_persons_in;     /* persons in the population on at least one date */
+  int64_t n_rows;           /* person-dates (population rows, all subsets) */
+  int64_t n_orphan_spells;  /* spell rows whose rin is not in the persons table */
+  size_t nwarnings;
+  char **warnings;
+  double seconds_scan, seconds_correct;
+} peil_cohort_result;
+
+int peil_cohort_run(peil_store *s, const peil_cohort_spec *spec, const peil_cohort_options *o,
+                    peil_cohort_result **out);
+void peil_cohort_result_free(peil_cohort_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

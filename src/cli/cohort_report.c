@@ -1,0 +1,368 @@
+/* Cohort results: text tables laid out as the reports lay them out (groups
+ * down, horizons across, uncorrected next to corrected), or JSON with every
+ * table as an array of row objects. */
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cohort_report.h"
+
+/* 1234567 -> "1,234,567". */
+static const char *count(int64_t v, char *buf) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
+  char *p = buf;
+  if (v < 0) *p++ = '-';
+  for (int i = 0; i < n; i++) {
+    *p++ = tmp[i];
+    if ((n - i - 1) % 3 == 0 && i < n - 1) *p++ = ',';
+  }
+  *p = '\0';
+  return buf;
+}
+
+static const peil_cohort_cell *find_cell(const peil_cohort_result *r, size_t su, size_t g,
+                                         size_t st, size_t lv, size_t o, int h) {
+  for (size_t i = 0; i < r->ncells; i++) {
+    const peil_cohort_cell *c = &r->cells[i];
+    if (c->date == PEIL_NA_DATE && c->subset == su && c->group == g && c->stratum == st &&
+        c->level == lv && c->outcome == o && c->horizon == h)
+      return c;
+  }
+  return NULL;
+}
+
+static const peil_cohort_pop *find_pop(const peil_cohort_result *r, size_t su, size_t g, size_t st,
+                                       size_t lv) {
+  for (size_t i = 0; i < r->npop; i++) {
+    const peil_cohort_pop *p = &r->pop[i];
+    if (p->date == PEIL_NA_DATE && p->subset == su && p->group == g && p->stratum == st &&
+        p->level == lv)
+      return p;
+  }
+  return NULL;
+}
+
+static const peil_cohort_adjusted *find_adj(const peil_cohort_result *r, size_t su, size_t st,
+                                            size_t lv, size_t o, int h, const char *model,
+                                            size_t g, int diff) {
+  for (size_t i = 0; i < r->nadjusted; i++) {
+    const peil_cohort_adjusted *a = &r->adjusted[i];
+    if (a->subset == su && a->stratum == st && a->level == lv && a->outcome == o &&
+        a->horizon == h && a->group == g && a->is_diff == diff && !strcmp(a->model, model))
+      return a;
+  }
+  return NULL;
+}
+
+/* The horizons an outcome is reported at. */
+static size_t outcome_horizons(const peil_cohort_result *r, size_t o, int *h) {
+  if (r->outcomes[o].window) {
+    for (size_t i = 0; i < r->ncells; i++)
+      if (r->cells[i].outcome == o) {
+        h[0] = r->cells[i].horizon;
+        return 1;
+      }
+    return 0;
+  }
+  for (size_t k = 0; k < r->nhorizons; k++) h[k] = r->horizons[k];
+  return r->nhorizons;
+}
+
+static size_t group_width(const peil_cohort_result *r) {
+  size_t w = 12;
+  for (size_t g = 0; g < r->ngroups; g++)
+    if (strlen(r->groups[g]) + 4 > w) w = strlen(r->groups[g]) + 4;
+  return w;
+}
+
+static void print_value(FILE *fp, double v, int binary, int width) {
+  if (isnan(v)) fprintf(fp, " %*s", width, "NA");
+  else if (binary) fprintf(fp, " %*.1f", width, 100 * v);
+  else fprintf(fp, " %*.2f", width, v);
+}
+
+static void print_population(FILE *fp, const peil_cohort_result *r, size_t su) {
+  char buf[32];
+  int gw = (int)group_width(r);
+  for (size_t st = 1; st < r->nstrata; st++) {
+    const peil_cohort_stratum *S = &r->strata[st];
+    fprintf(fp, "\npopulation by %s (%% of the group's person-dates)\n", S->name);
+    fprintf(fp, "  %-*s %10s", gw, r->group_column ? r->group_column : "group", "n");
+    for (int64_t lv = 0; lv < S->nlevels; lv++) {
+      int shown = 0;
+      for (size_t g = 0; g < r->ngroups && !shown; g++) shown = find_pop(r, su, g, st, (size_t)lv) != NULL;
+      if (shown) fprintf(fp, " %12s", S->levels[lv]);
+    }
+    fprintf(fp, "\n");
+    for (size_t g = 0; g < r->ngroups; g++) {
+      const peil_cohort_pop *all = find_pop(r, su, g, 0, 0);
+      fprintf(fp, "  %-*s %10s", gw, r->groups[g], count(all ? all->n : 0, buf));
+      for (int64_t lv = 0; lv < S->nlevels; lv++) {
+        int shown = 0;
+        for (size_t h = 0; h < r->ngroups && !shown; h++) shown = find_pop(r, su, h, st, (size_t)lv) != NULL;
+        if (!shown) continue;
+        const peil_cohort_pop *p = find_pop(r, su, g, st, (size_t)lv);
+        print_value(fp, p ? p->share : NAN, 1, 12);
+      }
+      fprintf(fp, "\n");
+    }
+  }
+}
+
+static const char *models[] = {"lpm", "logit"};
+
+static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size_t o) {
+  const peil_cohort_outcome *O = &r->outcomes[o];
+  int h[256];
+  size_t nh = outcome_horizons(r, o, h);
+  if (!nh) return;
+  int gw = (int)group_width(r);
+  char buf[32];
+  int has_model[2] = {0, 0};
+  for (size_t i = 0; i < r->nadjusted; i++)
+    if (r->adjusted[i].subset == su && r->adjusted[i].outcome == o)
+      has_model[strcmp(r->adjusted[i].model, "lpm") != 0] = 1;
+  fprintf(fp, "\noutcome %s: %s (%s)\n", O->name, O->definition,
+          O->binary ? "% of the observed" : "mean");
+  fprintf(fp, "  %-*s %10s", gw, "", "n");
+  for (size_t k = 0; k < nh; k++) {
+    char lab[32];
+    snprintf(lab, sizeof lab, O->window ? "%d m" : "+%d", h[k]);
+    fprintf(fp, " %7s", lab);
+  }
+  for (int m = 0; m < 2; m++)
+    if (has_model[m]) {
+      fprintf(fp, " |");
+      for (size_t k = 0; k < nh; k++) {
+        char lab[32];
+        snprintf(lab, sizeof lab, "%s+%d", models[m], h[k]);
+        fprintf(fp, " %9s", lab);
+      }
+    }
+  fprintf(fp, "\n");
+  for (size_t st = 0; st < r->nstrata; st++)
+    for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++) {
+      int any = 0;
+      for (size_t g = 0; g < r->ngroups && !any; g++) any = find_pop(r, su, g, st, (size_t)lv) != NULL;
+      if (!any) continue;
+      if (st == 0) fprintf(fp, "  all\n");
+      else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
+      for (size_t g = 0; g < r->ngroups; g++) {
+        const peil_cohort_pop *p = find_pop(r, su, g, st, (size_t)lv);
+        fprintf(fp, "    %-*s %10s", gw - 2, r->groups[g], count(p ? p->n : 0, buf));
+        for (size_t k = 0; k < nh; k++) {
+          const peil_cohort_cell *c = find_cell(r, su, g, st, (size_t)lv, o, h[k]);
+          print_value(fp, c ? c->mean : NAN, O->binary, 7);
+        }
+        for (int m = 0; m < 2; m++)
+          if (has_model[m]) {
+            fprintf(fp, " |");
+            for (size_t k = 0; k < nh; k++) {
+              const peil_cohort_adjusted *a =
+                  find_adj(r, su, st, (size_t)lv, o, h[k], models[m], g, 0);
+              print_value(fp, a ? a->estimate : NAN, 1, 9);
+            }
+          }
+        fprintf(fp, "\n");
+      }
+    }
+  /* Differences to the reference group, corrected, with their p-values. */
+  for (int m = 0; m < 2; m++) {
+    if (!has_model[m] || r->ngroups < 2) continue;
+    fprintf(fp, "  corrected difference to %s (%s, points; p-value)\n",
+            r->groups[r->reference_group], models[m]);
+    for (size_t st = 0; st < r->nstrata; st++)
+      for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++)
+        for (size_t g = 0; g < r->ngroups; g++) {
+          if (g == r->reference_group) continue;
+          const peil_cohort_adjusted *first = NULL;
+          for (size_t k = 0; k < nh && !first; k++)
+            first = find_adj(r, su, st, (size_t)lv, o, h[k], models[m], g, 1);
+          if (!first) continue;
+          char lab[160];
+          snprintf(lab, sizeof lab, "%s%s%s", st ? r->strata[st].levels[lv] : "",
+                   st ? ": " : "", r->groups[g]);
+          fprintf(fp, "    %-*s", gw + 14, lab);
+          for (size_t k = 0; k < nh; k++) {
+            const peil_cohort_adjusted *a = find_adj(r, su, st, (size_t)lv, o, h[k], models[m], g, 1);
+            if (!a) fprintf(fp, " %18s", "NA");
+            else fprintf(fp, "  %+6.1f (p %-7.2g)", 100 * a->estimate, a->p_value);
+          }
+          fprintf(fp, "\n");
+        }
+  }
+}
+
+int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
+                       const cohort_report_options *o) {
+  (void)o;
+  char buf[32], a[12], b[12];
+  for (size_t i = 0; i < n; i++) {
+    const peil_cohort_result *r = rs[i];
+    if (i) fprintf(fp, "\n");
+    fprintf(fp, "cohort %s: %s\n", r->name, r->population);
+    peil_date_format(r->dates[0], a);
+    peil_date_format(r->dates[r->ndates - 1], b);
+    fprintf(fp, "  %zu reference date%s %s .. %s, pooled; clock: %s", r->ndates,
+            r->ndates == 1 ? "" : "s", a, b, r->clock);
+    peil_date_format(r->data_start, a);
+    peil_date_format(r->data_end, b);
+    fprintf(fp, "; data %s .. %s\n", a, b);
+    fprintf(fp, "  %s persons read, ", count(r->n_persons, buf));
+    fprintf(fp, "%s in the population, ", count(r->n_persons_in, buf));
+    fprintf(fp, "%s person-dates\n", count(r->n_rows, buf));
+    if (r->nadjusted) {
+      fprintf(fp, "  corrected for");
+      for (size_t c = 0; c < r->ncovariates; c++) fprintf(fp, "%s %s", c ? "," : "", r->covariates[c]);
+      fprintf(fp, " by marginal standardisation; SEs clustered on rin\n");
+    }
+    for (size_t su = 0; su < r->nsubsets; su++) {
+      const peil_cohort_pop *p = NULL;
+      int64_t tot = 0;
+      for (size_t g = 0; g < r->ngroups; g++)
+        if ((p = find_pop(r, su, g, 0, 0))) tot += p->n;
+      fprintf(fp, "\n== subset %s (%s): %s person-dates\n", r->subsets[su],
+              r->subset_definitions[su], count(tot, buf));
+      print_population(fp, r, su);
+      for (size_t oc = 0; oc < r->noutcomes; oc++) print_outcome(fp, r, su, oc);
+    }
+  }
+  return ferror(fp) ? peil_error(PEIL_EIO, "writing the report failed") : PEIL_OK;
+}
+
+/* ---- JSON */
+
+static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *date_or_pooled(int32_t d) {
+  if (d == PEIL_NA_DATE) return json_string("pooled");
+  char buf[12];
+  peil_date_format(d, buf);
+  return json_string(buf);
+}
+
+static json_t *strings(char *const *v, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
+  return a;
+}
+
+static json_t *cohort_json(const peil_cohort_result *r) {
+  json_t *c = json_object();
+  char buf[12];
+  json_object_set_new(c, "name", json_string(r->name));
+  json_object_set_new(c, "population", json_string(r->population));
+  json_object_set_new(c, "clock", json_string(r->clock));
+  json_t *dates = json_array();
+  for (size_t i = 0; i < r->ndates; i++) json_array_append_new(dates, date_or_pooled(r->dates[i]));
+  json_object_set_new(c, "dates", dates);
+  peil_date_format(r->data_start, buf);
+  json_object_set_new(c, "data_start", json_string(buf));
+  peil_date_format(r->data_end, buf);
+  json_object_set_new(c, "data_end", json_string(buf));
+  json_t *subsets = json_array();
+  for (size_t i = 0; i < r->nsubsets; i++)
+    json_array_append_new(subsets, json_pack("{s:s,s:s}", "name", r->subsets[i], "definition",
+                                             r->subset_definitions[i]));
+  json_object_set_new(c, "subsets", subsets);
+  json_object_set_new(c, "group_column", r->group_column ? json_string(r->group_column) : json_null());
+  json_object_set_new(c, "groups", strings(r->groups, r->ngroups));
+  json_object_set_new(c, "reference_group", json_string(r->groups[r->reference_group]));
+  json_t *strata = json_array();
+  for (size_t i = 0; i < r->nstrata; i++)
+    json_array_append_new(strata, json_pack("{s:s,s:o}", "name", r->strata[i].name, "levels",
+                                            strings(r->strata[i].levels, (size_t)r->strata[i].nlevels)));
+  json_object_set_new(c, "strata", strata);
+  json_t *outcomes = json_array();
+  for (size_t i = 0; i < r->noutcomes; i++)
+    json_array_append_new(outcomes, json_pack("{s:s,s:s,s:b,s:b}", "name", r->outcomes[i].name,
+                                              "definition", r->outcomes[i].definition, "binary",
+                                              r->outcomes[i].binary, "window", r->outcomes[i].window));
+  json_object_set_new(c, "outcomes", outcomes);
+  json_t *hz = json_array();
+  for (size_t i = 0; i < r->nhorizons; i++) json_array_append_new(hz, json_integer(r->horizons[i]));
+  json_object_set_new(c, "horizons", hz);
+  json_object_set_new(c, "covariates", strings(r->covariates, r->ncovariates));
+  json_object_set_new(c, "rows",
+                      json_pack("{s:I,s:I,s:I,s:I}", "persons", (json_int_t)r->n_persons,
+                                "persons_in_population", (json_int_t)r->n_persons_in,
+                                "person_dates", (json_int_t)r->n_rows, "orphan_spells",
+                                (json_int_t)r->n_orphan_spells));
+
+  json_t *pop = json_array();
+  for (size_t i = 0; i < r->npop; i++) {
+    const peil_cohort_pop *p = &r->pop[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "subset", json_string(r->subsets[p->subset]));
+    json_object_set_new(o, "date", date_or_pooled(p->date));
+    json_object_set_new(o, "group", json_string(r->groups[p->group]));
+    json_object_set_new(o, "stratum", json_string(r->strata[p->stratum].name));
+    json_object_set_new(o, "level", json_string(r->strata[p->stratum].levels[p->level]));
+    json_object_set_new(o, "n", json_integer(p->n));
+    json_object_set_new(o, "share", real_or_null(p->share));
+    json_array_append_new(pop, o);
+  }
+  json_object_set_new(c, "population_table", pop);
+  json_t *cells = json_array();
+  for (size_t i = 0; i < r->ncells; i++) {
+    const peil_cohort_cell *p = &r->cells[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "subset", json_string(r->subsets[p->subset]));
+    json_object_set_new(o, "date", date_or_pooled(p->date));
+    json_object_set_new(o, "group", json_string(r->groups[p->group]));
+    json_object_set_new(o, "stratum", json_string(r->strata[p->stratum].name));
+    json_object_set_new(o, "level", json_string(r->strata[p->stratum].levels[p->level]));
+    json_object_set_new(o, "outcome", json_string(r->outcomes[p->outcome].name));
+    json_object_set_new(o, "horizon", json_integer(p->horizon));
+    json_object_set_new(o, "n", json_integer(p->n));
+    json_object_set_new(o, "censored", json_integer(p->censored));
+    json_object_set_new(o, "sum", json_real(p->sum));
+    json_object_set_new(o, "mean", real_or_null(p->mean));
+    json_array_append_new(cells, o);
+  }
+  json_object_set_new(c, "outcome_table", cells);
+  json_t *adj = json_array();
+  for (size_t i = 0; i < r->nadjusted; i++) {
+    const peil_cohort_adjusted *p = &r->adjusted[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "subset", json_string(r->subsets[p->subset]));
+    json_object_set_new(o, "stratum", json_string(r->strata[p->stratum].name));
+    json_object_set_new(o, "level", json_string(r->strata[p->stratum].levels[p->level]));
+    json_object_set_new(o, "outcome", json_string(r->outcomes[p->outcome].name));
+    json_object_set_new(o, "horizon", json_integer(p->horizon));
+    json_object_set_new(o, "model", json_string(p->model));
+    json_object_set_new(o, "group", json_string(r->groups[p->group]));
+    json_object_set_new(o, "term", json_string(p->is_diff ? "difference" : "adjusted_share"));
+    json_object_set_new(o, "estimate", real_or_null(p->estimate));
+    json_object_set_new(o, "std_error", real_or_null(p->std_error));
+    json_object_set_new(o, "statistic", real_or_null(p->statistic));
+    json_object_set_new(o, "p_value", real_or_null(p->p_value));
+    json_object_set_new(o, "conf_low", real_or_null(p->conf_low));
+    json_object_set_new(o, "conf_high", real_or_null(p->conf_high));
+    json_object_set_new(o, "n", json_integer(p->n));
+    json_array_append_new(adj, o);
+  }
+  json_object_set_new(c, "corrected_table", adj);
+  json_object_set_new(c, "warnings", strings(r->warnings, r->nwarnings));
+  json_object_set_new(c, "seconds", json_pack("{s:f,s:f}", "scan", r->seconds_scan, "correct",
+                                              r->seconds_correct));
+  return c;
+}
+
+int cohort_report_json(FILE *fp, const peil_cohort_result *const *rs, size_t n,
+                       const cohort_report_options *o) {
+  json_t *doc = json_object();
+  json_object_set_new(doc, "peil_version", json_string(peil_version()));
+  json_object_set_new(doc, "command", json_string("cohort"));
+  json_object_set_new(doc, "store", json_string(o->store));
+  json_object_set_new(doc, "spec", json_string(o->spec));
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++) json_array_append_new(arr, cohort_json(rs[i]));
+  json_object_set_new(doc, "cohorts", arr);
+  int rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ? PEIL_EIO : PEIL_OK;
+  fputc('\n', fp);
+  json_decref(doc);
+  return rc ? peil_error(PEIL_EIO, "writing JSON failed") : PEIL_OK;
+}

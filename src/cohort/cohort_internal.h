@@ -1,0 +1,255 @@
+/* Internal to the cohort module: the parsed spec, the per-person view of the
+ * spell tables, and the passes over them. */
+#ifndef PEIL_COHORT_INTERNAL_H
+#define PEIL_COHORT_INTERNAL_H
+
+#include "peil/cohort.h"
+#include "peil/expr.h"
+
+typedef enum { POP_STOCK, POP_INFLOW, POP_EXIT } pop_kind;
+typedef enum { CLOCK_DEFAULT = -1, CLOCK_CALENDAR = 0, CLOCK_EVENT = 1 } clock_kind;
+typedef enum { OUT_ON, OUT_NONE, OUT_EVER, OUT_MONTHS } outcome_kind;
+
+/* "TABLE [where EXPR]": a spell of TABLE (satisfying EXPR) covers the day. */
+typedef struct {
+  char *table;
+  char *where; /* NULL: every spell */
+} status_def;
+
+typedef struct {
+  char *name, *text;
+  int line;
+  outcome_kind kind;
+  status_def st;        /* ON, EVER, MONTHS */
+  int same;             /* ON: in the same group as on the reference date */
+  char **none_tables;   /* NONE: in none of these tables */
+  size_t nnone;
+  int from, to;         /* EVER, MONTHS: months after the clock date */
+} outcome_def;
+
+typedef struct {
+  char *name, *text;
+  int line;
+  status_def st;
+} subset_def;
+
+/* A list of names from the spec with the line that gave it. */
+typedef struct {
+  char **v;
+  size_t n;
+  int line;
+} name_list;
+
+typedef struct {
+  int *v;
+  size_t n;
+  int line;
+} int_list;
+
+struct peil_cohort_spec {
+  char *name;
+  char *file;          /* for messages; NULL when set programmatically */
+  int line;            /* of the section */
+  int finished;
+
+  pop_kind pop;
+  int pop_set;
+  char *spells;        /* the population's spell table */
+  char *group;         /* group column of that table; "" = none; NULL = default */
+  int group_line;
+  name_list groups;    /* restriction and order of the groups */
+  char *reference_group;
+  int reference_line;
+  int32_t *dates;
+  size_t ndates;
+  int dates_step;      /* months between dates of a series, 0 for a list */
+  int dates_line;
+  int period;          /* inflow: months after each date (0: the spacing of the dates) */
+  int32_t exit_from, exit_to; /* exit: the window the spell must end in (NA: any) */
+  int_list since_cuts; /* exit: months since the end */
+  clock_kind clock;
+  int_list horizons;
+  subset_def *subsets;
+  size_t nsubsets;
+  outcome_def *outcomes;
+  size_t noutcomes;
+  name_list strata;
+  int_list duration_cuts;
+  int_list age_cuts;
+  int episode_gap;     /* days between spells that still make one episode */
+  name_list covariates;
+  int covariates_set;
+  int correct_lpm, correct_logit;
+  name_list correct_within;
+  int by_date;
+  char *persons;       /* person table (one row per rin) */
+  char *birth_date;    /* its birth date column */
+  int32_t data_start, data_end; /* NA: from the store's attributes */
+  name_list exclusive; /* tables whose spells may not overlap within a person */
+};
+
+/* "2018-01-01..2022-01-01 every 6 months" or "2018-01-01, 2019-07-01". */
+int cohort_parse_dates(const char *value, int32_t **dates, size_t *n, int *step);
+/* "A..B" months. */
+int cohort_parse_window(const char *s, int *from, int *to);
+/* A spec error: "FILE:LINE: [cohort NAME] message". */
+int cohort_spec_error(const peil_cohort_spec *s, int line, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- The per-person view of the spell tables. */
+
+/* One spell as the engine sees it: the end of an open spell is INT32_MAX
+ * (it runs past the end of the data); bits holds the results of the
+ * conditions (where EXPR) attached to its table. */
+typedef struct {
+  int32_t start, end;
+  int32_t group;     /* code of the group column (population table), else -1 */
+  int32_t attr;      /* row index into the table's attribute block, for strata */
+  uint32_t bits;
+} spell;
+
+#define COHORT_MAX_CONDITIONS 32
+
+/* A spell table read in rin order, with the person's rows gathered. */
+typedef struct {
+  char *name;
+  peil_scan *scan;
+  peil_table_info *info;
+  int has_group;           /* reads the group column */
+  char *group_col;
+  /* slots of the scan's columns */
+  size_t slot_rin, slot_start, slot_end, slot_group, *slot_attr;
+  int rin64;
+  size_t ncond;
+  peil_expr *cond[COHORT_MAX_CONDITIONS];
+  char *cond_text[COHORT_MAX_CONDITIONS];
+  size_t nattr;            /* extra enum columns read for strata (population table) */
+  char **attr_name;
+  int exclusive;           /* spells may not overlap within a person */
+  /* the current block */
+  peil_block blk;
+  size_t pos;
+  int eof;
+  double *condbuf;         /* per row of the block */
+  uint32_t *rowbits;
+  size_t rowbits_cap;
+  int64_t last_rin, last_row;
+  int32_t last_start;
+  /* this person's spells */
+  spell *sp;
+  size_t nsp, cap;
+  int32_t *attrs;          /* nattr values per spell */
+  size_t attrs_cap;
+  int64_t orphans;
+} spell_table;
+
+int spell_table_open(spell_table *t, peil_store *st, const char *name, const char *group_col,
+                     const name_list *attrs, const peil_cohort_spec *spec);
+/* Adds a condition; *bit receives its bit (conditions with equal text share one). */
+int spell_table_add_condition(spell_table *t, const char *where, const peil_cohort_spec *spec,
+                              int line, int *bit);
+/* Starts scanning (after every condition has been added). */
+int spell_table_start(spell_table *t, peil_store *st);
+/* Gathers the spells of person `rin` (rows with a smaller rin are orphans). */
+int spell_table_gather(spell_table *t, int64_t rin);
+void spell_table_close(spell_table *t);
+
+/* Status queries on one person's spells (sorted by start). */
+/* The covering spell of day d with the latest start (matching `bit` unless
+ * bit < 0), or -1. */
+long spells_covering(const spell_table *t, int32_t d, int bit);
+/* Does a spell (matching bit) overlap the days [a, b]? */
+int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit);
+/* First day of the episode that contains spell i: spells that follow each
+ * other with at most `gap` days between them are one episode. */
+int32_t spells_episode_start(const spell_table *t, size_t i, int gap);
+/* Full months from a to b (the largest m with add_months(a, m) <= b). */
+int cohort_months_between(int32_t a, int32_t b);
+
+
+/* ---- The engine of one run. */
+
+/* A categorical variable of strata and covariates. Levels end with
+ * "(missing)" for person-dates where the value is unknown (tables show that
+ * level only when it is not empty; regressions drop those rows). */
+typedef enum { VAR_DURATION, VAR_AGE, VAR_SINCE, VAR_PERSON, VAR_SPELL } var_source;
+
+typedef struct {
+  char *name;
+  var_source source;
+  size_t index;      /* VAR_PERSON: slot in the person scan; VAR_SPELL: attribute index */
+  const int *cuts;   /* DURATION, AGE, SINCE */
+  size_t ncuts;
+  size_t nlevels;    /* including "(missing)" */
+  char **levels;
+} cat_var;
+
+/* An outcome at one horizon: a column of the row table and a slot of the counts. */
+typedef struct {
+  size_t outcome;
+  int horizon;       /* months; window outcomes: the window's end */
+  char *column;      /* "still_6", or the outcome's name for a window outcome */
+  int table, bit;    /* ON, EVER, MONTHS: the table and its condition bit (-1: none) */
+  int *none_tables;  /* NONE */
+  size_t nnone;
+} outcome_slot;
+
+typedef struct cohort_rows cohort_rows;
+
+typedef struct {
+  const peil_cohort_spec *spec;
+  peil_store *store;
+  peil_cohort_result *res;
+  int32_t data_start, data_end;
+
+  peil_scan *persons;
+  size_t slot_rin, slot_birth;
+  int persons_rin64, need_birth;
+
+  size_t ntables;    /* tables[0] is the population's */
+  spell_table *tables;
+  int *subset_table, *subset_bit; /* per spec subset */
+
+  size_t nvars;
+  cat_var *vars;
+  size_t *stratum_var;  /* per result stratum (0 = all): the variable, or SIZE_MAX */
+  size_t *level_base;   /* per stratum: its first index in the flat level axis */
+  size_t nlevels_flat;
+  size_t *covariate_var;
+  size_t ncov;
+
+  int32_t *group_of_code; /* group column code -> group index, -1 excluded */
+  size_t ngroup_codes;
+
+  size_t nslots;
+  outcome_slot *slots;
+
+  /* counts: [subset][date or pooled][group][flat level][slot][n, censored, sum] */
+  double *counts;
+  int64_t *popcount; /* [subset][date or pooled][group][flat level] */
+  cohort_rows *rows;
+} cohort_engine;
+
+int cohort_vars_resolve(cohort_engine *E);
+/* The level of variable v for a person-date (nlevels - 1 = missing). */
+size_t cohort_var_level(const cohort_engine *E, const cat_var *v, const peil_block *person,
+                        size_t prow, int32_t duration_months, int32_t ref_day,
+                        int32_t since_months, const int32_t *spell_attrs);
+void cohort_vars_free(cohort_engine *E);
+
+int cohort_scan(cohort_engine *E);
+
+/* The row table: one row per person-date, for the correction and --rows. */
+int cohort_rows_open(cohort_engine *E, peil_store *st);
+int cohort_rows_add(cohort_engine *E, int64_t rin, int32_t date, size_t group,
+                    const uint8_t *in_subset, const size_t *level, const double *value,
+                    const uint8_t *censored);
+int cohort_rows_finish(cohort_engine *E);
+void cohort_rows_free(cohort_rows *r);
+
+int cohort_correct(cohort_engine *E, peil_store *rows_store, const peil_cohort_options *o);
+
+int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,427 @@
+/* peil_cohort_run: sets up the engine from the spec and the store, makes the
+ * pass over the persons (scan.c), turns the counts into tables and runs
+ * the correction (correct.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+
+#include "cohort_internal.h"
+
+void peil_cohort_options_init(peil_cohort_options *o) { memset(o, 0, sizeof *o); }
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  char **v = realloc(r->warnings, (r->nwarnings + 1) * sizeof *v);
+  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
+  r->warnings = v;
+  if (!(v[r->nwarnings] = strdup(buf))) return peil_error(PEIL_ENOMEM, "out of memory");
+  r->nwarnings++;
+  return PEIL_OK;
+}
+
+static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dupf(const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return strdup(buf);
+}
+
+/* The index of table `name` among the engine's tables, opening it if new. */
+static int use_table(cohort_engine *E, const char *name, int line, int *idx) {
+  for (size_t i = 0; i < E->ntables; i++)
+    if (strcmp(E->tables[i].name, name) == 0) {
+      *idx = (int)i;
+      return PEIL_OK;
+    }
+  spell_table *v = realloc(E->tables, (E->ntables + 1) * sizeof *v);
+  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
+  E->tables = v;
+  *idx = (int)E->ntables;
+  int rc = spell_table_open(&v[E->ntables], E->store, name, NULL, NULL, E->spec);
+  E->ntables++; /* closed with the others, even half-open */
+  if (rc == PEIL_ENOTFOUND && line > 0)
+    return cohort_spec_error(E->spec, line, rc, "the store %s has no table '%s'",
+                             peil_store_path(E->store), name);
+  return rc;
+}
+
+static int use_status(cohort_engine *E, const status_def *st, int line, int *table, int *bit) {
+  int rc = use_table(E, st->table, line, table);
+  *bit = -1;
+  if (!rc && st->where) rc = spell_table_add_condition(&E->tables[*table], st->where, E->spec, line, bit);
+  return rc;
+}
+
+/* The data's coverage: the spec's data_start/data_end, else the store's
+ * root attributes of that name, else those of peil simulate. */
+static int coverage(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  static const char *keys[2][2] = {{"data_start", "sim_from"}, {"data_end", "sim_to"}};
+  int32_t *dst[2] = {&E->data_start, &E->data_end};
+  int32_t given[2] = {s->data_start, s->data_end};
+  for (int i = 0; i < 2; i++) {
+    *dst[i] = given[i];
+    for (int k = 0; k < 2 && *dst[i] == PEIL_NA_DATE; k++) {
+      char *v = NULL;
+      if (peil_store_get_attr_str(E->store, NULL, keys[i][k], &v) == PEIL_OK && v) {
+        if (peil_date_parse(v, strlen(v), dst[i]))
+          *dst[i] = PEIL_NA_DATE;
+      }
+      free(v);
+    }
+    peil_error_clear();
+    if (*dst[i] == PEIL_NA_DATE)
+      return cohort_spec_error(s, s->line, PEIL_EINVAL,
+                               "the store %s does not say when its data %s (no root attribute %s): "
+                               "set %s in the spec",
+                               peil_store_path(E->store), i ? "end" : "start", keys[i][0], keys[i][0]);
+  }
+  char a[12], b[12], d[12];
+  peil_date_format(E->data_start, a);
+  peil_date_format(E->data_end, b);
+  for (size_t i = 0; i < s->ndates; i++)
+    if (s->dates[i] < E->data_start || s->dates[i] > E->data_end) {
+      peil_date_format(s->dates[i], d);
+      return cohort_spec_error(s, s->dates_line, PEIL_EINVAL,
+                               "reference date %s lies outside the data (%s .. %s)", d, a, b);
+    }
+  return PEIL_OK;
+}
+
+static int setup_groups(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  peil_cohort_result *R = E->res;
+  spell_table *pop = &E->tables[0];
+  if (!pop->has_group) {
+    if (s->groups.n)
+      return cohort_spec_error(s, s->groups.line, PEIL_EINVAL, "groups needs a group column");
+    R->ngroups = 1;
+    R->groups = calloc(1, sizeof *R->groups);
+    if (!R->groups || !(R->groups[0] = strdup("all"))) return peil_error(PEIL_ENOMEM, "out of memory");
+    E->ngroup_codes = 0;
+    return PEIL_OK;
+  }
+  const peil_column_info *c = &pop->info->cols[peil_table_info_find(pop->info, pop->group_col)];
+  E->ngroup_codes = c->nlevels;
+  E->group_of_code = malloc((c->nlevels + 1) * sizeof *E->group_of_code);
+  size_t ng = s->groups.n ? s->groups.n : c->nlevels;
+  R->groups = calloc(ng + 1, sizeof *R->groups);
+  if (!E->group_of_code || !R->groups || !(R->group_column = strdup(pop->group_col)))
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t k = 0; k < c->nlevels; k++) E->group_of_code[k] = s->groups.n ? -1 : (int32_t)k;
+  for (size_t g = 0; g < ng; g++) {
+    size_t code = g;
+    if (s->groups.n) {
+      for (code = 0; code < c->nlevels && strcmp(c->levels[code], s->groups.v[g]); code++) {
+      }
+      if (code == c->nlevels)
+        return cohort_spec_error(s, s->groups.line, PEIL_ENOTFOUND,
+                                 "groups: '%s' is not a level of %s.%s", s->groups.v[g], pop->name,
+                                 pop->group_col);
+      E->group_of_code[code] = (int32_t)g;
+    }
+    if (!(R->groups[g] = strdup(c->levels[code]))) return peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  R->ngroups = ng;
+  if (s->reference_group) {
+    size_t g = 0;
+    while (g < ng && strcmp(R->groups[g], s->reference_group)) g++;
+    if (g == ng)
+      return cohort_spec_error(s, s->reference_line, PEIL_ENOTFOUND,
+                               "reference_group: '%s' is not one of the groups", s->reference_group);
+    R->reference_group = g;
+  }
+  return PEIL_OK;
+}
+
+static int setup_outcomes(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  peil_cohort_result *R = E->res;
+  R->noutcomes = s->noutcomes;
+  R->outcomes = calloc(s->noutcomes, sizeof *R->outcomes);
+  size_t nslots = 0;
+  for (size_t i = 0; i < s->noutcomes; i++) {
+    int window = s->outcomes[i].kind == OUT_EVER || s->outcomes[i].kind == OUT_MONTHS;
+    nslots += window ? 1 : s->horizons.n;
+  }
+  E->slots = calloc(nslots, sizeof *E->slots);
+  if (!R->outcomes || !E->slots) return peil_error(PEIL_ENOMEM, "out of memory");
+  int rc = PEIL_OK;
+  for (size_t i = 0; !rc && i < s->noutcomes; i++) {
+    const outcome_def *o = &s->outcomes[i];
+    peil_cohort_outcome *ro = &R->outcomes[i];
+    ro->window = o->kind == OUT_EVER || o->kind == OUT_MONTHS;
+    ro->binary = o->kind != OUT_MONTHS;
+    if (!(ro->name = strdup(o->name)) || !(ro->definition = strdup(o->text)))
+      return peil_error(PEIL_ENOMEM, "out of memory");
+    size_t nh = ro->window ? 1 : s->horizons.n;
+    for (size_t h = 0; !rc && h < nh; h++) {
+      outcome_slot *sl = &E->slots[E->nslots++];
+      sl->outcome = i;
+      sl->horizon = ro->window ? o->to : s->horizons.v[h];
+      sl->bit = -1;
+      sl->column = ro->window ? strdup(o->name) : dupf("%s_%d", o->name, sl->horizon);
+      if (!sl->column) return peil_error(PEIL_ENOMEM, "out of memory");
+      if (o->kind == OUT_NONE) {
+        if (!(sl->none_tables = calloc(o->nnone, sizeof *sl->none_tables)))
+          return peil_error(PEIL_ENOMEM, "out of memory");
+        sl->nnone = o->nnone;
+        for (size_t k = 0; !rc && k < o->nnone; k++)
+          rc = use_table(E, o->none_tables[k], o->line, &sl->none_tables[k]);
+      } else {
+        rc = use_status(E, &o->st, o->line, &sl->table, &sl->bit);
+        if (!rc && o->same && (sl->table != 0 || !E->tables[0].has_group))
+          rc = cohort_spec_error(s, o->line, PEIL_EINVAL,
+                                 "outcome.%s: 'same' compares with the group on the reference "
+                                 "date, so it needs the population's table '%s'%s",
+                                 o->name, E->tables[0].name,
+                                 E->tables[0].has_group ? "" : " with a group column");
+      }
+    }
+  }
+  return rc;
+}
+
+static int describe(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  peil_cohort_result *R = E->res;
+  const char *t = s->spells;
+  char a[12], b[12];
+  if (s->pop == POP_STOCK) R->population = dupf("stock of %s on the reference date", t);
+  else if (s->pop == POP_INFLOW) R->population = dupf("inflow into %s in the %d months from the reference date", t, s->period);
+  else if (s->exit_from != PEIL_NA_DATE) {
+    peil_date_format(s->exit_from, a);
+    peil_date_format(s->exit_to, b);
+    R->population = dupf("last ended %s spell before the reference date, ended %s .. %s", t, a, b);
+  } else
+    R->population = dupf("last ended %s spell before the reference date", t);
+  R->name = strdup(s->name);
+  R->clock = strdup(s->clock == CLOCK_EVENT ? "event" : "calendar");
+  R->dates = malloc(s->ndates * sizeof *R->dates);
+  R->horizons = malloc((s->horizons.n + 1) * sizeof *R->horizons);
+  R->nsubsets = s->nsubsets + 1;
+  R->subsets = calloc(R->nsubsets, sizeof *R->subsets);
+  R->subset_definitions = calloc(R->nsubsets, sizeof *R->subset_definitions);
+  if (!R->population || !R->name || !R->clock || !R->dates || !R->horizons || !R->subsets ||
+      !R->subset_definitions)
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  memcpy(R->dates, s->dates, s->ndates * sizeof *R->dates);
+  R->ndates = s->ndates;
+  if (s->horizons.n) memcpy(R->horizons, s->horizons.v, s->horizons.n * sizeof *R->horizons);
+  R->nhorizons = s->horizons.n;
+  R->data_start = E->data_start;
+  R->data_end = E->data_end;
+  if (!(R->subsets[0] = strdup("all")) || !(R->subset_definitions[0] = dupf("the whole population")))
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t i = 0; i < s->nsubsets; i++)
+    if (!(R->subsets[i + 1] = strdup(s->subsets[i].name)) ||
+        !(R->subset_definitions[i + 1] = dupf("on %s", s->subsets[i].text)))
+      return peil_error(PEIL_ENOMEM, "out of memory");
+  return PEIL_OK;
+}
+
+static int setup(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  int rc;
+  if ((rc = coverage(E)) || (rc = describe(E))) return rc;
+  /* The population's table first, with its group column. */
+  if (!(E->tables = calloc(1, sizeof *E->tables))) return peil_error(PEIL_ENOMEM, "out of memory");
+  E->ntables = 1;
+  const char *group = s->group;
+  if (!group) { /* default: municipality when the table has one */
+    peil_table_info *ti = NULL;
+    if (peil_store_has_table(E->store, s->spells) && !peil_store_table_info(E->store, s->spells, &ti))
+      group = peil_table_info_find(ti, "municipality") >= 0 ? "municipality" : "";
+    peil_table_info_free(ti);
+    if (!group) group = "";
+  }
+  if ((rc = spell_table_open(&E->tables[0], E->store, s->spells, group[0] ? group : NULL, NULL, s)))
+    return rc;
+  if ((rc = setup_groups(E))) return rc;
+  if (!(E->subset_table = calloc(s->nsubsets + 1, sizeof *E->subset_table)) ||
+      !(E->subset_bit = calloc(s->nsubsets + 1, sizeof *E->subset_bit)))
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t i = 0; i < s->nsubsets; i++)
+    if ((rc = use_status(E, &s->subsets[i].st, s->subsets[i].line, &E->subset_table[i],
+                         &E->subset_bit[i])))
+      return rc;
+  if ((rc = setup_outcomes(E))) return rc;
+  for (size_t i = 0; i < s->exclusive.n; i++) {
+    int t;
+    if ((rc = use_table(E, s->exclusive.v[i], s->exclusive.line, &t))) return rc;
+    E->tables[t].exclusive = 1;
+  }
+  if ((rc = cohort_vars_resolve(E))) return rc;
+  for (size_t i = 0; i < E->ntables; i++)
+    if ((rc = spell_table_start(&E->tables[i], E->store))) return rc;
+  size_t S = E->res->nsubsets, D = s->ndates + 1, G = E->res->ngroups;
+  size_t cells = S * D * G * E->nlevels_flat;
+  E->counts = calloc(cells * E->nslots * 3, sizeof *E->counts);
+  E->popcount = calloc(cells, sizeof *E->popcount);
+  if (!E->counts || !E->popcount) return peil_error(PEIL_ENOMEM, "out of memory");
+  return PEIL_OK;
+}
+
+/* ---- From counts to the result's tables. */
+
+static int build_tables(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  peil_cohort_result *R = E->res;
+  size_t S = R->nsubsets, D = s->ndates + 1, G = R->ngroups, L = E->nlevels_flat, K = E->nslots;
+  size_t max = S * D * G * L;
+  R->cells = calloc(max * K, sizeof *R->cells);
+  R->pop = calloc(max, sizeof *R->pop);
+  if (!R->cells || !R->pop) return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t su = 0; su < S; su++)
+    for (size_t d = 0; d < D; d++) {
+      int pooled = d == D - 1;
+      if (!pooled && !s->by_date) continue;
+      for (size_t g = 0; g < G; g++)
+        for (size_t st = 0; st < R->nstrata; st++)
+          for (int64_t lv = 0; lv < R->strata[st].nlevels; lv++) {
+            size_t base = ((su * D + d) * G + g) * L;
+            size_t cell = base + E->level_base[st] + (size_t)lv;
+            int missing_level = st > 0 && lv == R->strata[st].nlevels - 1;
+            if (missing_level && E->popcount[cell] == 0) continue;
+            peil_cohort_pop *p = &R->pop[R->npop++];
+            p->subset = su;
+            p->date = pooled ? PEIL_NA_DATE : s->dates[d];
+            p->group = g;
+            p->stratum = st;
+            p->level = (size_t)lv;
+            p->n = E->popcount[cell];
+            int64_t all = E->popcount[base];
+            p->share = all ? (double)p->n / (double)all : 0.0 / 0.0;
+            for (size_t k = 0; k < K; k++) {
+              const double *c = &E->counts[(cell * K + k) * 3];
+              peil_cohort_cell *o = &R->cells[R->ncells++];
+              o->subset = su;
+              o->date = p->date;
+              o->group = g;
+              o->stratum = st;
+              o->level = (size_t)lv;
+              o->outcome = E->slots[k].outcome;
+              o->horizon = E->slots[k].horizon;
+              o->n = (int64_t)c[0];
+              o->censored = (int64_t)c[1];
+              o->sum = c[2];
+              o->mean = o->n ? c[2] / c[0] : 0.0 / 0.0;
+            }
+          }
+    }
+  /* Censoring and empty subsets, said once (pooled, stratum "all"). */
+  char end[12];
+  peil_date_format(E->data_end, end);
+  for (size_t k = 0; k < K; k++) {
+    double n = 0, cens = 0;
+    for (size_t g = 0; g < G; g++) {
+      const double *c = &E->counts[(((D - 1) * G + g) * L * K + k) * 3];
+      n += c[0];
+      cens += c[1];
+    }
+    if (cens > 0) {
+      int rc = cohort_result_add_warning(
+          R, "%s: %.0f of %.0f person-dates censored (the horizon lies after the data's end, %s); "
+             "shares are of the %.0f observed",
+          E->slots[k].column, cens, n + cens, end, n);
+      if (rc) return rc;
+    }
+  }
+  for (size_t su = 1; su < S; su++) {
+    int64_t n = 0;
+    for (size_t g = 0; g < G; g++) n += E->popcount[(((su * D) + D - 1) * G + g) * L];
+    if (n == 0) {
+      int rc = cohort_result_add_warning(R, "subset %s is empty: nobody in the population is %s",
+                                         R->subsets[su], R->subset_definitions[su]);
+      if (rc) return rc;
+    }
+  }
+  return PEIL_OK;
+}
+
+static void engine_free(cohort_engine *E) {
+  for (size_t i = 0; i < E->ntables; i++) spell_table_close(&E->tables[i]);
+  free(E->tables);
+  free(E->subset_table);
+  free(E->subset_bit);
+  cohort_vars_free(E);
+  free(E->group_of_code);
+  for (size_t k = 0; k < E->nslots; k++) {
+    free(E->slots[k].column);
+    free(E->slots[k].none_tables);
+  }
+  free(E->slots);
+  free(E->counts);
+  free(E->popcount);
+  cohort_rows_free(E->rows);
+}
+
+int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_cohort_options *o,
+                    peil_cohort_result **out) {
+  *out = NULL;
+  if (!spec->finished)
+    return peil_error(PEIL_EINVAL, "cohort %s: the spec is not finished", spec->name);
+  peil_cohort_options defaults;
+  if (!o) {
+    peil_cohort_options_init(&defaults);
+    o = &defaults;
+  }
+  cohort_engine E;
+  memset(&E, 0, sizeof E);
+  E.spec = spec;
+  E.store = st;
+  if (!(E.res = calloc(1, sizeof *E.res))) return peil_error(PEIL_ENOMEM, "out of memory");
+  double t0 = now();
+  int rc = setup(&E);
+  int correcting = (spec->correct_lpm || spec->correct_logit);
+  peil_store *rows_store = NULL;
+  if (!rc && (correcting || o->rows_path)) {
+    char path[4096];
+    if (o->rows_path) {
+      snprintf(path, sizeof path, "%s", o->rows_path);
+    } else {
+      const char *dir = o->tmp_dir ? o->tmp_dir : getenv("TMPDIR");
+      snprintf(path, sizeof path, "%s/peil-cohort-rows-%ld.h5", dir && *dir ? dir : "/tmp",
+               (long)getpid());
+    }
+    rc = peil_store_open(path, PEIL_STORE_CREATE, &rows_store);
+    if (!rc) rc = cohort_rows_open(&E, rows_store);
+  }
+  if (!rc) rc = cohort_scan(&E);
+  if (!rc && E.rows) rc = cohort_rows_finish(&E);
+  if (!rc) rc = build_tables(&E);
+  E.res->seconds_scan = now() - t0;
+  double t1 = now();
+  if (!rc && correcting && E.res->n_rows > 0) rc = cohort_correct(&E, rows_store, o);
+  E.res->seconds_correct = now() - t1;
+  if (rows_store) {
+    /* The rows are kept only when asked for (and only if all went well). */
+    int keep = o->rows_path && !rc;
+    int rc2 = keep ? peil_store_commit(rows_store) : PEIL_OK;
+    peil_store_close(rows_store);
+    if (!rc) rc = rc2;
+  }
+  engine_free(&E);
+  if (rc) {
+    peil_cohort_result_free(E.res);
+    return rc;
+  }
+  *out = E.res;
+  return PEIL_OK;
+}

@@ -1,0 +1,243 @@
+/* The pass over the persons: for each person and reference date, who is in
+ * the population, in which group, subsets and strata, and the outcomes at
+ * every horizon; counted per cell, and written to the row table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohort_internal.h"
+
+/* One member of the population on one reference date. */
+typedef struct {
+  long spell;          /* index into the population table's spells */
+  int32_t entry;       /* the day subsets are read: the date (stock), the start
+                          (inflow), the last day of the spell (exit) */
+  int32_t clock;       /* the day horizons count from */
+  int32_t duration;    /* months of the episode: up to the date (stock), its
+                          length (exit), 0 (inflow) */
+  int32_t since;       /* exit: months from the end to the date, else -1 */
+} member;
+
+#define MAX_MEMBERS 64 /* inflow: episodes starting in one period */
+
+static size_t members(const cohort_engine *E, int32_t d, member *m) {
+  const peil_cohort_spec *s = E->spec;
+  const spell_table *t = &E->tables[0];
+  int event = s->clock == CLOCK_EVENT;
+  size_t n = 0;
+  if (s->pop == POP_STOCK) {
+    long i = spells_covering(t, d, -1);
+    if (i < 0) return 0;
+    m[0].spell = i;
+    m[0].entry = m[0].clock = d;
+    m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)i, s->episode_gap), d);
+    m[0].since = -1;
+    return 1;
+  }
+  if (s->pop == POP_INFLOW) {
+    int32_t until = peil_date_add_months(d, s->period);
+    for (size_t i = 0; i < t->nsp && n < MAX_MEMBERS; i++) {
+      int32_t st = t->sp[i].start;
+      if (st < d || st >= until) continue;
+      if (spells_episode_start(t, i, s->episode_gap) != st) continue; /* continues an episode */
+      m[n].spell = (long)i;
+      m[n].entry = st;
+      m[n].clock = event ? st : d;
+      m[n].duration = 0;
+      m[n].since = -1;
+      n++;
+    }
+    return n;
+  }
+  /* exit: the spell that ended last before the date */
+  long best = -1;
+  for (size_t i = 0; i < t->nsp; i++) {
+    int32_t e = t->sp[i].end;
+    if (e == INT32_MAX || e >= d) continue;
+    if (s->exit_from != PEIL_NA_DATE && (e < s->exit_from || e > s->exit_to)) continue;
+    if (best < 0 || e >= t->sp[best].end) best = (long)i;
+  }
+  if (best < 0) return 0;
+  int32_t end = t->sp[best].end;
+  m[0].spell = best;
+  m[0].entry = end;
+  m[0].clock = event ? end + 1 : d;
+  m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)best, s->episode_gap), end + 1);
+  m[0].since = cohort_months_between(end + 1, d);
+  return 1;
+}
+
+static int covers_group(const spell_table *t, int32_t d, int bit, int32_t group) {
+  for (size_t i = 0; i < t->nsp && t->sp[i].start <= d; i++)
+    if (t->sp[i].end >= d && t->sp[i].group == group && (bit < 0 || (t->sp[i].bits >> bit & 1u)))
+      return 1;
+  return 0;
+}
+
+/* The value of an outcome slot for a member: 0/1 or a count; *censored when
+ * the horizon (or the window's end) lies after the end of the data. */
+static double outcome_value(const cohort_engine *E, const outcome_slot *sl, const member *m,
+                            int32_t group_code, uint8_t *censored) {
+  const outcome_def *o = &E->spec->outcomes[sl->outcome];
+  *censored = 0;
+  if (o->kind == OUT_ON || o->kind == OUT_NONE) {
+    int32_t h = peil_date_add_months(m->clock, sl->horizon);
+    if (h > E->data_end) {
+      *censored = 1;
+      return 0;
+    }
+    if (o->kind == OUT_NONE) {
+      for (size_t k = 0; k < sl->nnone; k++)
+        if (spells_covering(&E->tables[sl->none_tables[k]], h, -1) >= 0) return 0;
+      return 1;
+    }
+    const spell_table *t = &E->tables[sl->table];
+    if (o->same) return covers_group(t, h, sl->bit, group_code);
+    return spells_covering(t, h, sl->bit) >= 0;
+  }
+  const spell_table *t = &E->tables[sl->table];
+  if (o->kind == OUT_EVER) {
+    int32_t a = peil_date_add_months(m->clock, o->from);
+    int32_t b = peil_date_add_months(m->clock, o->to) - 1;
+    if (b > E->data_end) {
+      *censored = 1;
+      return 0;
+    }
+    return spells_overlap(t, a, b, sl->bit);
+  }
+  /* OUT_MONTHS: months k = from..to on whose day k months on a spell runs */
+  if (peil_date_add_months(m->clock, o->to) > E->data_end) {
+    *censored = 1;
+    return 0;
+  }
+  int c = 0;
+  for (int k = o->from; k <= o->to; k++)
+    c += spells_covering(t, peil_date_add_months(m->clock, k), sl->bit) >= 0;
+  return c;
+}
+
+typedef struct {
+  uint8_t *in;       /* per subset */
+  size_t *level;     /* per variable */
+  double *value;     /* per slot */
+  uint8_t *censored; /* per slot */
+} row_buf;
+
+static void count(cohort_engine *E, size_t di, size_t g, const row_buf *rb) {
+  const peil_cohort_result *R = E->res;
+  size_t D = E->spec->ndates + 1, G = R->ngroups, L = E->nlevels_flat, K = E->nslots;
+  size_t dates[2] = {di, D - 1};
+  for (size_t su = 0; su < R->nsubsets; su++) {
+    if (!rb->in[su]) continue;
+    for (int p = 0; p < 2; p++) {
+      size_t base = ((su * D + dates[p]) * G + g) * L;
+      for (size_t st = 0; st < R->nstrata; st++) {
+        size_t lv = st ? rb->level[E->stratum_var[st]] : 0;
+        size_t cell = base + E->level_base[st] + lv;
+        E->popcount[cell]++;
+        double *c = &E->counts[cell * K * 3];
+        for (size_t k = 0; k < K; k++, c += 3) {
+          if (rb->censored[k]) {
+            c[1] += 1;
+          } else {
+            c[0] += 1;
+            c[2] += rb->value[k];
+          }
+        }
+      }
+    }
+  }
+}
+
+static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin, row_buf *rb,
+                  int *in_population) {
+  const peil_cohort_spec *s = E->spec;
+  const spell_table *pop = &E->tables[0];
+  member m[MAX_MEMBERS];
+  for (size_t di = 0; di < s->ndates; di++) {
+    size_t nm = members(E, s->dates[di], m);
+    for (size_t j = 0; j < nm; j++) {
+      const spell *sp = &pop->sp[m[j].spell];
+      int32_t g = 0;
+      if (pop->has_group) {
+        if (sp->group < 0 || (size_t)sp->group >= E->ngroup_codes) continue; /* no group */
+        if ((g = E->group_of_code[sp->group]) < 0) continue;              /* not compared */
+      }
+      *in_population = 1;
+      rb->in[0] = 1;
+      for (size_t su = 0; su < s->nsubsets; su++)
+        rb->in[su + 1] =
+            spells_covering(&E->tables[E->subset_table[su]], m[j].entry, E->subset_bit[su]) >= 0;
+      const int32_t *attrs = pop->nattr ? &pop->attrs[(size_t)m[j].spell * pop->nattr] : NULL;
+      for (size_t v = 0; v < E->nvars; v++)
+        rb->level[v] = cohort_var_level(E, &E->vars[v], pb, pr, m[j].duration, s->dates[di],
+                                        m[j].since, attrs);
+      for (size_t k = 0; k < E->nslots; k++)
+        rb->value[k] = outcome_value(E, &E->slots[k], &m[j], sp->group, &rb->censored[k]);
+      count(E, di, (size_t)g, rb);
+      E->res->n_rows++;
+      if (E->rows) {
+        int rc = cohort_rows_add(E, rin, s->dates[di], (size_t)g, rb->in, rb->level, rb->value,
+                                 rb->censored);
+        if (rc) return rc;
+      }
+    }
+  }
+  return PEIL_OK;
+}
+
+int cohort_scan(cohort_engine *E) {
+  row_buf rb;
+  rb.in = calloc(E->res->nsubsets, 1);
+  rb.level = calloc(E->nvars + 1, sizeof *rb.level);
+  rb.value = calloc(E->nslots, sizeof *rb.value);
+  rb.censored = calloc(E->nslots, 1);
+  int rc = rb.in && rb.level && rb.value && rb.censored ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
+  peil_block pb;
+  int64_t last = INT64_MIN;
+  while (!rc) {
+    int got = peil_scan_next(E->persons, &pb);
+    if (got <= 0) {
+      rc = got;
+      break;
+    }
+    for (size_t pr = 0; !rc && pr < pb.nrows; pr++) {
+      int64_t rin = E->persons_rin64 ? ((const int64_t *)pb.cols[E->slot_rin])[pr]
+                                     : ((const int32_t *)pb.cols[E->slot_rin])[pr];
+      if (rin <= last) {
+        rc = peil_error(PEIL_EDATA,
+                        "table '%s', row %lld: rin %lld %s; the person table needs one row per "
+                        "person, sorted by rin",
+                        E->spec->persons, (long long)(pb.start + (int64_t)pr) + 1, (long long)rin,
+                        rin == last ? "appears twice" : "is not in order");
+        break;
+      }
+      last = rin;
+      E->res->n_persons++;
+      for (size_t t = 0; !rc && t < E->ntables; t++) rc = spell_table_gather(&E->tables[t], rin);
+      int in = 0;
+      if (!rc) rc = person(E, &pb, pr, rin, &rb, &in);
+      E->res->n_persons_in += in;
+    }
+  }
+  /* Spells after the last person are orphans too. */
+  for (size_t t = 0; !rc && t < E->ntables; t++) {
+    rc = spell_table_gather(&E->tables[t], INT64_MAX);
+    E->res->n_orphan_spells += E->tables[t].orphans;
+    if (!rc && E->tables[t].orphans)
+      rc = cohort_result_add_warning(E->res,
+                                     "%lld rows of table '%s' have a rin that is not in table '%s'; "
+                                     "they are ignored",
+                                     (long long)E->tables[t].orphans, E->tables[t].name,
+                                     E->spec->persons);
+  }
+  if (!rc && E->res->n_rows == 0)
+    rc = cohort_spec_error(E->spec, E->spec->line, PEIL_EDATA,
+                           "the population is empty: nobody is in it on any of the %zu "
+                           "reference dates",
+                           E->spec->ndates);
+  free(rb.in);
+  free(rb.level);
+  free(rb.value);
+  free(rb.censored);
+  return rc;
+}
