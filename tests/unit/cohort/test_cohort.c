@@ -1,0 +1,393 @@
+/* The cohort engine on hand-built spell tables, every expected number
+ * worked out below from the spells (boundaries: a spell ending on the
+ * reference date, one starting the day after, open spells, adjacent spells
+ * of a move, censoring at the end of the data, orphans).
+ *
+ * Persons 1..6, data 2020-01-01 .. 2021-12-31. bijstand (municipality A/B):
+ *   rin 1  2019-06-01 .. open        A   (on 2020-07-01: 13 months, "1-2 years")
+ *   rin 2  2020-01-15 .. 2020-07-01  A   (ends on the reference date: in the stock)
+ *   rin 3  2019-01-01 .. 2020-06-30  A, then 2020-07-02 .. open  B (not on 2020-07-01)
+ *   rin 4  2018-03-01 .. 2020-03-31  A, then 2020-04-01 .. 2021-03-31  B (a move:
+ *          one episode from 2018-03-01, 28 months on 2020-07-01, ">= 2 years")
+ *   rin 5  2020-02-01 .. open        A   (5 months)
+ *   rin 99 2020-01-01 .. open        A   (not in persons: an orphan)
+ * jobs: rin 2 from 2020-07-02 (open), rin 4 from 2021-04-01 (open), rin 6 2020.
+ * srg:  rin 1 code X 2020-06-01 .. 2020-08-31; rin 4 code Y 2020-06-01 .. open.
+ *
+ * Stock on 2020-07-01: rin 1, 2, 5 in A, rin 4 in B.
+ *   still (same municipality) +6 = 2021-01-01: 1, 0, 1 (A: 2 of 3); rin 4: 1 (B: 1 of 1)
+ *   still +12 = 2021-07-01: 1, 0, 1 (A: 2 of 3); rin 4: 0 (B: 0 of 1)
+ *   +18 = 2022-01-01 lies after the data: censored (A 3, B 1)
+ *   work +6: rin 2 (A: 1 of 3), B 0 of 1; work +12: rin 2 (A 1 of 3), rin 4 (B 1 of 1) */
+#include "test_util.h"
+
+static int32_t D(const char *s) {
+  int32_t d;
+  if (peil_date_parse(s, strlen(s), &d)) fail_msg("bad date %s", s);
+  return d;
+}
+
+static const char *const CITIES[] = {"A", "B"};
+static const char *const SEXES[] = {"man", "vrouw"};
+static const char *const CODES[] = {"X", "Y"};
+
+typedef struct {
+  int64_t rin;
+  const char *start, *end; /* end NULL: open */
+  int32_t code;            /* municipality or srg code; -1 none */
+} spell_row;
+
+static void write_spells(peil_store *s, const char *table, const spell_row *rows, size_t n,
+                         const char *code_col, const char *const *levels) {
+  peil_column_def defs[4] = {{"rin", PEIL_INT64, 0, NULL},
+                             {"start", PEIL_DATE, 0, NULL},
+                             {"end", PEIL_DATE, 0, NULL},
+                             {code_col, PEIL_ENUM, 2, levels}};
+  peil_table_writer *w;
+  assert_ok(peil_table_create(s, table, defs, code_col ? 4 : 3, &w));
+  int64_t rin[16];
+  int32_t start[16], end[16], code[16];
+  for (size_t i = 0; i < n; i++) {
+    rin[i] = rows[i].rin;
+    start[i] = D(rows[i].start);
+    end[i] = rows[i].end ? D(rows[i].end) : PEIL_NA_DATE;
+    code[i] = rows[i].code;
+  }
+  const void *cols[4] = {rin, start, end, code};
+  assert_ok(peil_table_append(w, cols, n));
+  assert_ok(peil_table_finish(w));
+}
+
+static const spell_row BIJSTAND[] = {
+    {1, "2019-06-01", NULL, 0},         {2, "2020-01-15", "2020-07-01", 0},
+    {3, "2019-01-01", "2020-06-30", 0}, {3, "2020-07-02", NULL, 1},
+    {4, "2018-03-01", "2020-03-31", 0}, {4, "2020-04-01", "2021-03-31", 1},
+    {5, "2020-02-01", NULL, 0},         {99, "2020-01-01", NULL, 0}};
+static const spell_row JOBS[] = {
+    {2, "2020-07-02", NULL, -1}, {4, "2021-04-01", NULL, -1}, {6, "2020-01-01", "2020-12-31", -1}};
+static const spell_row SRG[] = {{1, "2020-06-01", "2020-08-31", 0}, {4, "2020-06-01", NULL, 1}};
+
+/* The store of the header comment; `bijstand` can be replaced to test bad input. */
+static const char *make_store(const char *name, const spell_row *bij, size_t nbij) {
+  const char *path = test_path(name);
+  peil_store *s;
+  assert_ok(peil_store_open(path, PEIL_STORE_CREATE, &s));
+  peil_column_def pdefs[3] = {{"rin", PEIL_INT64, 0, NULL},
+                              {"birth_date", PEIL_DATE, 0, NULL},
+                              {"sex", PEIL_ENUM, 2, SEXES}};
+  peil_table_writer *w;
+  assert_ok(peil_table_create(s, "persons", pdefs, 3, &w));
+  int64_t rin[6] = {1, 2, 3, 4, 5, 6};
+  /* ages on 2020-07-01: 25, 30, 40, 50 (birthday on the date), 60, 20 */
+  int32_t birth[6] = {D("1995-01-01"), D("1990-01-01"), D("1980-01-01"), D("1970-07-01"),
+                      D("1960-01-01"), D("2000-01-01")};
+  int32_t sex[6] = {0, 1, 0, 1, 0, 1};
+  const void *cols[3] = {rin, birth, sex};
+  assert_ok(peil_table_append(w, cols, 6));
+  assert_ok(peil_table_finish(w));
+  write_spells(s, "bijstand", bij ? bij : BIJSTAND, bij ? nbij : 8, "municipality", CITIES);
+  write_spells(s, "jobs", JOBS, 3, NULL, NULL);
+  write_spells(s, "srg", SRG, 2, "code", CODES);
+  assert_ok(peil_store_set_attr_str(s, NULL, "data_start", "2020-01-01"));
+  assert_ok(peil_store_set_attr_str(s, NULL, "data_end", "2021-12-31"));
+  assert_ok(peil_store_commit(s));
+  peil_store_close(s);
+  return path;
+}
+
+/* A spec from "key = value" lines. */
+static peil_cohort_spec *spec(const char *const *kv) {
+  peil_cohort_spec *s;
+  assert_ok(peil_cohort_spec_new("t", &s));
+  for (size_t i = 0; kv[i]; i += 2) assert_ok(peil_cohort_spec_set(s, kv[i], kv[i + 1], NULL, 0));
+  assert_ok(peil_cohort_spec_finish(s));
+  return s;
+}
+
+static peil_cohort_result *run(const char *store, peil_cohort_spec *sp) {
+  peil_store *s;
+  assert_ok(peil_store_open(store, PEIL_STORE_READ, &s));
+  peil_cohort_result *r;
+  assert_ok(peil_cohort_run(s, sp, NULL, &r));
+  peil_store_close(s);
+  return r;
+}
+
+static int run_fails(const char *store, peil_cohort_spec *sp) {
+  peil_store *s;
+  assert_ok(peil_store_open(store, PEIL_STORE_READ, &s));
+  peil_cohort_result *r = NULL;
+  int rc = peil_cohort_run(s, sp, NULL, &r);
+  assert_null(r);
+  peil_store_close(s);
+  return rc;
+}
+
+static size_t index_of(char *const *v, size_t n, const char *name) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i], name) == 0) return i;
+  fail_msg("no '%s'", name);
+  return 0;
+}
+
+/* The pooled cell of (subset, group, stratum level, outcome, horizon). */
+static const peil_cohort_cell *cell(const peil_cohort_result *r, const char *subset,
+                                    const char *group, const char *stratum, const char *level,
+                                    const char *outcome, int h) {
+  size_t su = index_of(r->subsets, r->nsubsets, subset);
+  size_t g = index_of(r->groups, r->ngroups, group);
+  size_t o = 0;
+  while (o < r->noutcomes && strcmp(r->outcomes[o].name, outcome)) o++;
+  for (size_t i = 0; i < r->ncells; i++) {
+    const peil_cohort_cell *c = &r->cells[i];
+    if (c->date != PEIL_NA_DATE || c->subset != su || c->group != g || c->outcome != o ||
+        c->horizon != h)
+      continue;
+    if (strcmp(r->strata[c->stratum].name, stratum) == 0 &&
+        strcmp(r->strata[c->stratum].levels[c->level], level) == 0)
+      return c;
+  }
+  fail_msg("no cell %s/%s/%s=%s/%s+%d", subset, group, stratum, level, outcome, h);
+  return NULL;
+}
+
+#define assert_cell(r, su, g, st, lv, o, h, n_, cens_, sum_)                             \
+  do {                                                                                   \
+    const peil_cohort_cell *c_ = cell(r, su, g, st, lv, o, h);                           \
+    assert_int_equal(c_->n, n_);                                                         \
+    assert_int_equal(c_->censored, cens_);                                               \
+    assert_true(c_->sum == (sum_));                                                      \
+  } while (0)
+
+static const char *const STOCK[] = {
+    "population", "stock", "dates", "2020-07-01", "horizons", "6, 12, 18",
+    "outcome.still", "on bijstand same", "outcome.work", "on jobs",
+    "subset.x", "srg where code == \"X\"", "strata", "duration, age_band, sex",
+    "correct", "none", NULL};
+
+static void test_stock_boundaries(void **state) {
+  (void)state;
+  const char *path = make_store("stock.h5", NULL, 0);
+  peil_cohort_spec *sp = spec(STOCK);
+  peil_cohort_result *r = run(path, sp);
+  assert_int_equal(r->n_persons, 6);
+  assert_int_equal(r->n_persons_in, 4);
+  assert_int_equal(r->n_rows, 4);
+  assert_int_equal(r->n_orphan_spells, 1);
+  assert_cell(r, "all", "A", "all", "all", "still", 6, 3, 0, 2);
+  assert_cell(r, "all", "B", "all", "all", "still", 6, 1, 0, 1);
+  assert_cell(r, "all", "A", "all", "all", "still", 12, 3, 0, 2);
+  assert_cell(r, "all", "B", "all", "all", "still", 12, 1, 0, 0);
+  assert_cell(r, "all", "A", "all", "all", "still", 18, 0, 3, 0);
+  assert_cell(r, "all", "B", "all", "all", "still", 18, 0, 1, 0);
+  assert_cell(r, "all", "A", "all", "all", "work", 6, 3, 0, 1);
+  assert_cell(r, "all", "B", "all", "all", "work", 6, 1, 0, 0);
+  assert_cell(r, "all", "A", "all", "all", "work", 12, 3, 0, 1);
+  assert_cell(r, "all", "B", "all", "all", "work", 12, 1, 0, 1);
+  /* duration: rin 2 and 5 "< 1 year" (both still at +6: 0 and 1), rin 1 "1-2 years" */
+  assert_cell(r, "all", "A", "duration", "< 1 year", "still", 6, 2, 0, 1);
+  assert_cell(r, "all", "A", "duration", "1-2 years", "still", 6, 1, 0, 1);
+  assert_cell(r, "all", "B", "duration", ">= 2 years", "still", 6, 1, 0, 1);
+  assert_cell(r, "all", "A", "duration", ">= 2 years", "still", 6, 0, 0, 0);
+  /* age on 2020-07-01: 25 (< 27), 30 (27-34), 60 (>= 55) in A; 50 in B (the birthday) */
+  assert_cell(r, "all", "A", "age_band", "< 27", "still", 6, 1, 0, 1);
+  assert_cell(r, "all", "A", "age_band", "27-34", "still", 6, 1, 0, 0);
+  assert_cell(r, "all", "A", "age_band", ">= 55", "still", 6, 1, 0, 1);
+  assert_cell(r, "all", "B", "age_band", "45-54", "still", 6, 1, 0, 1);
+  assert_cell(r, "all", "A", "sex", "man", "work", 12, 2, 0, 0);
+  assert_cell(r, "all", "A", "sex", "vrouw", "work", 12, 1, 0, 1);
+  /* subset x: rin 1 only (rin 4's provision has code Y) */
+  assert_cell(r, "x", "A", "all", "all", "still", 6, 1, 0, 1);
+  assert_cell(r, "x", "B", "all", "all", "still", 6, 0, 0, 0);
+  /* the population table: shares of the group */
+  for (size_t i = 0; i < r->npop; i++) {
+    const peil_cohort_pop *p = &r->pop[i];
+    if (p->subset == 0 && p->group == 0 && !strcmp(r->strata[p->stratum].name, "duration") &&
+        p->level == 0) {
+      assert_int_equal(p->n, 2);
+      assert_close(p->share, 2.0 / 3.0, 1e-15);
+    }
+  }
+  /* censoring is said */
+  int warned = 0;
+  for (size_t i = 0; i < r->nwarnings; i++) warned |= strstr(r->warnings[i], "still_18") != NULL;
+  assert_true(warned);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+}
+
+static void test_pooled_and_by_date(void **state) {
+  (void)state;
+  const char *path = make_store("pooled.h5", NULL, 0);
+  static const char *const kv[] = {"population", "stock", "dates", "2020-07-01, 2021-01-01",
+                                   "horizons", "6", "outcome.still", "on bijstand",
+                                   "by_date", "yes", "correct", "none", NULL};
+  peil_cohort_spec *sp = spec(kv);
+  peil_cohort_result *r = run(path, sp);
+  /* 2021-01-01: rin 1, 5 (A), rin 3 (B, from 2020-07-02), rin 4 (B, to 2021-03-31);
+   * +6 = 2021-07-01: rin 1, 5, 3 still on bijstand, rin 4 not. */
+  assert_int_equal(r->n_rows, 8);
+  assert_cell(r, "all", "A", "all", "all", "still", 6, 5, 0, 4);
+  assert_cell(r, "all", "B", "all", "all", "still", 6, 3, 0, 2);
+  size_t per_date = 0;
+  for (size_t i = 0; i < r->ncells; i++)
+    if (r->cells[i].date == D("2021-01-01") && r->cells[i].group == 1) {
+      assert_int_equal(r->cells[i].n, 2);
+      assert_true(r->cells[i].sum == 1);
+      per_date++;
+    }
+  assert_int_equal(per_date, 1);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+}
+
+static void test_inflow_and_windows(void **state) {
+  (void)state;
+  const char *path = make_store("inflow.h5", NULL, 0);
+  static const char *const kv[] = {
+      "population", "inflow", "dates", "2020-01-01..2020-07-01 every 6 months", "group", "none",
+      "outcome.job6", "ever jobs 0..6", "outcome.months", "months jobs 1..6", "correct", "none",
+      NULL};
+  peil_cohort_spec *sp = spec(kv);
+  peil_cohort_result *r = run(path, sp);
+  /* [2020-01-01, 2020-07-01): rin 2 (2020-01-15), rin 5 (2020-02-01); rin 4's
+   * 2020-04-01 spell continues an episode. [2020-07-01, 2021-01-01): rin 3's
+   * spell of 2020-07-02 (a day without bijstand before it: a new episode).
+   * ever jobs in the 6 months from the start: rin 2 (job from 2020-07-02,
+   * inside [2020-01-15, 2020-07-14]); months in work at start + 1..6:
+   * rin 2: 2020-07-15 only -> 1. */
+  assert_int_equal(r->n_rows, 3);
+  assert_cell(r, "all", "all", "all", "all", "job6", 6, 3, 0, 1);
+  assert_cell(r, "all", "all", "all", "all", "months", 6, 3, 0, 1);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+
+  /* With a gap of a day allowed, rin 3's spell continues its episode. */
+  static const char *const kv2[] = {"population", "inflow", "dates",
+                                    "2020-01-01..2020-07-01 every 6 months", "group", "none",
+                                    "episode_gap", "1", "outcome.job6", "ever jobs 0..6",
+                                    "correct", "none", NULL};
+  sp = spec(kv2);
+  r = run(path, sp);
+  assert_int_equal(r->n_rows, 2);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+}
+
+static void test_exit_since(void **state) {
+  (void)state;
+  const char *path = make_store("exit.h5", NULL, 0);
+  static const char *const kv[] = {"population", "exit", "spells", "bijstand", "group", "none",
+                                   "dates", "2021-01-01", "horizons", "0", "outcome.work",
+                                   "on jobs", "strata", "since", "correct", "none", NULL};
+  peil_cohort_spec *sp = spec(kv);
+  peil_cohort_result *r = run(path, sp);
+  /* Last spell ended before 2021-01-01: rin 2 (2020-07-01: 5 full months from
+   * 2020-07-02), rin 3 (2020-06-30: 6 months from 2020-07-01), rin 4
+   * (2020-03-31: 9 months). Work the day after the end: rin 2 (job from
+   * 2020-07-02), not rin 3 nor rin 4. */
+  assert_int_equal(r->n_rows, 3);
+  assert_cell(r, "all", "all", "since", "< 6 months", "work", 0, 1, 0, 1);
+  assert_cell(r, "all", "all", "since", "6-12 months", "work", 0, 2, 0, 0);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+}
+
+static void test_months_between(void **state) {
+  (void)state;
+  /* Provided by the engine through duration classes: 2020-01-31 + 1 month is
+   * 2020-02-29, so from 2020-01-31 to 2020-02-29 is one full month. */
+  assert_int_equal(peil_date_add_months(D("2020-01-31"), 1), D("2020-02-29"));
+}
+
+static void test_bad_input(void **state) {
+  (void)state;
+  /* a spell that ends before it starts: the rin and the row are named */
+  static const spell_row bad_end[] = {{1, "2020-05-01", "2020-04-01", 0}};
+  const char *p = make_store("badend.h5", bad_end, 1);
+  static const char *const base[] = {"population", "stock", "dates", "2020-07-01", "horizons", "6",
+                                     "outcome.still", "on bijstand", "correct", "none", NULL};
+  peil_cohort_spec *sp = spec(base);
+  assert_int_equal(run_fails(p, sp), PEIL_EDATA);
+  assert_non_null(strstr(peil_errmsg(), "row 1 (rin 1)"));
+  assert_non_null(strstr(peil_errmsg(), "ends (2020-04-01) before it starts"));
+
+  /* not sorted by rin */
+  static const spell_row unsorted[] = {{2, "2020-01-01", NULL, 0}, {1, "2020-01-01", NULL, 0}};
+  p = make_store("unsorted.h5", unsorted, 2);
+  assert_int_equal(run_fails(p, sp), PEIL_EDATA);
+  assert_non_null(strstr(peil_errmsg(), "not sorted by rin"));
+  peil_cohort_spec_free(sp);
+
+  /* overlapping spells in a table declared exclusive */
+  static const spell_row overlap[] = {{1, "2020-01-01", "2020-08-01", 0}, {1, "2020-07-01", NULL, 1}};
+  p = make_store("overlap.h5", overlap, 2);
+  static const char *const excl[] = {"population", "stock", "dates", "2020-07-01", "horizons", "6",
+                                     "outcome.still", "on bijstand", "exclusive", "bijstand",
+                                     "correct", "none", NULL};
+  sp = spec(excl);
+  assert_int_equal(run_fails(p, sp), PEIL_EDATA);
+  assert_non_null(strstr(peil_errmsg(), "spells overlap"));
+  peil_cohort_spec_free(sp);
+  /* ... which is fine when the table is not declared exclusive */
+  sp = spec(base);
+  peil_cohort_result *r = run(p, sp);
+  assert_int_equal(r->n_rows, 1);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+
+  /* a reference date outside the data */
+  p = make_store("good.h5", NULL, 0);
+  static const char *const early[] = {"population", "stock", "dates", "2019-07-01", "horizons", "6",
+                                      "outcome.still", "on bijstand", "correct", "none", NULL};
+  sp = spec(early);
+  assert_int_equal(run_fails(p, sp), PEIL_EINVAL);
+  assert_non_null(strstr(peil_errmsg(), "2019-07-01 lies outside the data"));
+  peil_cohort_spec_free(sp);
+
+  /* an unknown code in a code set */
+  static const char *const code[] = {"population", "stock", "dates", "2020-07-01", "horizons", "6",
+                                     "outcome.still", "on bijstand", "subset.s",
+                                     "srg where code in (\"X\", \"LKSPWT\")", "correct", "none", NULL};
+  sp = spec(code);
+  assert_true(run_fails(p, sp) < 0);
+  assert_non_null(strstr(peil_errmsg(), "unknown level \"LKSPWT\""));
+  peil_cohort_spec_free(sp);
+
+  /* an empty population */
+  static const char *const empty[] = {"population", "stock", "dates", "2020-07-01", "horizons", "6",
+                                      "groups", "B", "spells", "bijstand", "outcome.still",
+                                      "on jobs", "subset.s", "srg", "correct", "none", NULL};
+  sp = spec(empty);
+  r = run(p, sp); /* rin 4 is in B: not empty */
+  assert_int_equal(r->n_rows, 1);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+  static const char *const none[] = {"population", "inflow", "dates", "2021-06-01",
+                                     "period", "1", "outcome.still", "ever jobs 0..1",
+                                     "correct", "none", NULL};
+  sp = spec(none);
+  assert_int_equal(run_fails(p, sp), PEIL_EDATA);
+  assert_non_null(strstr(peil_errmsg(), "the population is empty"));
+  peil_cohort_spec_free(sp);
+
+  /* spec errors */
+  peil_cohort_spec *s;
+  assert_ok(peil_cohort_spec_new("t", &s));
+  assert_int_equal(peil_cohort_spec_set(s, "horizon", "6", "x.ini", 7), PEIL_EINVAL);
+  assert_non_null(strstr(peil_errmsg(), "x.ini:7: [cohort t] unknown key 'horizon'"));
+  assert_int_equal(peil_cohort_spec_set(s, "dates", "2020-07-01..2020-01-01 every 6 months", "x.ini", 8), PEIL_EINVAL);
+  assert_int_equal(peil_cohort_spec_set(s, "outcome.y", "ever jobs 6..3", "x.ini", 9), PEIL_EINVAL);
+  assert_int_equal(peil_cohort_spec_set(s, "outcome.z", "sometimes jobs", "x.ini", 10), PEIL_EINVAL);
+  assert_int_equal(peil_cohort_spec_finish(s), PEIL_EINVAL); /* no population */
+  peil_cohort_spec_free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_stock_boundaries), cmocka_unit_test(test_pooled_and_by_date),
+      cmocka_unit_test(test_inflow_and_windows), cmocka_unit_test(test_exit_since),
+      cmocka_unit_test(test_months_between), cmocka_unit_test(test_bad_input),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
