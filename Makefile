@@ -41,10 +41,16 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) > /dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The G4 comparison (examples/g4-cohort.ini) on a simulated extract: the
+# whole report goes to $(DEMO_DIR)/g4-cohort.txt; the main table
+# (the whole stock, still on bijstand in the same city) is printed.
 demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(BUILD)/peil simulate -o $(DEMO_DIR)/g4.h5 --persons $(PERSONS) --seed $(SEED)
 	$(BUILD)/peil info $(DEMO_DIR)/g4.h5
+	$(BUILD)/peil cohort $(DEMO_DIR)/g4.h5 --spec examples/g4-cohort.ini -o $(DEMO_DIR)/g4-cohort.txt
+	@echo; sed -n '1,/^outcome work/p' $(DEMO_DIR)/g4-cohort.txt | sed '$$d'
+	@echo "The whole report: $(DEMO_DIR)/g4-cohort.txt (peil cohort --json for JSON)"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
