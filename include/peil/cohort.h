@@ -48,7 +48,6 @@ void peil_cohort_specs_free(peil_cohort_spec **specs, size_t n);
 typedef struct {
   int threads;            /* regressions: 0 = one per core */
   const char *rows_path;  /* also keep the person-date rows in this store (table "rows") */
-  const char *tmp_dir;    /* where the row table lives while correcting (NULL: $TMPDIR) */
 } peil_cohort_options;
 
 void peil_cohort_options_init(peil_cohort_options *o);

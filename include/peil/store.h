@@ -40,7 +40,9 @@ typedef enum {
 enum {
   PEIL_STORE_READ = 0,   /* read only */
   PEIL_STORE_CREATE = 1, /* new store; an existing file is replaced on commit */
-  PEIL_STORE_UPDATE = 2  /* copy of an existing store (or a new one) to add to */
+  PEIL_STORE_UPDATE = 2, /* copy of an existing store (or a new one) to add to */
+  PEIL_STORE_MEMORY = 3  /* a scratch store held in memory (path only names it), never
+                            committed: intermediate tables that are read back many times */
 };
 
 int peil_store_open(const char *path, int flags, peil_store **out);

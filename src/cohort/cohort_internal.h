@@ -81,6 +81,7 @@ struct peil_cohort_spec {
   int covariates_set;
   int correct_lpm, correct_logit;
   name_list correct_within;
+  name_list correct_outcomes; /* empty: every 0/1 outcome */
   int by_date;
   char *persons;       /* person table (one row per rin) */
   char *birth_date;    /* its birth date column */
@@ -227,7 +228,8 @@ typedef struct {
   /* counts: [subset][date or pooled][group][flat level][slot][n, censored, sum] */
   double *counts;
   int64_t *popcount; /* [subset][date or pooled][group][flat level] */
-  cohort_rows *rows;
+  cohort_rows *rows;  /* --rows: person-dates */
+  cohort_rows *cells; /* the correction's collapsed rows */
 } cohort_engine;
 
 int cohort_vars_resolve(cohort_engine *E);
@@ -239,15 +241,18 @@ void cohort_vars_free(cohort_engine *E);
 
 int cohort_scan(cohort_engine *E);
 
-/* The row table: one row per person-date, for the correction and --rows. */
-int cohort_rows_open(cohort_engine *E, peil_store *st);
-int cohort_rows_add(cohort_engine *E, int64_t rin, int32_t date, size_t group,
-                    const uint8_t *in_subset, const size_t *level, const double *value,
-                    const uint8_t *censored);
-int cohort_rows_finish(cohort_engine *E);
+/* The row tables (rows.c): person-dates ("rows", --rows), or the
+ * correction's rows collapsed per person and row of X ("cells"). */
+int cohort_rows_open(cohort_engine *E, peil_store *st, const char *table, int collapse,
+                     cohort_rows **out);
+int cohort_rows_add(const cohort_engine *E, cohort_rows *r, int64_t rin, int32_t date,
+                    size_t group, const uint8_t *in_subset, const size_t *level,
+                    const double *value, const uint8_t *censored);
+int cohort_rows_end_person(const cohort_engine *E, cohort_rows *r);
+int cohort_rows_finish(const cohort_engine *E, cohort_rows *r);
 void cohort_rows_free(cohort_rows *r);
 
-int cohort_correct(cohort_engine *E, peil_store *rows_store, const peil_cohort_options *o);
+int cohort_correct(cohort_engine *E, peil_store *cells_store, const peil_cohort_options *o);
 
 int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -73,7 +73,8 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
   const outcome_slot *sl = &E->slots[k];
   const char *gcol = R->group_column ? R->group_column : "group";
   size_t svar = stratum ? E->stratum_var[stratum] : SIZE_MAX;
-  strbuf f = {0}, w = {0}, ref = {0};
+  strbuf f = {0}, w = {0}, ref = {0}, wcol = {0};
+  sb_add(&wcol, "%s_n", sl->column);
   sb_add(&f, "`%s` ~ `%s`", sl->column, gcol);
   for (size_t c = 0; c < E->ncov; c++)
     if (E->covariate_var[c] != svar) sb_add(&f, " + `%s`", E->vars[E->covariate_var[c]].name);
@@ -83,12 +84,14 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
     sb_quoted(&w, E->vars[svar].levels[level]);
   }
   sb_add(&ref, "%s=%s", gcol, R->groups[R->reference_group]);
-  int rc = f.oom || w.oom || ref.oom ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
+  int rc = f.oom || w.oom || ref.oom || wcol.oom ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
   peil_glm *g = NULL;
   if (!rc) {
     peil_glm_options go;
     peil_glm_options_init(&go);
     go.formula = f.s;
+    go.weights = wcol.s; /* the number of person-dates a collapsed row stands for */
+    go.weight_type = PEIL_WEIGHTS_FREQUENCY;
     go.family = logit ? "binomial" : "gaussian";
     go.where = w.s;
     const char *refs[1] = {ref.s};
@@ -97,7 +100,7 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
     go.margins = gcol;
     go.cluster = "rin";
     go.threads = o->threads;
-    rc = peil_glm_fit(st, "rows", &go, &g);
+    rc = peil_glm_fit(st, "cells", &go, &g);
   }
   const char *where = stratum ? R->strata[stratum].levels[level] : "all";
   if (rc && rc != PEIL_ENOMEM && rc != PEIL_EIO && rc != PEIL_EHDF5 && rc != PEIL_EINTERNAL) {
@@ -130,7 +133,18 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
   free(f.s);
   free(w.s);
   free(ref.s);
+  free(wcol.s);
   return rc;
+}
+
+/* Is outcome o corrected? Every 0/1 outcome unless correct_outcomes names some. */
+static int corrected(const cohort_engine *E, size_t o) {
+  const peil_cohort_spec *s = E->spec;
+  if (!E->res->outcomes[o].binary) return 0;
+  if (!s->correct_outcomes.n) return 1;
+  for (size_t i = 0; i < s->correct_outcomes.n; i++)
+    if (!strcmp(s->correct_outcomes.v[i], s->outcomes[o].name)) return 1;
+  return 0;
 }
 
 int cohort_correct(cohort_engine *E, peil_store *st, const peil_cohort_options *o) {
@@ -150,7 +164,7 @@ int cohort_correct(cohort_engine *E, peil_store *st, const peil_cohort_options *
       size_t nl = st_i ? (size_t)R->strata[st_i].nlevels - 1 : 1; /* not "(missing)" */
       for (size_t lv = 0; !rc && lv < nl; lv++)
         for (size_t k = 0; !rc && k < E->nslots; k++) {
-          if (!R->outcomes[E->slots[k].outcome].binary) continue;
+          if (!corrected(E, E->slots[k].outcome)) continue;
           if (s->correct_lpm) rc = fit_one(E, st, o, su, st_i, lv, k, 0);
           if (!rc && s->correct_logit) rc = fit_one(E, st, o, su, st_i, lv, k, 1);
         }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <time.h>
 
 #include "cohort_internal.h"
@@ -370,6 +369,7 @@ static void engine_free(cohort_engine *E) {
   free(E->counts);
   free(E->popcount);
   cohort_rows_free(E->rows);
+  cohort_rows_free(E->cells);
 }
 
 int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_cohort_options *o,
@@ -390,30 +390,29 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
   double t0 = now();
   int rc = setup(&E);
   int correcting = (spec->correct_lpm || spec->correct_logit);
-  peil_store *rows_store = NULL;
-  if (!rc && (correcting || o->rows_path)) {
-    char path[4096];
-    if (o->rows_path) {
-      snprintf(path, sizeof path, "%s", o->rows_path);
-    } else {
-      const char *dir = o->tmp_dir ? o->tmp_dir : getenv("TMPDIR");
-      snprintf(path, sizeof path, "%s/peil-cohort-rows-%ld.h5", dir && *dir ? dir : "/tmp",
-               (long)getpid());
-    }
-    rc = peil_store_open(path, PEIL_STORE_CREATE, &rows_store);
-    if (!rc) rc = cohort_rows_open(&E, rows_store);
+  /* The person-dates go to the user's store (--rows), the correction's
+   * collapsed rows to a temporary store that disappears when closed. */
+  peil_store *rows_store = NULL, *cells_store = NULL;
+  if (!rc && o->rows_path) {
+    rc = peil_store_open(o->rows_path, PEIL_STORE_CREATE, &rows_store);
+    if (!rc) rc = cohort_rows_open(&E, rows_store, "rows", 0, &E.rows);
+  }
+  if (!rc && correcting) {
+    rc = peil_store_open("cohort-cells", PEIL_STORE_MEMORY, &cells_store);
+    if (!rc) rc = cohort_rows_open(&E, cells_store, "cells", 1, &E.cells);
   }
   if (!rc) rc = cohort_scan(&E);
-  if (!rc && E.rows) rc = cohort_rows_finish(&E);
+  if (!rc && E.rows) rc = cohort_rows_finish(&E, E.rows);
+  if (!rc && E.cells) rc = cohort_rows_finish(&E, E.cells);
   if (!rc) rc = build_tables(&E);
   E.res->seconds_scan = now() - t0;
   double t1 = now();
-  if (!rc && correcting && E.res->n_rows > 0) rc = cohort_correct(&E, rows_store, o);
+  if (!rc && correcting) rc = cohort_correct(&E, cells_store, o);
   E.res->seconds_correct = now() - t1;
+  if (cells_store) peil_store_close(cells_store); /* never committed */
   if (rows_store) {
-    /* The rows are kept only when asked for (and only if all went well). */
-    int keep = o->rows_path && !rc;
-    int rc2 = keep ? peil_store_commit(rows_store) : PEIL_OK;
+    /* The rows are kept only if all went well. */
+    int rc2 = rc ? PEIL_OK : peil_store_commit(rows_store);
     peil_store_close(rows_store);
     if (!rc) rc = rc2;
   }

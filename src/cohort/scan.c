@@ -175,11 +175,14 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
         rb->value[k] = outcome_value(E, &E->slots[k], &m[j], sp->group, &rb->censored[k]);
       count(E, di, (size_t)g, rb);
       E->res->n_rows++;
-      if (E->rows) {
-        int rc = cohort_rows_add(E, rin, s->dates[di], (size_t)g, rb->in, rb->level, rb->value,
-                                 rb->censored);
-        if (rc) return rc;
-      }
+      int rc = PEIL_OK;
+      if (E->rows)
+        rc = cohort_rows_add(E, E->rows, rin, s->dates[di], (size_t)g, rb->in, rb->level,
+                             rb->value, rb->censored);
+      if (!rc && E->cells)
+        rc = cohort_rows_add(E, E->cells, rin, s->dates[di], (size_t)g, rb->in, rb->level,
+                             rb->value, rb->censored);
+      if (rc) return rc;
     }
   }
   return PEIL_OK;

@@ -76,6 +76,7 @@ void peil_cohort_spec_free(peil_cohort_spec *s) {
   free(s->age_cuts.v);
   names_free(&s->covariates);
   names_free(&s->correct_within);
+  names_free(&s->correct_outcomes);
   free(s->persons);
   free(s->birth_date);
   names_free(&s->exclusive);
@@ -435,6 +436,7 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
     return rc;
   }
   if (!strcmp(key, "correct_within")) return set_names(s, line, key, value, &s->correct_within);
+  if (!strcmp(key, "correct_outcomes")) return set_names(s, line, key, value, &s->correct_outcomes);
   if (!strcmp(key, "by_date")) {
     if (parse_bool(value, &s->by_date))
       return cohort_spec_error(s, line, PEIL_EINVAL, "by_date: '%s' is not yes or no", value);
@@ -454,7 +456,7 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
       s, line, PEIL_EINVAL,
       "unknown key '%s' (population, spells, group, groups, reference_group, dates, period, "
       "exit_window, since_cuts, clock, horizons, subset.NAME, outcome.NAME, strata, "
-      "duration_cuts, age_cuts, episode_gap, covariates, correct, correct_within, by_date, "
+      "duration_cuts, age_cuts, episode_gap, covariates, correct, correct_within, correct_outcomes, by_date, "
       "persons, birth_date, data_start, data_end, exclusive)",
       key);
 }
@@ -509,6 +511,19 @@ int peil_cohort_spec_finish(peil_cohort_spec *s) {
     if (j == s->strata.n)
       return cohort_spec_error(s, s->correct_within.line, PEIL_EINVAL,
                                "correct_within: '%s' is not one of the strata", s->correct_within.v[i]);
+  }
+  for (size_t i = 0; i < s->correct_outcomes.n; i++) {
+    size_t j = 0;
+    while (j < s->noutcomes && strcmp(s->outcomes[j].name, s->correct_outcomes.v[i])) j++;
+    if (j == s->noutcomes)
+      return cohort_spec_error(s, s->correct_outcomes.line, PEIL_EINVAL,
+                               "correct_outcomes: '%s' is not one of the outcomes",
+                               s->correct_outcomes.v[i]);
+    if (s->outcomes[j].kind == OUT_MONTHS)
+      return cohort_spec_error(s, s->correct_outcomes.line, PEIL_EINVAL,
+                               "correct_outcomes: '%s' counts months; the correction is for 0/1 "
+                               "outcomes",
+                               s->correct_outcomes.v[i]);
   }
   s->finished = 1;
   return PEIL_OK;

@@ -77,7 +77,19 @@ int peil_store_open(const char *path, int flags, peil_store **out) {
   struct stat st;
   int exists = stat(path, &st) == 0;
 
-  if (flags == PEIL_STORE_READ) {
+  if (flags == PEIL_STORE_MEMORY) {
+    /* HDF5's core driver without a backing file: writes and reads are
+     * memory copies, and chunks are not compressed (nothing to save). */
+    s->filter = PEIL_FILTER_NONE;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    H5Pset_fapl_core(fapl, (size_t)16 << 20, 0);
+    s->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fcpl);
+    H5Pclose(fapl);
+    if (s->file < 0) rc = peil_h5_error("%s: cannot create a store in memory", path);
+    else set_root_attrs_new(s);
+  } else if (flags == PEIL_STORE_READ) {
     if (!exists) {
       rc = peil_error(PEIL_ENOTFOUND, "%s: no such file", path);
     } else if (peil_h5_is_hdf5(path) <= 0) {
@@ -121,6 +133,8 @@ int peil_store_open(const char *path, int flags, peil_store **out) {
 }
 
 int peil_store_commit(peil_store *s) {
+  if (s->flags == PEIL_STORE_MEMORY)
+    return peil_error(PEIL_EINVAL, "%s: a store in memory is not committed", s->path);
   if (!s->atomic) return peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
   int rc = PEIL_OK;
   if (H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0) rc = peil_h5_error("%s: flush failed", s->path);
@@ -170,7 +184,9 @@ static hid_t attr_owner(peil_store *s, const char *table) {
 }
 
 static int need_writable(peil_store *s) {
-  return s->atomic ? PEIL_OK : peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
+  return s->atomic || s->flags == PEIL_STORE_MEMORY
+             ? PEIL_OK
+             : peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
 }
 
 int peil_store_set_attr_str(peil_store *s, const char *table, const char *key, const char *v) {

@@ -93,7 +93,8 @@ size_t peil_enum_type_bytes(size_t nlevels, const char *const *levels) {
 int peil_table_create(peil_store *s, const char *table, const peil_column_def *cols,
                       size_t ncols, peil_table_writer **out) {
   *out = NULL;
-  if (!s->atomic) return peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
+  if (!s->atomic && s->flags != PEIL_STORE_MEMORY)
+    return peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
   if (!valid_name(table))
     return peil_error(PEIL_EINVAL, "invalid table name '%s' (empty or contains '/')",
                       table ? table : "");
