@@ -383,11 +383,89 @@ static void test_bad_input(void **state) {
   peil_cohort_spec_free(s);
 }
 
+/* The correction fits rows collapsed per person and row of X with
+ * frequency weights; that must give what a fit on the person-dates gives:
+ * the adjusted shares, differences and their clustered SEs. */
+static void test_collapsed_correction(void **state) {
+  (void)state;
+  const char *path = test_path("sim.h5");
+  peil_store *s;
+  assert_ok(peil_store_open(path, PEIL_STORE_CREATE, &s));
+  peil_sim_params p;
+  peil_sim_params_default(&p);
+  p.persons = 4000;
+  p.seed = 5;
+  peil_sim_report rep;
+  assert_ok(peil_sim_run(&p, s, &rep));
+  assert_ok(peil_store_commit(s));
+  peil_store_close(s);
+  static const char *const kv[] = {
+      "population", "stock", "dates", "2018-01-01..2020-01-01 every 6 months", "horizons", "12",
+      "outcome.still", "on bijstand same", "subset.srg", "srg", "strata", "duration",
+      "covariates", "age_band, sex, duration", "correct", "lpm, logit", "correct_within",
+      "duration", NULL};
+  peil_cohort_spec *sp = spec(kv);
+  peil_cohort_options o;
+  peil_cohort_options_init(&o);
+  o.rows_path = test_path("rows.h5");
+  assert_ok(peil_store_open(path, PEIL_STORE_READ, &s));
+  peil_cohort_result *r;
+  assert_ok(peil_cohort_run(s, sp, &o, &r));
+  peil_store_close(s);
+  assert_ok(peil_store_open(o.rows_path, PEIL_STORE_READ, &s));
+  size_t checked = 0;
+  for (int logit = 0; logit < 2; logit++)
+    for (size_t su = 0; su < 2; su++)
+      for (size_t lv = 0; lv < 4; lv++) { /* all, then the three duration classes */
+        size_t st = lv ? 1 : 0, level = lv ? lv - 1 : 0;
+        char where[128];
+        if (su && lv) snprintf(where, sizeof where, "in_srg == 1 & duration == \"%s\"", r->strata[1].levels[level]);
+        else if (su) snprintf(where, sizeof where, "in_srg == 1");
+        else if (lv) snprintf(where, sizeof where, "duration == \"%s\"", r->strata[1].levels[level]);
+        peil_glm_options go;
+        peil_glm_options_init(&go);
+        go.formula = lv ? "still_12 ~ municipality + age_band + sex"
+                        : "still_12 ~ municipality + age_band + sex + duration";
+        go.family = logit ? "binomial" : "gaussian";
+        go.where = su || lv ? where : NULL;
+        const char *refs[1] = {"municipality=Amsterdam"};
+        go.refs = refs;
+        go.nrefs = 1;
+        go.margins = "municipality";
+        go.cluster = "rin";
+        peil_glm *g;
+        assert_ok(peil_glm_fit(s, "rows", &go, &g));
+        for (size_t i = 0; i < r->nadjusted; i++) {
+          const peil_cohort_adjusted *a = &r->adjusted[i];
+          if (a->subset != su || a->stratum != st || a->level != level ||
+              strcmp(a->model, logit ? "logit" : "lpm"))
+            continue;
+          const peil_glm_row *row = NULL;
+          const peil_glm_row *v = a->is_diff ? g->diff : g->margin;
+          size_t nv = a->is_diff ? g->ndiffs : g->nmargins;
+          for (size_t k = 0; k < nv; k++)
+            if (!strcmp(v[k].term, r->groups[a->group])) row = &v[k];
+          assert_non_null(row);
+          assert_close(a->estimate, row->estimate, 1e-9);
+          assert_close(a->std_error, row->std_error, 1e-9);
+          checked++;
+        }
+        peil_glm_free(g);
+      }
+  assert_true(checked >= 2 * 2 * 4 * 7 - 8); /* 4 shares + 3 differences per fit */
+  peil_store_close(s);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+  unlink(path);
+  unlink(o.rows_path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stock_boundaries), cmocka_unit_test(test_pooled_and_by_date),
       cmocka_unit_test(test_inflow_and_windows), cmocka_unit_test(test_exit_since),
       cmocka_unit_test(test_months_between), cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_collapsed_correction),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
