@@ -45,6 +45,14 @@ assert set(rows.keys()) >= {"rin", "date", "municipality", "in_srg", "duration",
                             "sex", "migration", "still_6", "still_12", "still_18", "work_6"}
 PY
 
+# The exit cohorts of the STiP layout: event time, since-classes, windows.
+expect_exit 0 "$PEIL" cohort "$S" --spec "$EX/exit-cohorts.ini"
+expect_out "cohort stip_exits: last ended programme spell before the reference date"
+expect_out "population by since"
+expect_out "since 12-18 months"
+expect_out "outcome unknown: none jobs, ww, bijstand"
+expect_out "outcome months_work: months jobs 1..12 (mean)"
+
 # --section picks one cohort; an unknown one is an error.
 expect_exit 0 "$PEIL" cohort "$S" --spec "$EX/g4-cohort.ini" --section g4 -q
 expect_exit 2 "$PEIL" cohort "$S" --spec "$EX/g4-cohort.ini" --section g5
