@@ -53,6 +53,19 @@ expect_out "since 12-18 months"
 expect_out "outcome unknown: none jobs, ww, bijstand"
 expect_out "outcome months_work: months jobs 1..12 (mean)"
 
+# The same numbers with one thread and with two (timings aside).
+expect_exit 0 "$PEIL" cohort "$S" --spec "$EX/g4-cohort.ini" --json --threads 1 -o "$T/t1.json" -q
+expect_exit 0 "$PEIL" cohort "$S" --spec "$EX/g4-cohort.ini" --json --threads 2 -o "$T/t2.json" -q
+CHECKS=$((CHECKS + 1))
+/usr/bin/python3 - "$T/t1.json" "$T/t2.json" <<'PY' || fail "1 and 2 threads differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    for c in d["cohorts"]:
+        del c["seconds"]
+assert a == b
+PY
+
 # --section picks one cohort; an unknown one is an error.
 expect_exit 0 "$PEIL" cohort "$S" --spec "$EX/g4-cohort.ini" --section g4 -q
 expect_exit 2 "$PEIL" cohort "$S" --spec "$EX/g4-cohort.ini" --section g5
