@@ -5,7 +5,10 @@
 # peil's pooled, uncorrected outcome_table and population_table equal the
 # committed reference tables, counts exactly and shares to 1e-12. When pandas
 # is installed, the script is run again on the same store and must reproduce
-# the committed files byte for byte, so they cannot drift from the script.
+# the committed files byte for byte, so they cannot drift from the script,
+# and both are run on a copy of the store whose spells were rewritten to hit
+# the boundary cases (overlapping spells, adjacent and one-day-apart spells,
+# starts and ends on and next to the reference and horizon dates), per date.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 R="${PEIL_TESTS:?}/reference"
@@ -32,6 +35,15 @@ if "$PY" -c 'import h5py, numpy, pandas' 2>/dev/null; then
   CHECKS=$((CHECKS + 1))
   cmp -s "$T/ref_population.csv" "${EXP%.csv}_population.csv" \
     || fail "cohort_g4.py no longer reproduces ${EXP%.csv}_population.csv"
+
+  cp "$S" "$T/edges.h5"
+  expect_exit 0 "$PY" "$R/cohort/perturb.py" "$T/edges.h5" --seed 1
+  printf '\nby_date = yes\n' >> "$T/g4.ini"
+  expect_exit 0 "$PEIL" cohort "$T/edges.h5" --spec "$T/g4.ini" --json -o "$T/edges.json"
+  expect_exit 0 "$PY" "$R/cohort_g4.py" "$T/edges.h5" "$T/edges.csv" --by-date
+  CHECKS=$((CHECKS + 1))
+  "$PY" "$R/cohort/compare.py" "$T/edges.json" "$T/edges.csv" >"$T/cmp.out" 2>"$T/cmp.err" \
+    || { fail "peil cohort differs from the pandas reference on the boundary store"; sed 's/^/  /' "$T/cmp.err" >&2; }
 else
   echo "note: no h5py/pandas for $PY; the committed reference tables are not re-made"
 fi
