@@ -190,12 +190,17 @@ def main(argv):
             raise SystemExit(f"cohort_g4.py: reference date {d} outside the data")
 
     # ---- benefit episodes: the start of each bijstand spell's episode ----
+    # Rows sorted by rin and start: a spell opens an episode when it is the
+    # person's first or starts more than EPISODE_GAP days after the day the
+    # person's earlier spells last ran (their running maximum end).
     bij = bij.sort_values(["rin", "start"], kind="stable").reset_index(drop=True)
-    run_end = bij.groupby("rin", sort=False)["end"].cummax()
-    prev_end = run_end.groupby(bij["rin"], sort=False).shift(1)
-    new_episode = prev_end.isna() | (bij["start"] > prev_end + 1 + EPISODE_GAP)
-    episode = new_episode.cumsum()
-    bij["episode_start"] = bij.groupby(episode, sort=False)["start"].transform("min")
+    rin_b = bij["rin"].to_numpy()
+    first = np.r_[True, rin_b[1:] != rin_b[:-1]]
+    run_end = bij.groupby("rin", sort=False)["end"].cummax().to_numpy()
+    prev_end = np.r_[0, run_end[:-1]]
+    new_episode = first | (bij["start"].to_numpy() > prev_end + 1 + EPISODE_GAP)
+    opener = np.maximum.accumulate(np.where(new_episode, np.arange(len(bij)), 0))
+    bij["episode_start"] = bij["start"].to_numpy()[opener]
 
     # ---- who is in a status on a day: cached per distinct day -------------
     srg_in = srg[srg["code"].isin(SRG_CODES)]
@@ -224,24 +229,26 @@ def main(argv):
         stock = stock.drop_duplicates("rin", keep="last")
         stock = stock[stock["municipality"].isin(GROUPS)]
         rin = stock["rin"].to_numpy()
-        rows = pd.DataFrame({
+        cols = {
             "date": np.full(len(stock), day, dtype="int64"),
             "rin": rin,
-            "group": pd.Categorical(stock["municipality"].astype(str), categories=GROUPS),
+            "group": stock["municipality"].cat.set_categories(GROUPS).array,
             "in_srg": np.isin(rin, status("srg", day), assume_unique=True),
-        })
+        }
         m = full_months(stock["episode_start"].to_numpy(), np.full(len(stock), day))
         cls = np.searchsorted(np.array(DURATION_CUTS), m, side="right")
-        rows["duration"] = pd.Categorical.from_codes(cls, categories=DURATION_LEVELS)
+        cols["duration"] = pd.Categorical.from_codes(cls, categories=DURATION_LEVELS)
         key = stock["key"].to_numpy()
-        for k in HORIZONS:
-            t = days(add_months(d, k))
-            if t > data_end:
-                for o in OUTCOMES:
-                    rows[f"{o}_{k}"] = np.nan
-                continue
-            rows[f"still_{k}"] = np.isin(key, status("still", t)).astype("float64")
-            rows[f"work_{k}"] = np.isin(rin, status("work", t)).astype("float64")
+        for o in OUTCOMES:
+            for k in HORIZONS:
+                t = days(add_months(d, k))
+                if t > data_end:            # censored
+                    cols[f"{o}_{k}"] = np.full(len(stock), np.nan)
+                elif o == "still":
+                    cols[f"{o}_{k}"] = np.isin(key, status("still", t)).astype("float64")
+                else:
+                    cols[f"{o}_{k}"] = np.isin(rin, status("work", t)).astype("float64")
+        rows = pd.DataFrame(cols)
         frames.append(rows)
     pd_rows = pd.concat(frames, ignore_index=True)
     t_rows = time.perf_counter()
