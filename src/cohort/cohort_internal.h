@@ -228,6 +228,8 @@ typedef struct {
   /* counts: [subset][date or pooled][group][flat level][slot][n, censored, sum] */
   double *counts;
   int64_t *popcount; /* [subset][date or pooled][group][flat level] */
+  int32_t *cal;       /* dates[d] + k months, k = 0..maxk: the calendar clock's days */
+  int maxk;
   cohort_rows *rows;  /* --rows: person-dates */
   cohort_rows *cells; /* the correction's collapsed rows */
 } cohort_engine;

@@ -123,6 +123,7 @@ static int setup_groups(cohort_engine *E) {
   R->groups = calloc(ng + 1, sizeof *R->groups);
   if (!E->group_of_code || !R->groups || !(R->group_column = strdup(pop->group_col)))
     return peil_error(PEIL_ENOMEM, "out of memory");
+  R->ngroups = ng; /* filled below; a failure frees what is there */
   for (size_t k = 0; k < c->nlevels; k++) E->group_of_code[k] = s->groups.n ? -1 : (int32_t)k;
   for (size_t g = 0; g < ng; g++) {
     size_t code = g;
@@ -137,7 +138,6 @@ static int setup_groups(cohort_engine *E) {
     }
     if (!(R->groups[g] = strdup(c->levels[code]))) return peil_error(PEIL_ENOMEM, "out of memory");
   }
-  R->ngroups = ng;
   if (s->reference_group) {
     size_t g = 0;
     while (g < ng && strcmp(R->groups[g], s->reference_group)) g++;
@@ -368,6 +368,7 @@ static void engine_free(cohort_engine *E) {
   free(E->slots);
   free(E->counts);
   free(E->popcount);
+  free(E->cal);
   cohort_rows_free(E->rows);
   cohort_rows_free(E->cells);
 }

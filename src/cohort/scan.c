@@ -15,12 +15,20 @@ typedef struct {
   int32_t duration;    /* months of the episode: up to the date (stock), its
                           length (exit), 0 (inflow) */
   int32_t since;       /* exit: months from the end to the date, else -1 */
+  int date;            /* index of the reference date when clock is that date, else -1 */
 } member;
+
+/* clock + k months; the calendar clock's days are computed once per date. */
+static int32_t plus_months(const cohort_engine *E, const member *m, int k) {
+  if (m->date >= 0 && k <= E->maxk) return E->cal[(size_t)m->date * ((size_t)E->maxk + 1) + (size_t)k];
+  return peil_date_add_months(m->clock, k);
+}
 
 #define MAX_MEMBERS 64 /* inflow: episodes starting in one period */
 
-static size_t members(const cohort_engine *E, int32_t d, member *m) {
+static size_t members(const cohort_engine *E, size_t di, member *m) {
   const peil_cohort_spec *s = E->spec;
+  int32_t d = s->dates[di];
   const spell_table *t = &E->tables[0];
   int event = s->clock == CLOCK_EVENT;
   size_t n = 0;
@@ -31,6 +39,7 @@ static size_t members(const cohort_engine *E, int32_t d, member *m) {
     m[0].entry = m[0].clock = d;
     m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)i, s->episode_gap), d);
     m[0].since = -1;
+    m[0].date = (int)di;
     return 1;
   }
   if (s->pop == POP_INFLOW) {
@@ -44,6 +53,7 @@ static size_t members(const cohort_engine *E, int32_t d, member *m) {
       m[n].clock = event ? st : d;
       m[n].duration = 0;
       m[n].since = -1;
+      m[n].date = event ? -1 : (int)di;
       n++;
     }
     return n;
@@ -63,6 +73,7 @@ static size_t members(const cohort_engine *E, int32_t d, member *m) {
   m[0].clock = event ? end + 1 : d;
   m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)best, s->episode_gap), end + 1);
   m[0].since = cohort_months_between(end + 1, d);
+  m[0].date = event ? -1 : (int)di;
   return 1;
 }
 
@@ -80,7 +91,7 @@ static double outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
   const outcome_def *o = &E->spec->outcomes[sl->outcome];
   *censored = 0;
   if (o->kind == OUT_ON || o->kind == OUT_NONE) {
-    int32_t h = peil_date_add_months(m->clock, sl->horizon);
+    int32_t h = plus_months(E, m, sl->horizon);
     if (h > E->data_end) {
       *censored = 1;
       return 0;
@@ -96,8 +107,8 @@ static double outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
   }
   const spell_table *t = &E->tables[sl->table];
   if (o->kind == OUT_EVER) {
-    int32_t a = peil_date_add_months(m->clock, o->from);
-    int32_t b = peil_date_add_months(m->clock, o->to) - 1;
+    int32_t a = plus_months(E, m, o->from);
+    int32_t b = plus_months(E, m, o->to) - 1;
     if (b > E->data_end) {
       *censored = 1;
       return 0;
@@ -105,13 +116,13 @@ static double outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
     return spells_overlap(t, a, b, sl->bit);
   }
   /* OUT_MONTHS: months k = from..to on whose day k months on a spell runs */
-  if (peil_date_add_months(m->clock, o->to) > E->data_end) {
+  if (plus_months(E, m, o->to) > E->data_end) {
     *censored = 1;
     return 0;
   }
   int c = 0;
   for (int k = o->from; k <= o->to; k++)
-    c += spells_covering(t, peil_date_add_months(m->clock, k), sl->bit) >= 0;
+    c += spells_covering(t, plus_months(E, m, k), sl->bit) >= 0;
   return c;
 }
 
@@ -154,7 +165,7 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
   const spell_table *pop = &E->tables[0];
   member m[MAX_MEMBERS];
   for (size_t di = 0; di < s->ndates; di++) {
-    size_t nm = members(E, s->dates[di], m);
+    size_t nm = members(E, di, m);
     for (size_t j = 0; j < nm; j++) {
       const spell *sp = &pop->sp[m[j].spell];
       int32_t g = 0;
@@ -189,6 +200,15 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
 }
 
 int cohort_scan(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  E->maxk = 0;
+  for (size_t k = 0; k < E->nslots; k++)
+    if (E->slots[k].horizon > E->maxk) E->maxk = E->slots[k].horizon;
+  E->cal = malloc(s->ndates * ((size_t)E->maxk + 1) * sizeof *E->cal);
+  if (!E->cal) return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t di = 0; di < s->ndates; di++)
+    for (int k = 0; k <= E->maxk; k++)
+      E->cal[di * ((size_t)E->maxk + 1) + (size_t)k] = peil_date_add_months(s->dates[di], k);
   row_buf rb;
   rb.in = calloc(E->res->nsubsets, 1);
   rb.level = calloc(E->nvars + 1, sizeof *rb.level);

@@ -359,7 +359,9 @@ int cohort_months_between(int32_t a, int32_t b) {
   int ya, ma, da, yb, mb, db;
   peil_date_to_ymd(a, &ya, &ma, &da);
   peil_date_to_ymd(b, &yb, &mb, &db);
+  /* a + m months falls in b's month, on day min(da, length of that month):
+   * on or before b unless da > db and b is not its month's last day. */
   int m = (yb - ya) * 12 + (mb - ma);
-  while (m > 0 && peil_date_add_months(a, m) > b) m--;
+  if (da > db && b != peil_date_add_months(peil_date_from_ymd(yb, mb, 1), 1) - 1) m--;
   return m;
 }

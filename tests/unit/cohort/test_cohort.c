@@ -21,6 +21,8 @@
  *   work +6: rin 2 (A: 1 of 3), B 0 of 1; work +12: rin 2 (A 1 of 3), rin 4 (B 1 of 1) */
 #include "test_util.h"
 
+#include "cohort/cohort_internal.h"
+
 static int32_t D(const char *s) {
   int32_t d;
   if (peil_date_parse(s, strlen(s), &d)) fail_msg("bad date %s", s);
@@ -293,11 +295,21 @@ static void test_exit_since(void **state) {
   peil_cohort_spec_free(sp);
 }
 
+/* Full months from a to b: the largest m with a + m months <= b, checked
+ * against that definition for every pair of days over four years. */
 static void test_months_between(void **state) {
   (void)state;
-  /* Provided by the engine through duration classes: 2020-01-31 + 1 month is
-   * 2020-02-29, so from 2020-01-31 to 2020-02-29 is one full month. */
   assert_int_equal(peil_date_add_months(D("2020-01-31"), 1), D("2020-02-29"));
+  int32_t a0 = D("2019-11-01");
+  for (int32_t a = a0; a < a0 + 800; a++)
+    for (int32_t b = a; b < a + 700; b++) {
+      int m = 0;
+      while (peil_date_add_months(a, m + 1) <= b) m++;
+      if (cohort_months_between(a, b) != m)
+        fail_msg("months from %d to %d: %d, expected %d", a, b, cohort_months_between(a, b), m);
+    }
+  assert_int_equal(cohort_months_between(D("2020-01-31"), D("2020-02-29")), 1);
+  assert_int_equal(cohort_months_between(D("2020-01-31"), D("2020-02-28")), 0);
 }
 
 static void test_bad_input(void **state) {
