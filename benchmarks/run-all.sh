@@ -13,7 +13,7 @@ echo "# peil benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/
 echo
 echo "## Store format (filter and chunk length)"
 "$BUILD/benchmarks/bench_store_format" --rows "${STORE_ROWS:-20000000}" --dir "$SCRATCH"
-for script in "$here"/csv_import.sh "$here"/simulate.sh "$here"/glm_logit.sh; do
+for script in "$here"/csv_import.sh "$here"/simulate.sh "$here"/glm_logit.sh "$here"/cohort_g4.sh; do
   [ -x "$script" ] || continue
   echo
   PEIL="$PEIL" SCRATCH="$SCRATCH" "$script"
