@@ -228,6 +228,7 @@ typedef struct {
   /* counts: [subset][date or pooled][group][flat level][slot][n, censored, sum] */
   double *counts;
   int64_t *popcount; /* [subset][date or pooled][group][flat level] */
+  int64_t no_group;   /* members whose spell has no group value */
   int32_t *cal;       /* dates[d] + k months, k = 0..maxk: the calendar clock's days */
   int maxk;
   cohort_rows *rows;  /* --rows: person-dates */

@@ -170,7 +170,10 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
       const spell *sp = &pop->sp[m[j].spell];
       int32_t g = 0;
       if (pop->has_group) {
-        if (sp->group < 0 || (size_t)sp->group >= E->ngroup_codes) continue; /* no group */
+        if (sp->group < 0 || (size_t)sp->group >= E->ngroup_codes) { /* no group */
+          E->no_group++;
+          continue;
+        }
         if ((g = E->group_of_code[sp->group]) < 0) continue;              /* not compared */
       }
       *in_population = 1;
@@ -253,6 +256,11 @@ int cohort_scan(cohort_engine *E) {
                                      (long long)E->tables[t].orphans, E->tables[t].name,
                                      E->spec->persons);
   }
+  if (!rc && E->no_group)
+    rc = cohort_result_add_warning(E->res,
+                                   "%lld person-dates left out: their %s spell has no %s value",
+                                   (long long)E->no_group, E->tables[0].name,
+                                   E->tables[0].group_col);
   if (!rc && E->res->n_rows == 0)
     rc = cohort_spec_error(E->spec, E->spec->line, PEIL_EDATA,
                            "the population is empty: nobody is in it on any of the %zu "

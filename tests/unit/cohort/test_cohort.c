@@ -348,6 +348,20 @@ static void test_bad_input(void **state) {
   peil_cohort_result_free(r);
   peil_cohort_spec_free(sp);
 
+  /* a spell without a group value is left out, and said */
+  static const spell_row nogroup[] = {{1, "2020-01-01", NULL, -1}, {2, "2020-01-01", NULL, 0}};
+  p = make_store("nogroup.h5", nogroup, 2);
+  sp = spec(base);
+  r = run(p, sp);
+  assert_int_equal(r->n_rows, 1);
+  int said = 0;
+  for (size_t i = 0; i < r->nwarnings; i++)
+    said |= strstr(r->warnings[i], "1 person-dates left out: their bijstand spell has no "
+                                   "municipality value") != NULL;
+  assert_true(said);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+
   /* a reference date outside the data */
   p = make_store("good.h5", NULL, 0);
   static const char *const early[] = {"population", "stock", "dates", "2019-07-01", "horizons", "6",
