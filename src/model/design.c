@@ -202,8 +202,9 @@ static int32_t value_level(const model_var *mv, double x) {
   return lo < mv->nlevels && mv->sorted_value[lo] == x ? mv->sorted_level[lo] : -1;
 }
 
-int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
-                const frame_override *ov, size_t nov, block_ws *ws) {
+/* The values and levels of the variables the terms use, for a block. */
+static int fill_vars(const model_frame *fr, int64_t start, size_t n, const frame_override *ov,
+                     size_t nov, block_ws *ws) {
   frame_block_view(fr, start, n, ws->cols, ws->conv, ws->cap);
   for (size_t k = 0; k < nov; k++) ws->cols[ov[k].raw] = ov[k].data;
   peil_block blk = {start, n, ws->cols};
@@ -230,21 +231,30 @@ int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
     if (mv->kind == VAR_FACTOR)
       for (size_t i = 0; i < n; i++) codes[i] = value_level(mv, vals[i]);
   }
+  return PEIL_OK;
+}
+
+/* Column j of the design into X + pos[j] * n (pos NULL: j; SIZE_MAX: not
+ * built). */
+static void fill_cols(const design *d, size_t n, const size_t *pos, block_ws *ws) {
   /* Indicator runs: one compare per row and column, which vectorises
    * (a scatter of ones into zeroed columns was slower). */
   for (size_t r = 0; r < d->ndummies; r++) {
     const design_dummies *run = &d->dummies[r];
     const int32_t *codes = ws->codes + (size_t)run->var * ws->cap;
     for (int k = 0; k < run->count; k++) {
-      double *x = ws->X + (run->j0 + (size_t)k) * n;
+      size_t j = run->j0 + (size_t)k, at = pos ? pos[j] : j;
+      if (at == SIZE_MAX) continue;
+      double *x = ws->X + at * n;
       const int32_t lev = run->first + k;
       for (size_t i = 0; i < n; i++) x[i] = (double)(codes[i] == lev);
     }
   }
   for (size_t j = 0; j < d->p; j++) {
     const design_col *c = &d->cols[j];
-    double *x = ws->X + j * n;
-    if (d->in_dummies && d->in_dummies[j]) continue;
+    size_t at = pos ? pos[j] : j;
+    if (at == SIZE_MAX || (d->in_dummies && d->in_dummies[j])) continue;
+    double *x = ws->X + at * n;
     if (c->nparts == 0) {
       for (size_t i = 0; i < n; i++) x[i] = 1;
       continue;
@@ -266,5 +276,18 @@ int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
       }
     }
   }
-  return PEIL_OK;
+}
+
+int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
+                const frame_override *ov, size_t nov, block_ws *ws) {
+  int rc = fill_vars(fr, start, n, ov, nov, ws);
+  if (!rc) fill_cols(d, n, NULL, ws);
+  return rc;
+}
+
+int design_fill_some(const design *d, const model_frame *fr, int64_t start, size_t n,
+                     const size_t *pos, block_ws *ws) {
+  int rc = fill_vars(fr, start, n, NULL, 0, ws);
+  if (!rc) fill_cols(d, n, pos, ws);
+  return rc;
 }

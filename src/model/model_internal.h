@@ -144,6 +144,11 @@ void block_ws_free(block_ws *ws);
  * dimension n). */
 int design_fill(const design *d, const model_frame *fr, int64_t start, size_t n,
                 const frame_override *ov, size_t nov, block_ws *ws);
+/* The same for the columns j with pos[j] != SIZE_MAX, each into
+ * ws->X + pos[j] * n; the levels of every categorical variable are in
+ * ws->codes either way. */
+int design_fill_some(const design *d, const model_frame *fr, int64_t start, size_t n,
+                     const size_t *pos, block_ws *ws);
 
 /* ---- Parallel passes over the frame.
  *
@@ -183,6 +188,11 @@ void model_blas_single_threaded(void);
 /* Number of blocks and rows in block b. */
 static inline size_t frame_nblocks(const model_frame *fr) {
   return (size_t)((fr->n + MODEL_BLOCK_ROWS - 1) / MODEL_BLOCK_ROWS);
+}
+/* Blocks [*b0, *b1) form group g. */
+static inline void frame_group_blocks(const model_frame *fr, size_t g, size_t *b0, size_t *b1) {
+  size_t nb = frame_nblocks(fr), ng = frame_ngroups(fr);
+  *b0 = g * nb / ng, *b1 = (g + 1) * nb / ng;
 }
 static inline size_t frame_block_rows(const model_frame *fr, size_t b) {
   int64_t left = fr->n - (int64_t)b * MODEL_BLOCK_ROWS;
