@@ -12,8 +12,16 @@ int model_threads(int threads) { return threads > 0 ? threads : omp_get_num_proc
 
 /* peil parallelises over blocks; BLAS calls run inside those threads on
  * small blocks. OpenBLAS's own threads would compete with them (and make
- * its sums depend on its thread count), so it runs single-threaded. */
-void model_blas_single_threaded(void) { openblas_set_num_threads(1); }
+ * its sums depend on its thread count), so it runs single-threaded.
+ * OpenBLAS's OpenMP build sets the OpenMP default team size along with its
+ * own thread count: without restoring it, every later parallel region
+ * without a num_threads clause (the store scan's chunk decoding) would run
+ * on one thread. */
+void model_blas_single_threaded(void) {
+  int nt = omp_get_max_threads();
+  openblas_set_num_threads(1);
+  omp_set_num_threads(nt);
+}
 
 size_t frame_ngroups(const model_frame *fr) {
   size_t nb = frame_nblocks(fr);
