@@ -46,6 +46,9 @@ typedef struct {
 void peil_family_irls_terms(const peil_family *f, const double *eta, const double *y,
                             const double *wt, double *mu, double *dmu, double *var, double *dev,
                             size_t n);
+/* 1 when valid_eta and valid_mu hold for every (eta[i], mu[i]), else 0;
+ * one loop without calls through the function pointers. */
+int peil_family_all_valid(const peil_family *f, const double *eta, const double *mu, size_t n);
 
 /* The family for a name and a link name (NULL = the canonical link).
  * PEIL_EINVAL names the valid links for that family. */

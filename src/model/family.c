@@ -287,3 +287,34 @@ void peil_family_irls_terms(const peil_family *f, const double *eta, const doubl
   f->variance(mu, var, n);
   f->dev_resids(y, mu, wt, dev, n);
 }
+
+/* The same tests as valid_any, valid_prob and valid_pos, written as
+ * comparisons that vectorise (NaN and infinities fail them alike). */
+VEC_CLONES static int all_finite(const double *x, size_t n) {
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= fabs(x[i]) <= DBL_MAX;
+  return ok;
+}
+VEC_CLONES static int all_prob(const double *x, size_t n) {
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= (x[i] > 0) & (x[i] < 1);
+  return ok;
+}
+VEC_CLONES static int all_pos(const double *x, size_t n) {
+  int ok = 1;
+  for (size_t i = 0; i < n; i++) ok &= (x[i] > 0) & (x[i] <= DBL_MAX);
+  return ok;
+}
+
+static int all_valid(int (*valid)(double), const double *x, size_t n) {
+  if (valid == valid_any) return all_finite(x, n);
+  if (valid == valid_prob) return all_prob(x, n);
+  if (valid == valid_pos) return all_pos(x, n);
+  for (size_t i = 0; i < n; i++)
+    if (!valid(x[i])) return 0;
+  return 1;
+}
+
+int peil_family_all_valid(const peil_family *f, const double *eta, const double *mu, size_t n) {
+  return all_valid(f->valid_eta, eta, n) && all_valid(f->valid_mu, mu, n);
+}

@@ -76,8 +76,7 @@ static int pass_block_cells(pass_ctx *c, block_ws *ws, int thread, size_t g, int
   if (c->beta) cells_eta(cp, ws->X, n, cell, off, c->beta_dense, c->cell_eff, eta);
   else irls_block_eta(pb, ws, start, n, NULL, eta);
   peil_family_irls_terms(fam, eta, y, pw, mu, ws->dmu, ws->var, ws->tmp, n);
-  for (size_t i = 0; i < n; i++)
-    if (!fam->valid_eta(eta[i]) || !fam->valid_mu(mu[i])) c->invalid[g] = 1;
+  if (!peil_family_all_valid(fam, eta, mu, n)) c->invalid[g] = 1;
   double dev = 0;
   for (size_t i = 0; i < n; i++) dev += ws->tmp[i];
   c->dev[g] += dev;
@@ -115,8 +114,7 @@ static int pass_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t st
   double *eta = ws->eta, *mu = ws->mu;
   irls_block_eta(pb, ws, start, n, c->beta, eta);
   peil_family_irls_terms(fam, eta, y, pw, mu, ws->dmu, ws->var, ws->tmp, n);
-  for (size_t i = 0; i < n; i++)
-    if (!fam->valid_eta(eta[i]) || !fam->valid_mu(mu[i])) c->invalid[g] = 1;
+  if (!peil_family_all_valid(fam, eta, mu, n)) c->invalid[g] = 1;
   double dev = 0;
   for (size_t i = 0; i < n; i++) dev += ws->tmp[i];
   c->dev[g] += dev;

@@ -1,5 +1,8 @@
 /* GLM families and links against R's stats::family objects, extremes
  * included (values from tests/reference/families*.R). */
+#include <float.h>
+#include <math.h>
+
 #include "test_util.h"
 
 #include "peil/model.h"
@@ -100,12 +103,37 @@ static void test_irls_terms_identical(void **state) {
   }
 }
 
+/* The block test of validity agrees with valid_eta and valid_mu row by row,
+ * special values included. */
+static void test_all_valid(void **state) {
+  (void)state;
+  const char *fam[][2] = {{"binomial", "logit"}, {"binomial", "probit"}, {"poisson", "log"},
+                          {"gaussian", "identity"}};
+  const double vals[] = {0.5, 0, 1, -1, 2, 1e-300, 1 - 1e-16, DBL_MAX, -DBL_MAX, INFINITY,
+                         -INFINITY, NAN};
+  const size_t nv = sizeof vals / sizeof *vals;
+  for (size_t f = 0; f < sizeof fam / sizeof *fam; f++) {
+    const peil_family *fm = NULL;
+    assert_ok(peil_family_get(fam[f][0], fam[f][1], &fm));
+    for (size_t a = 0; a < nv; a++)
+      for (size_t b = 0; b < nv; b++) {
+        double eta[9], mu[9];
+        for (int i = 0; i < 9; i++) eta[i] = 0.25, mu[i] = 0.25;
+        eta[a % 9] = vals[a], mu[b % 9] = vals[b];
+        int want = 1;
+        for (int i = 0; i < 9; i++) want &= fm->valid_eta(eta[i]) && fm->valid_mu(mu[i]);
+        assert_int_equal(peil_family_all_valid(fm, eta, mu, 9), want);
+      }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_links_match_r),
       cmocka_unit_test(test_deviance_start_aic_match_r),
       cmocka_unit_test(test_lookup),
       cmocka_unit_test(test_irls_terms_identical),
+      cmocka_unit_test(test_all_valid),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
