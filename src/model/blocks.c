@@ -13,14 +13,18 @@ int model_threads(int threads) { return threads > 0 ? threads : omp_get_num_proc
 /* peil parallelises over blocks; BLAS calls run inside those threads on
  * small blocks. OpenBLAS's own threads would compete with them (and make
  * its sums depend on its thread count), so it runs single-threaded.
- * OpenBLAS's OpenMP build sets the OpenMP default team size along with its
- * own thread count: without restoring it, every later parallel region
- * without a num_threads clause (the store scan's chunk decoding) would run
- * on one thread. */
-void model_blas_single_threaded(void) {
-  int nt = omp_get_max_threads();
-  openblas_set_num_threads(1);
-  omp_set_num_threads(nt);
+ * OpenBLAS's OpenMP build does that by setting OpenMP's default team size
+ * to 1, and it must stay so wherever BLAS is called: inside a team of one
+ * thread (--threads 1) OpenBLAS would otherwise start threads of its own,
+ * and sums would differ between 1 and 2 threads. Parallel regions of peil
+ * name their team size; the store scan, which does not, gets it from
+ * model_scan_threads. */
+void model_blas_single_threaded(void) { openblas_set_num_threads(1); }
+
+int model_scan_threads(int threads) {
+  int before = omp_get_max_threads();
+  omp_set_num_threads(model_threads(threads));
+  return before;
 }
 
 size_t frame_ngroups(const model_frame *fr) {

@@ -5,6 +5,8 @@
  * levels of categorical variables are then taken from the used rows only
  * (R's drop.unused.levels), with the reference level first. */
 #include <math.h>
+#include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +333,25 @@ static void compact(void *dst, const void *src, size_t sz, const unsigned char *
   }
 }
 
+/* Appends the enum codes of the kept rows, narrowed to int8 or int16. */
+static void compact_codes(void *dst, peil_type stored, const int32_t *src,
+                          const unsigned char *keep, size_t m) {
+  size_t k = 0;
+  if (stored == PEIL_INT8) {
+    int8_t *d = dst;
+    for (size_t i = 0; i < m; i++) {
+      d[k] = (int8_t)src[i];
+      k += keep[i];
+    }
+  } else {
+    int16_t *d = dst;
+    for (size_t i = 0; i < m; i++) {
+      d[k] = (int16_t)src[i];
+      k += keep[i];
+    }
+  }
+}
+
 /* Lists the first offending outcome values of a block. */
 static int bad_outcome(const frame_ctx *x, const double *y, const unsigned char *keep,
                        const peil_block *blk, int (*ok)(const frame_ctx *, double)) {
@@ -372,9 +393,56 @@ static void *big_alloc(size_t bytes) {
   return p;
 }
 
+/* The kernel zeroes every page of the cache on its first touch, which on
+ * a virtual machine costs a third of the reading time when the pass does
+ * it. A helper thread asks for the pages ahead of the pass (in row order,
+ * all columns alike) while the pass waits for chunks or runs its serial
+ * parts; the pass faults in only what the helper has not reached yet. */
+#define PREFAULT_MAX 64
+typedef struct {
+  void *base[PREFAULT_MAX];
+  size_t bytes[PREFAULT_MAX];
+  size_t n;
+  pthread_t thread;
+  int running;
+} prefault;
+
+static void prefault_add(prefault *pf, void *p, size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  if (!p || bytes < huge || pf->n == PREFAULT_MAX) return;
+  pf->base[pf->n] = p;
+  pf->bytes[pf->n++] = (bytes + huge - 1) / huge * huge; /* big_alloc's rounding */
+}
+
+static void *prefault_run(void *arg) {
+#ifdef MADV_POPULATE_WRITE
+  prefault *pf = arg;
+  const size_t huge = (size_t)2 << 20, slices = 64;
+  for (size_t s = 0; s < slices; s++)
+    for (size_t k = 0; k < pf->n; k++) {
+      size_t pages = pf->bytes[k] / huge;
+      size_t a = s * pages / slices, b = (s + 1) * pages / slices;
+      if (b > a && madvise((char *)pf->base[k] + a * huge, (b - a) * huge, MADV_POPULATE_WRITE))
+        return NULL; /* not supported (Linux < 5.14): the pass faults the pages in */
+    }
+#else
+  (void)arg;
+#endif
+  return NULL;
+}
+
+static void prefault_start(prefault *pf) {
+  pf->running = pf->n > 0 && pthread_create(&pf->thread, NULL, prefault_run, pf) == 0;
+}
+
+static void prefault_join(prefault *pf) {
+  if (pf->running) pthread_join(pf->thread, NULL);
+  pf->running = 0;
+}
+
 /* Room for every row of the table at once: no copies as the cache fills,
  * and pages that filtered-out rows would have used are never touched. */
-static int alloc_cache(frame_ctx *x, int64_t rows) {
+static int alloc_cache(frame_ctx *x, int64_t rows, prefault *pf) {
   model_frame *fr = x->fr;
   const peil_glm_options *o = x->req->opt;
   size_t n = (size_t)(rows > 0 ? rows : 1);
@@ -386,6 +454,12 @@ static int alloc_cache(frame_ctx *x, int64_t rows) {
   if (o->cluster) ok &= (fr->cluster = big_alloc(n * sizeof *fr->cluster)) != NULL;
   if (!ok) return peil_error(PEIL_ENOMEM, "out of memory caching %lld rows", (long long)rows);
   x->cap = (int64_t)n;
+  for (size_t j = 0; j < fr->ncols; j++) prefault_add(pf, fr->data[j], n * peil_type_size(fr->stored[j]));
+  prefault_add(pf, fr->y, n * sizeof *fr->y);
+  if (fr->w) prefault_add(pf, fr->w, n * sizeof *fr->w);
+  if (fr->off) prefault_add(pf, fr->off, n * sizeof *fr->off);
+  if (fr->cluster) prefault_add(pf, fr->cluster, n * sizeof *fr->cluster);
+  prefault_start(pf);
   return PEIL_OK;
 }
 
@@ -395,8 +469,10 @@ static int read_rows(frame_ctx *x) {
   const peil_formula *f = x->f;
   const peil_glm_options *o = x->req->opt;
   peil_scan *sc = NULL;
+  prefault pf = {0};
   int rc = peil_scan_open(x->store, x->table, (const char *const *)x->cols.names, x->cols.n, 0, &sc);
   if (rc) return rc;
+  int omp_before = model_scan_threads(o->threads);
   size_t n = x->cols.n, cap = 0;
   void **buf = calloc(n, sizeof *buf);
   const void **view = calloc(n, sizeof *view);
@@ -406,7 +482,7 @@ static int read_rows(frame_ctx *x) {
     rc = peil_error(PEIL_ENOMEM, "out of memory");
     goto done;
   }
-  if ((rc = alloc_cache(x, x->ti->nrows))) goto done;
+  if ((rc = alloc_cache(x, x->ti->nrows, &pf))) goto done;
   peil_block blk;
   while (!rc && (rc = peil_scan_next(sc, &blk)) == 1) {
     rc = PEIL_OK;
@@ -500,7 +576,10 @@ static int read_rows(frame_ctx *x) {
     int64_t at = fr->n;
     for (size_t j = 0; j < fr->ncols; j++) { /* stored types: from the scanned block */
       size_t sz = peil_type_size(fr->stored[j]);
-      compact((char *)fr->data[j] + (size_t)at * sz, blk.cols[j], sz, keep, m, nkeep);
+      void *dst = (char *)fr->data[j] + (size_t)at * sz;
+      if (fr->info[j].type == PEIL_ENUM && fr->stored[j] != PEIL_ENUM)
+        compact_codes(dst, fr->stored[j], blk.cols[j], keep, m);
+      else compact(dst, blk.cols[j], sz, keep, m, nkeep);
     }
     for (size_t i = 0, r = (size_t)at; i < m; i++) {
       if (!keep[i]) continue;
@@ -522,10 +601,29 @@ static int read_rows(frame_ctx *x) {
   if (rc > 0) rc = PEIL_OK;
   if (!rc && fr->cluster) fr->nclusters = (int64_t)x->clusters.n;
 done:
+  omp_set_num_threads(omp_before);
+  prefault_join(&pf);
   for (size_t j = 0; j < n; j++) free(buf ? buf[j] : NULL);
   free(buf), free(view), free(y), free(v), free(off), free(wt), free(keep);
   peil_scan_close(sc);
   return rc;
+}
+
+void frame_widen_codes(peil_type stored, const void *src, size_t n, int32_t *dst) {
+  if (stored == PEIL_INT8) {
+    const int8_t *v = src;
+    for (size_t i = 0; i < n; i++) dst[i] = v[i];
+  } else if (stored == PEIL_INT16) {
+    const int16_t *v = src;
+    for (size_t i = 0; i < n; i++) dst[i] = v[i];
+  } else {
+    memcpy(dst, src, n * sizeof *dst);
+  }
+}
+
+void frame_codes(const model_frame *fr, size_t j, int64_t start, size_t n, int32_t *dst) {
+  peil_type t = fr->stored[j];
+  frame_widen_codes(t, (const char *)fr->data[j] + (size_t)start * peil_type_size(t), n, dst);
 }
 
 void frame_block_view(const model_frame *fr, int64_t start, size_t n, const void **cols,
@@ -534,6 +632,9 @@ void frame_block_view(const model_frame *fr, int64_t start, size_t n, const void
     const void *src = (const char *)fr->data[j] + (size_t)start * peil_type_size(fr->stored[j]);
     if (fr->stored[j] == fr->info[j].type) {
       cols[j] = src;
+    } else if (fr->info[j].type == PEIL_ENUM) {
+      frame_widen_codes(fr->stored[j], src, n, (int32_t *)(conv + j * cap));
+      cols[j] = conv + j * cap;
     } else {
       peil_column_to_f64(fr->stored[j], src, n, conv + j * cap);
       cols[j] = conv + j * cap;
@@ -564,8 +665,12 @@ static int find_levels(model_frame *fr, model_var *mv) {
   if (ci && ci->type == PEIL_ENUM) {
     int64_t *count = calloc(ci->nlevels ? ci->nlevels : 1, sizeof *count);
     if (!count) return PEIL_ENOMEM;
-    const int32_t *codes = fr->data[mv->raw];
-    for (int64_t i = 0; i < fr->n; i++) count[codes[i]]++;
+    int32_t codes[4096];
+    for (int64_t s = 0; s < fr->n; s += 4096) {
+      size_t m = (size_t)(fr->n - s < 4096 ? fr->n - s : 4096);
+      frame_codes(fr, (size_t)mv->raw, s, m, codes);
+      for (size_t i = 0; i < m; i++) count[codes[i]]++;
+    }
     mv->ncodes = ci->nlevels;
     mv->code_level = malloc((ci->nlevels ? ci->nlevels : 1) * sizeof *mv->code_level);
     mv->labels = malloc((ci->nlevels ? ci->nlevels : 1) * sizeof *mv->labels);
@@ -788,8 +893,14 @@ int frame_build(peil_store *s, const char *table, const peil_formula *f, const f
     fr->data = calloc(fr->ncols ? fr->ncols : 1, sizeof *fr->data);
     fr->stored = malloc((fr->ncols ? fr->ncols : 1) * sizeof *fr->stored);
     if (!fr->data || !fr->stored) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    for (size_t j = 0; !rc && j < fr->ncols; j++)
-      fr->stored[j] = x.ti->cols[peil_table_info_find(x.ti, fr->info[j].name)].type;
+    for (size_t j = 0; !rc && j < fr->ncols; j++) {
+      const peil_column_info *ci = &x.ti->cols[peil_table_info_find(x.ti, fr->info[j].name)];
+      fr->stored[j] = ci->type;
+      /* Enum codes of the used rows (never missing) in the narrowest
+       * integer type that holds every code. */
+      if (ci->type == PEIL_ENUM)
+        fr->stored[j] = ci->nlevels <= INT8_MAX ? PEIL_INT8 : ci->nlevels <= INT16_MAX ? PEIL_INT16 : PEIL_ENUM;
+    }
   }
   if (!rc) rc = read_rows(&x);
   if (!rc) {

@@ -46,7 +46,8 @@ typedef struct {
 typedef struct {
   /* Cached raw columns of the used rows, in their stored types (memory is
    * the columns in use, no more); info gives the types expressions see:
-   * numbers as float64 (frame_block_view converts), enums as int32 codes,
+   * numbers as float64 (frame_block_view converts), enums as int32 codes
+   * (held as int8 or int16 when the levels allow: frame_codes widens),
    * booleans as int8, dates as int32 days. */
   size_t ncols;
   peil_column_info *info;
@@ -85,6 +86,10 @@ int frame_build(peil_store *s, const char *table, const peil_formula *f,
  * (ncols x cap doubles, column j at conv + j * cap). */
 void frame_block_view(const model_frame *fr, int64_t start, size_t n, const void **cols,
                       double *conv, size_t cap);
+/* Enum codes held in `stored` (int8, int16 or int32) as int32. */
+void frame_widen_codes(peil_type stored, const void *src, size_t n, int32_t *dst);
+/* Rows [start, start + n) of enum column j of the frame as int32 codes. */
+void frame_codes(const model_frame *fr, size_t j, int64_t start, size_t n, int32_t *dst);
 void frame_free(model_frame *fr);
 /* The frame column named `name`, or -1. */
 int frame_find(const model_frame *fr, const char *name);
@@ -184,6 +189,10 @@ int frame_for_blocks(const model_frame *fr, const design *d, int threads, ws_poo
                      block_fn fn, void *ctx);
 int model_threads(int threads);
 void model_blas_single_threaded(void);
+/* Sets OpenMP's default team size for a store scan (which decodes chunks in
+ * a parallel region of that size) and returns the size before; the caller
+ * restores it with omp_set_num_threads before any BLAS call. */
+int model_scan_threads(int threads);
 
 /* Number of blocks and rows in block b. */
 static inline size_t frame_nblocks(const model_frame *fr) {

@@ -36,13 +36,17 @@ static void level_detail(const irls_problem *pb, size_t j, char *buf, size_t n) 
   if (col->nparts != 1 || col->level[0] < 0) return;
   const model_var *mv = &fr->vars[col->var[0]];
   if (!mv->code_level) return;
-  const int32_t *raw = fr->data[mv->raw];
   int64_t rows = 0, zeros = 0, ones = 0;
-  for (int64_t i = 0; i < fr->n; i++) {
-    if (mv->code_level[raw[i]] != col->level[0]) continue;
-    rows++;
-    zeros += fr->y[i] == 0;
-    ones += fr->y[i] == 1;
+  int32_t raw[4096];
+  for (int64_t s = 0; s < fr->n; s += 4096) {
+    size_t m = (size_t)(fr->n - s < 4096 ? fr->n - s : 4096);
+    frame_codes(fr, (size_t)mv->raw, s, m, raw);
+    for (size_t r = 0; r < m; r++) {
+      if (mv->code_level[raw[r]] != col->level[0]) continue;
+      rows++;
+      zeros += fr->y[s + (int64_t)r] == 0;
+      ones += fr->y[s + (int64_t)r] == 1;
+    }
   }
   if (pb->fam->family == PEIL_BINOMIAL && (ones == rows || zeros == rows))
     snprintf(buf, n, "every one of the %lld rows with %s = \"%s\" has %s = %d", (long long)rows,
