@@ -6,7 +6,6 @@
  * (R's drop.unused.levels), with the reference level first. */
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,56 +392,9 @@ static void *big_alloc(size_t bytes) {
   return p;
 }
 
-/* The kernel zeroes every page of the cache on its first touch, which on
- * a virtual machine costs a third of the reading time when the pass does
- * it. A helper thread asks for the pages ahead of the pass (in row order,
- * all columns alike) while the pass waits for chunks or runs its serial
- * parts; the pass faults in only what the helper has not reached yet. */
-#define PREFAULT_MAX 64
-typedef struct {
-  void *base[PREFAULT_MAX];
-  size_t bytes[PREFAULT_MAX];
-  size_t n;
-  pthread_t thread;
-  int running;
-} prefault;
-
-static void prefault_add(prefault *pf, void *p, size_t bytes) {
-  const size_t huge = (size_t)2 << 20;
-  if (!p || bytes < huge || pf->n == PREFAULT_MAX) return;
-  pf->base[pf->n] = p;
-  pf->bytes[pf->n++] = (bytes + huge - 1) / huge * huge; /* big_alloc's rounding */
-}
-
-static void *prefault_run(void *arg) {
-#ifdef MADV_POPULATE_WRITE
-  prefault *pf = arg;
-  const size_t huge = (size_t)2 << 20, slices = 64;
-  for (size_t s = 0; s < slices; s++)
-    for (size_t k = 0; k < pf->n; k++) {
-      size_t pages = pf->bytes[k] / huge;
-      size_t a = s * pages / slices, b = (s + 1) * pages / slices;
-      if (b > a && madvise((char *)pf->base[k] + a * huge, (b - a) * huge, MADV_POPULATE_WRITE))
-        return NULL; /* not supported (Linux < 5.14): the pass faults the pages in */
-    }
-#else
-  (void)arg;
-#endif
-  return NULL;
-}
-
-static void prefault_start(prefault *pf) {
-  pf->running = pf->n > 0 && pthread_create(&pf->thread, NULL, prefault_run, pf) == 0;
-}
-
-static void prefault_join(prefault *pf) {
-  if (pf->running) pthread_join(pf->thread, NULL);
-  pf->running = 0;
-}
-
 /* Room for every row of the table at once: no copies as the cache fills,
  * and pages that filtered-out rows would have used are never touched. */
-static int alloc_cache(frame_ctx *x, int64_t rows, prefault *pf) {
+static int alloc_cache(frame_ctx *x, int64_t rows) {
   model_frame *fr = x->fr;
   const peil_glm_options *o = x->req->opt;
   size_t n = (size_t)(rows > 0 ? rows : 1);
@@ -454,12 +406,6 @@ static int alloc_cache(frame_ctx *x, int64_t rows, prefault *pf) {
   if (o->cluster) ok &= (fr->cluster = big_alloc(n * sizeof *fr->cluster)) != NULL;
   if (!ok) return peil_error(PEIL_ENOMEM, "out of memory caching %lld rows", (long long)rows);
   x->cap = (int64_t)n;
-  for (size_t j = 0; j < fr->ncols; j++) prefault_add(pf, fr->data[j], n * peil_type_size(fr->stored[j]));
-  prefault_add(pf, fr->y, n * sizeof *fr->y);
-  if (fr->w) prefault_add(pf, fr->w, n * sizeof *fr->w);
-  if (fr->off) prefault_add(pf, fr->off, n * sizeof *fr->off);
-  if (fr->cluster) prefault_add(pf, fr->cluster, n * sizeof *fr->cluster);
-  prefault_start(pf);
   return PEIL_OK;
 }
 
@@ -469,7 +415,6 @@ static int read_rows(frame_ctx *x) {
   const peil_formula *f = x->f;
   const peil_glm_options *o = x->req->opt;
   peil_scan *sc = NULL;
-  prefault pf = {0};
   int rc = peil_scan_open(x->store, x->table, (const char *const *)x->cols.names, x->cols.n, 0, &sc);
   if (rc) return rc;
   int omp_before = model_scan_threads(o->threads);
@@ -482,7 +427,7 @@ static int read_rows(frame_ctx *x) {
     rc = peil_error(PEIL_ENOMEM, "out of memory");
     goto done;
   }
-  if ((rc = alloc_cache(x, x->ti->nrows, &pf))) goto done;
+  if ((rc = alloc_cache(x, x->ti->nrows))) goto done;
   peil_block blk;
   while (!rc && (rc = peil_scan_next(sc, &blk)) == 1) {
     rc = PEIL_OK;
@@ -602,7 +547,6 @@ static int read_rows(frame_ctx *x) {
   if (!rc && fr->cluster) fr->nclusters = (int64_t)x->clusters.n;
 done:
   omp_set_num_threads(omp_before);
-  prefault_join(&pf);
   for (size_t j = 0; j < n; j++) free(buf ? buf[j] : NULL);
   free(buf), free(view), free(y), free(v), free(off), free(wt), free(keep);
   peil_scan_close(sc);
