@@ -54,6 +54,28 @@ void irls_block_eta(const irls_problem *pb, const block_ws *ws, int64_t start, s
               eta, 1);
 }
 
+/* Square roots of the working weights (ws->wt) and the working response
+ * scaled by them (z), as glm.fit computes them. Both sides of each
+ * selection are computed (irls.c is compiled with -fno-trapping-math and
+ * -fno-math-errno, so this vectorises; the values are the same). */
+static void working_weights(block_ws *ws, const double *eta, const double *y, const double *mu,
+                            const double *pw, const double *off, double *z, size_t n) {
+  const double *dmu = ws->dmu, *var = ws->var;
+  double *wt = ws->wt;
+  /* Two loops: one selection each vectorises, two in one loop do not. */
+  for (size_t i = 0; i < n; i++) {
+    double dm = dmu[i], q = sqrt(pw[i] * dm * dm / var[i]);
+    wt[i] = dm != 0 ? q : 0;
+  }
+#define WORKING(OFF)                                                                   \
+  for (size_t i = 0; i < n; i++) {                                                     \
+    double dm = dmu[i], r = (y[i] - mu[i]) / (dm != 0 ? dm : 1);                       \
+    z[i] = wt[i] * ((eta[i] - (OFF)) + r);                                             \
+  }
+  if (off) WORKING(off[i]) else WORKING(0)
+#undef WORKING
+}
+
 /* The pass with the cross products by cells: dense columns by dsyrk,
  * everything that involves an indicator column from the cell sums. */
 static int pass_block_cells(pass_ctx *c, block_ws *ws, int thread, size_t g, int64_t start,
@@ -81,12 +103,7 @@ static int pass_block_cells(pass_ctx *c, block_ws *ws, int thread, size_t g, int
   for (size_t i = 0; i < n; i++) dev += ws->tmp[i];
   c->dev[g] += dev;
   double *z = ws->z;
-  for (size_t i = 0; i < n; i++) {
-    double dm = ws->dmu[i];
-    double w = dm != 0 ? sqrt(pw[i] * dm * dm / ws->var[i]) : 0;
-    ws->wt[i] = w;
-    z[i] = w * ((eta[i] - (off ? off[i] : 0)) + (y[i] - mu[i]) / (dm != 0 ? dm : 1));
-  }
+  working_weights(ws, eta, y, mu, pw, off, z, n);
   for (size_t j = 0; j < d; j++) {
     double *x = ws->X + j * n;
     for (size_t i = 0; i < n; i++) x[i] *= ws->wt[i];
@@ -122,12 +139,7 @@ static int pass_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t st
    * scaled by the square root of the weight. */
   const double *off = fr->off ? fr->off + start : NULL;
   double *z = ws->X + c->p * n; /* column p of the block: [X z] */
-  for (size_t i = 0; i < n; i++) {
-    double d = ws->dmu[i];
-    double w = d != 0 ? sqrt(pw[i] * d * d / ws->var[i]) : 0;
-    ws->wt[i] = w;
-    z[i] = w * ((eta[i] - (off ? off[i] : 0)) + (y[i] - mu[i]) / (d != 0 ? d : 1));
-  }
+  working_weights(ws, eta, y, mu, pw, off, z, n);
   for (size_t j = 0; j < c->p; j++) {
     double *x = ws->X + j * n;
     for (size_t i = 0; i < n; i++) x[i] *= ws->wt[i];
