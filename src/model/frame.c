@@ -291,9 +291,13 @@ static void convert_block(const frame_ctx *x, const peil_block *blk, const peil_
   }
 }
 
-/* Drops (keep = 0) the kept rows where v is missing, counting them. */
+/* Drops (keep = 0) the kept rows where v is missing, counting them. A
+ * first loop without branches (it vectorises) finds whether there are any. */
 static void drop_missing(frame_ctx *x, size_t reason, const double *v, unsigned char *keep,
                          size_t n) {
+  int any = 0;
+  for (size_t i = 0; i < n; i++) any |= isnan(v[i]);
+  if (!any) return;
   for (size_t i = 0; i < n; i++)
     if (keep[i] && isnan(v[i])) keep[i] = 0, x->reason_count[reason]++;
 }
@@ -301,10 +305,24 @@ static void drop_missing(frame_ctx *x, size_t reason, const double *v, unsigned 
 /* The same for a column in its own type. */
 static void drop_missing_raw(frame_ctx *x, size_t reason, peil_type t, const void *col,
                              unsigned char *keep, size_t n) {
-  if (t == PEIL_FLOAT64) {
-    drop_missing(x, reason, col, keep, n);
-    return;
+  int any = 0;
+#define ANY(T, NA)                                                      \
+  do {                                                                  \
+    const T *c_ = col;                                                  \
+    for (size_t i = 0; i < n; i++) any |= c_[i] == (NA);                \
+  } while (0)
+  switch (t) {
+  case PEIL_FLOAT64: drop_missing(x, reason, col, keep, n); return;
+  case PEIL_INT8: ANY(int8_t, PEIL_NA_INT8); break;
+  case PEIL_BOOL: ANY(int8_t, PEIL_NA_BOOL); break;
+  case PEIL_INT16: ANY(int16_t, PEIL_NA_INT16); break;
+  case PEIL_INT32: ANY(int32_t, PEIL_NA_INT32); break;
+  case PEIL_DATE: ANY(int32_t, PEIL_NA_DATE); break;
+  case PEIL_ENUM: ANY(int32_t, PEIL_NA_ENUM); break;
+  default: any = 1;
   }
+#undef ANY
+  if (!any) return;
   for (size_t i = 0; i < n; i++)
     if (keep[i] && peil_value_is_missing(t, col, i)) keep[i] = 0, x->reason_count[reason]++;
 }
@@ -417,7 +435,7 @@ static int read_rows(frame_ctx *x) {
   peil_scan *sc = NULL;
   int rc = peil_scan_open(x->store, x->table, (const char *const *)x->cols.names, x->cols.n, 0, &sc);
   if (rc) return rc;
-  int omp_before = model_scan_threads(o->threads);
+  int omp_before = model_scan_threads(o->threads), nthreads = model_threads(o->threads);
   size_t n = x->cols.n, cap = 0;
   void **buf = calloc(n, sizeof *buf);
   const void **view = calloc(n, sizeof *view);
@@ -519,27 +537,41 @@ static int read_rows(frame_ctx *x) {
       break;
     }
     int64_t at = fr->n;
-    for (size_t j = 0; j < fr->ncols; j++) { /* stored types: from the scanned block */
-      size_t sz = peil_type_size(fr->stored[j]);
-      void *dst = (char *)fr->data[j] + (size_t)at * sz;
-      if (fr->info[j].type == PEIL_ENUM && fr->stored[j] != PEIL_ENUM)
-        compact_codes(dst, fr->stored[j], blk.cols[j], keep, m);
-      else compact(dst, blk.cols[j], sz, keep, m, nkeep);
-    }
-    for (size_t i = 0, r = (size_t)at; i < m; i++) {
-      if (!keep[i]) continue;
-      fr->y[r] = y[i];
-      if (fr->w) fr->w[r] = wt[i];
-      if (fr->off) fr->off[r] = off[i];
-      if (fr->cluster) {
-        int64_t c = dmap_put(&x->clusters, v[i]);
-        if (c < 0 || c > INT32_MAX) {
-          rc = peil_error(PEIL_ENOMEM, "too many clusters in column '%s'", o->cluster);
-          break;
-        }
-        fr->cluster[r] = (int32_t)c;
+    /* The columns in parallel: the first touch of the cache's pages (the
+     * kernel zeroing them) is most of this. Task ncols copies the outcome,
+     * weights, offsets and clusters (in row order: cluster numbers are
+     * given in order of appearance). */
+    const int ncols = (int)fr->ncols;
+    int rc_rows = PEIL_OK;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+    for (int j = 0; j <= ncols; j++) {
+      if (j < ncols) { /* stored types: from the scanned block */
+        size_t sz = peil_type_size(fr->stored[j]);
+        void *dst = (char *)fr->data[j] + (size_t)at * sz;
+        if (fr->info[j].type == PEIL_ENUM && fr->stored[j] != PEIL_ENUM)
+          compact_codes(dst, fr->stored[j], blk.cols[j], keep, m);
+        else compact(dst, blk.cols[j], sz, keep, m, nkeep);
+        continue;
       }
-      r++;
+      for (size_t i = 0, r = (size_t)at; i < m; i++) {
+        if (!keep[i]) continue;
+        fr->y[r] = y[i];
+        if (fr->w) fr->w[r] = wt[i];
+        if (fr->off) fr->off[r] = off[i];
+        if (fr->cluster) {
+          int64_t c = dmap_put(&x->clusters, v[i]);
+          if (c < 0 || c > INT32_MAX) {
+            rc_rows = PEIL_ENOMEM;
+            break;
+          }
+          fr->cluster[r] = (int32_t)c;
+        }
+        r++;
+      }
+    }
+    if (rc_rows) {
+      rc = peil_error(PEIL_ENOMEM, "too many clusters in column '%s'", o->cluster);
+      break;
     }
     fr->n += (int64_t)nkeep;
   }
