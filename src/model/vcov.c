@@ -93,9 +93,11 @@ static int stats_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t s
     cells_eta(cp, ws->X, n, cell, fr->off ? fr->off + start : NULL, c->beta_dense, c->cell_eff,
               ws->eta);
   else irls_block_eta(pb, ws, start, n, res->fit.beta, ws->eta);
-  fam->linkinv(ws->eta, ws->mu, n);
-  fam->mu_eta(ws->eta, ws->dmu, n);
-  fam->variance(ws->mu, ws->var, n);
+  /* mu, mu.eta and the variance as the family's functions give them (the
+   * fused terms: the same bits, one exp less for the logit); the unit
+   * deviances they also give are not used. */
+  peil_family_irls_terms(fam, ws->eta, y, f, ws->mu, ws->dmu, ws->var, ws->tmp, n);
+  peil_family_aic_terms(fam, y, ws->mu, f, ws->tmp, n);
   for (size_t i = 0; i < n; i++) wk[i] = ws->dmu[i] * ws->dmu[i] / ws->var[i];
   double *s = ws->z;
   double disp = 0, aic = 0;
@@ -104,7 +106,7 @@ static int stats_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t s
   for (size_t i = 0; i < n; i++) {
     double r = (y[i] - ws->mu[i]) / ws->dmu[i];
     disp += f[i] * wk[i] * r * r;
-    aic += fam->aic_term(y[i], ws->mu[i], f[i]);
+    aic += ws->tmp[i];
     if (fam->family == PEIL_BINOMIAL && (ws->mu[i] < eps || ws->mu[i] > 1 - eps)) nb++;
     if (fam->family == PEIL_POISSON && ws->mu[i] < eps) nb++;
     if (fam->family != PEIL_GAUSSIAN && (ws->mu[i] < 1e-6 || (fam->family == PEIL_BINOMIAL && ws->mu[i] > 1 - 1e-6))) nx++;

@@ -1,4 +1,4 @@
-/* exp and log over arrays by SLEEF (vmath.h). */
+/* exp, log and log1p over arrays by SLEEF (vmath.h). */
 #include <string.h>
 
 #include "vmath.h"
@@ -25,6 +25,7 @@
   }
 AVX2_KERNEL(exp_avx2, Sleef_expd4_u10avx2)
 AVX2_KERNEL(log_avx2, Sleef_logd4_u10avx2)
+AVX2_KERNEL(log1p_avx2, Sleef_log1pd4_u10avx2)
 #pragma GCC pop_options
 #else
 #include <sleef.h>
@@ -58,4 +59,14 @@ void model_vlog(const double *x, double *y, size_t n) {
   }
 #endif
   for (size_t i = 0; i < n; i++) y[i] = Sleef_log_u10(x[i]);
+}
+
+void model_vlog1p(const double *x, double *y, size_t n) {
+#ifdef VMATH_AVX2
+  if (have_avx2()) {
+    log1p_avx2(x, y, n);
+    return;
+  }
+#endif
+  for (size_t i = 0; i < n; i++) y[i] = Sleef_log1p_u10(x[i]);
 }
