@@ -635,17 +635,29 @@ static int set_level_labels(model_var *mv, const peil_column_info *ci, int logic
   return PEIL_OK;
 }
 
+/* The levels of a variable from its distinct values, ascending. */
+static int levels_from(model_var *mv, const peil_column_info *ci, const dmap *seen) {
+  mv->nlevels = seen->n;
+  mv->level_value = malloc((seen->n ? seen->n : 1) * sizeof *mv->level_value);
+  mv->labels = calloc(seen->n ? seen->n : 1, sizeof *mv->labels);
+  if (!mv->level_value || !mv->labels) return PEIL_ENOMEM;
+  memcpy(mv->level_value, seen->value, seen->n * sizeof *seen->value);
+  qsort(mv->level_value, seen->n, sizeof *mv->level_value, cmp_double);
+  return set_level_labels(mv, ci, mv->raw < 0);
+}
+
 /* Levels of a categorical variable from the used rows. */
 static int find_levels(model_frame *fr, model_var *mv) {
   const peil_column_info *ci = mv->raw >= 0 ? &fr->info[mv->raw] : NULL;
   if (ci && ci->type == PEIL_ENUM) {
-    int64_t *count = calloc(ci->nlevels ? ci->nlevels : 1, sizeof *count);
+    /* Which codes occur (a store per row: no chain of increments). */
+    unsigned char *count = calloc(ci->nlevels ? ci->nlevels : 1, 1);
     if (!count) return PEIL_ENOMEM;
     int32_t codes[4096];
     for (int64_t s = 0; s < fr->n; s += 4096) {
       size_t m = (size_t)(fr->n - s < 4096 ? fr->n - s : 4096);
       frame_codes(fr, (size_t)mv->raw, s, m, codes);
-      for (size_t i = 0; i < m; i++) count[codes[i]]++;
+      for (size_t i = 0; i < m; i++) count[codes[i]] = 1;
     }
     mv->ncodes = ci->nlevels;
     mv->code_level = malloc((ci->nlevels ? ci->nlevels : 1) * sizeof *mv->code_level);
@@ -671,6 +683,35 @@ static int find_levels(model_frame *fr, model_var *mv) {
   /* Numbers, dates, booleans and logical expressions: distinct values. */
   dmap seen;
   if (dmap_init(&seen)) return PEIL_ENOMEM;
+  if (ci && mv->fv->column && strcmp(peil_expr_text(mv->fv->expr), mv->fv->column) == 0 &&
+      (fr->stored[mv->raw] == PEIL_INT8 || fr->stored[mv->raw] == PEIL_BOOL ||
+       fr->stored[mv->raw] == PEIL_INT16)) {
+    /* A small integer column (factor(year)): which values occur, by a table
+     * over the type's range (the used rows have no missing values). */
+    int wide = fr->stored[mv->raw] == PEIL_INT16;
+    unsigned char *occurs = calloc(65536, 1);
+    if (!occurs) {
+      dmap_free(&seen);
+      return peil_error(PEIL_ENOMEM, "out of memory");
+    }
+    if (wide) {
+      const int16_t *v = fr->data[mv->raw];
+      for (int64_t i = 0; i < fr->n; i++) occurs[v[i] + 32768] = 1;
+    } else {
+      const int8_t *v = fr->data[mv->raw];
+      for (int64_t i = 0; i < fr->n; i++) occurs[v[i] + 32768] = 1;
+    }
+    int rc = PEIL_OK;
+    for (int k = 0; k < 65536 && !rc; k++)
+      if (occurs[k] && dmap_put(&seen, (double)(k - 32768)) < 0) rc = PEIL_ENOMEM;
+    free(occurs);
+    if (!rc && seen.n > FACTOR_MAX_LEVELS)
+      rc = peil_error(PEIL_EDATA, "%s has more than %d distinct values in the rows used: too many "
+                      "for a categorical variable", mv->fv->label, FACTOR_MAX_LEVELS);
+    if (!rc) rc = levels_from(mv, ci, &seen);
+    dmap_free(&seen);
+    return rc == PEIL_ENOMEM ? peil_error(rc, "out of memory") : rc;
+  }
   double *v = malloc(MODEL_BLOCK_ROWS * sizeof *v);
   const void **cols = malloc((fr->ncols ? fr->ncols : 1) * sizeof *cols);
   double *conv = malloc((fr->ncols ? fr->ncols : 1) * MODEL_BLOCK_ROWS * sizeof *conv);
@@ -690,17 +731,7 @@ static int find_levels(model_frame *fr, model_var *mv) {
   free(v);
   free(cols);
   free(conv);
-  if (!rc) {
-    mv->nlevels = seen.n;
-    mv->level_value = malloc(seen.n * sizeof *mv->level_value);
-    mv->labels = calloc(seen.n, sizeof *mv->labels);
-    if (!mv->level_value || !mv->labels) rc = PEIL_ENOMEM;
-  }
-  if (!rc) {
-    memcpy(mv->level_value, seen.value, seen.n * sizeof *seen.value);
-    qsort(mv->level_value, seen.n, sizeof *mv->level_value, cmp_double);
-    rc = set_level_labels(mv, ci, mv->raw < 0);
-  }
+  if (!rc) rc = levels_from(mv, ci, &seen);
   dmap_free(&seen);
   return rc == PEIL_ENOMEM ? peil_error(rc, "out of memory") : rc;
 }
