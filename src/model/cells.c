@@ -132,13 +132,15 @@ void cells_eta(const cell_plan *cp, const double *X, size_t n, const int32_t *ce
 void cells_accumulate(const cell_plan *cp, double *acc, const int32_t *cell, const double *Xs,
                       const double *s, const double *z, size_t n) {
   const size_t w = cp->width, d = cp->d;
-  for (size_t k = 0; k < d; k++) {
-    const double *x = Xs + k * n;
-    for (size_t i = 0; i < n; i++) acc[(size_t)cell[i] * w + k] += s[i] * x[i];
+  /* Row by row: a row's sums lie together (column by column, each row's
+   * cell was visited d + 2 times, twice as slow). Each sum still takes
+   * the rows in order. */
+  for (size_t i = 0; i < n; i++) {
+    double *a = acc + (size_t)cell[i] * w, si = s[i];
+    for (size_t k = 0; k < d; k++) a[k] += si * Xs[i + k * n];
+    if (z) a[d] += si * z[i];
+    a[d + 1] += si * si;
   }
-  if (z)
-    for (size_t i = 0; i < n; i++) acc[(size_t)cell[i] * w + d] += s[i] * z[i];
-  for (size_t i = 0; i < n; i++) acc[(size_t)cell[i] * w + d + 1] += s[i] * s[i];
 }
 
 void cells_flush(const cell_plan *cp, const double *acc, double *A, double *b) {
