@@ -62,12 +62,20 @@ int cells_plan_build(const model_frame *fr, const design *d, cell_plan **out) {
   }
   if (!rc) {
     cp->ncells = ncells;
+    /* The intercept is in every cell: its cross products are sums over
+     * cells too (one column less for dsyrk). */
+    size_t icpt = SIZE_MAX;
+    for (size_t j = 0; j < p && icpt == SIZE_MAX; j++)
+      if (d->cols[j].nparts == 0) icpt = j;
+    if (icpt != SIZE_MAX) in_cells[icpt] = 1;
     size_t k = 0;
     for (size_t j = 0; j < p; j++) {
       cp->dense_pos[j] = in_cells[j] ? SIZE_MAX : k;
       if (!in_cells[j]) cp->perm[k++] = j;
     }
     cp->d = k;
+    cp->icpt = -1;
+    if (icpt != SIZE_MAX) cp->icpt = (int32_t)k, cp->perm[k++] = icpt;
     for (size_t u = 0; u < cp->nv; u++)
       for (size_t r = 0; r < d->ndummies; r++) {
         const design_dummies *run = &d->dummies[r];
@@ -111,8 +119,9 @@ int cells_fill(const cell_plan *cp, const design *d, const model_frame *fr, int6
 
 void cells_coef(const cell_plan *cp, const double *beta, double *beta_dense, double *cell_eff) {
   for (size_t k = 0; k < cp->d; k++) beta_dense[k] = beta[cp->perm[k]];
+  const double b0 = cp->icpt >= 0 ? beta[cp->perm[cp->icpt]] : 0;
   for (size_t c = 0; c < cp->ncells; c++) {
-    double e = 0;
+    double e = b0;
     for (size_t u = 0; u < cp->nv; u++) {
       int32_t at = cp->pos[u][c / cp->stride[u] % cp->nlev[u]];
       if (at >= 0) e += beta[cp->perm[at]];
@@ -145,7 +154,8 @@ void cells_accumulate(const cell_plan *cp, double *acc, const int32_t *cell, con
 
 void cells_flush(const cell_plan *cp, const double *acc, double *A, double *b) {
   const size_t w = cp->width, d = cp->d, p = cp->p, nv = cp->nv;
-  /* Every variable has two levels or more: at most log2(CELLS_MAX) of them. */
+  /* Every variable has two levels or more: at most log2(CELLS_MAX) of them,
+   * and the intercept. */
   int32_t pos[64];
   for (size_t c = 0; c < cp->ncells; c++) {
     const double *a = acc + c * w;
@@ -153,6 +163,7 @@ void cells_flush(const cell_plan *cp, const double *acc, double *A, double *b) {
     /* A cell no row (or only rows of weight 0) fell into adds nothing. */
     if (wsum == 0) continue;
     size_t m = 0;
+    if (cp->icpt >= 0) pos[m++] = cp->icpt;
     for (size_t u = 0; u < nv; u++) {
       int32_t j = cp->pos[u][c / cp->stride[u] % cp->nlev[u]];
       if (j >= 0) pos[m++] = j;

@@ -6,12 +6,13 @@
  * row adds its weighted dense values to the sums of its cell (the
  * combination of its levels of those variables), and the cross products
  * of the indicator columns are sums over cells. A pass then builds only
- * the dense columns (intercept, numeric variables, interactions) and runs
+ * the dense columns (numeric variables, interactions) and runs
  * dsyrk on them, plus one scattered addition per dense column and row,
  * instead of dsyrk on all p columns.
  *
  * Columns are held in a permuted order: the d dense columns first (in
- * design order), then the indicator columns of the cell variables.
+ * design order), then the intercept (which every cell has), then the
+ * indicator columns of the cell variables.
  * Every sum runs in a fixed order within a block and a group of blocks,
  * so results stay independent of the thread count. */
 #ifndef PEIL_MODEL_CELLS_H
@@ -30,6 +31,7 @@ typedef struct {
   int *var;             /* nv: frame variable */
   size_t *nlev, *stride;/* nv */
   int32_t **pos;        /* nv x nlev: permuted position of the level's column, -1: none */
+  int32_t icpt;         /* permuted position of the intercept (in every cell), -1: none */
   size_t ncells;
   size_t width;         /* doubles per cell: d dense sums, z, weight */
 } cell_plan;
@@ -45,7 +47,8 @@ int cells_fill(const cell_plan *cp, const design *d, const model_frame *fr, int6
                size_t n, block_ws *ws, int32_t *cell);
 
 /* Per pass: the coefficients of the dense columns (beta_dense, d) and the
- * sum of the indicator coefficients of each cell (cell_eff, ncells). */
+ * sum of the intercept and indicator coefficients of each cell (cell_eff,
+ * ncells). */
 void cells_coef(const cell_plan *cp, const double *beta, double *beta_dense, double *cell_eff);
 
 /* eta = offset + D beta_dense + cell_eff[cell]. */
