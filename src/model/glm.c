@@ -93,8 +93,24 @@ static int null_deviance(const irls_problem *pb, double *nulldev) {
   enum { B = 4096 };
   double mu[B], d[B], one[B];
   for (size_t i = 0; i < B; i++) one[i] = 1;
+  /* With a constant mu and no weights a row's deviance depends on y alone:
+   * for 0/1 outcomes the two values, from the same function, are looked
+   * up (the same numbers, summed in the same order). */
+  double d01[2] = {0, 0};
+  int lookup = pb->d->has_intercept && !fr->w;
+  if (lookup) {
+    double y01[2] = {0, 1}, mu01[2] = {mu0, mu0};
+    fam->dev_resids(y01, mu01, one, d01, 2);
+  }
   for (int64_t s = 0; s < fr->n; s += B) {
     size_t m = (size_t)(fr->n - s < B ? fr->n - s : B);
+    const double *y = fr->y + s;
+    int binary = lookup;
+    for (size_t i = 0; i < m && binary; i++) binary = y[i] == 0 || y[i] == 1;
+    if (binary) {
+      for (size_t i = 0; i < m; i++) dev += d01[y[i] != 0];
+      continue;
+    }
     if (pb->d->has_intercept) {
       for (size_t i = 0; i < m; i++) mu[i] = mu0;
     } else {
