@@ -1,5 +1,6 @@
 /* Scanning: a fixed set of columns read in row blocks into reused buffers. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,7 +243,12 @@ int peil_scan_read(peil_scan *sc, int64_t start, size_t nrows, peil_block *blk) 
    * does not depend on the number of threads. */
   int bad = -1;
   const int ncols = (int)sc->ncols;
-#pragma omp parallel for schedule(dynamic, 1) if (ncols > 1)
+  /* The team size is named: OpenBLAS's OpenMP build sets the default team
+   * to one thread once a fit has run in the process. */
+  int nt = omp_get_num_procs();
+  if (nt > ncols) nt = ncols;
+  if (nt < 1) nt = 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (ncols > 1)
   for (int i = 0; i < ncols; i++) {
     struct scol *c = &sc->c[i];
     if (c->fast) {
