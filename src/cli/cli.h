@@ -4,6 +4,7 @@
 #ifndef PEIL_CLI_H
 #define PEIL_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "peil/peil.h"
@@ -46,6 +47,9 @@ typedef struct {
 int cli_output_open(cli_output *o, const char *path);
 /* commit != 0: move into place (or flush stdout); 0: discard. */
 int cli_output_close(cli_output *o, int commit);
+
+/* 1234567 -> "1,234,567" in buf (at least 32 bytes); returns buf. */
+const char *cli_count(int64_t v, char *buf);
 
 /* Parses a whole decimal number into *v; 0 or -1 (bad). */
 int cli_parse_long(const char *s, long long *v);

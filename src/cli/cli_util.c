@@ -112,3 +112,16 @@ void cli_free_list(char **v) {
   for (char **p = v; *p; p++) free(*p);
   free(v);
 }
+
+const char *cli_count(int64_t v, char *buf) {
+  char tmp[32];
+  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
+  char *p = buf;
+  if (v < 0) *p++ = '-';
+  for (int i = 0; i < n; i++) {
+    *p++ = tmp[i];
+    if ((n - i - 1) % 3 == 0 && i < n - 1) *p++ = ',';
+  }
+  *p = '\0';
+  return buf;
+}

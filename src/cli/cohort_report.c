@@ -8,19 +8,6 @@
 #include "cli.h"
 #include "cohort_report.h"
 
-/* 1234567 -> "1,234,567". */
-static const char *count(int64_t v, char *buf) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
-  char *p = buf;
-  if (v < 0) *p++ = '-';
-  for (int i = 0; i < n; i++) {
-    *p++ = tmp[i];
-    if ((n - i - 1) % 3 == 0 && i < n - 1) *p++ = ',';
-  }
-  *p = '\0';
-  return buf;
-}
 
 static const peil_cohort_cell *find_cell(const peil_cohort_result *r, size_t su, size_t g,
                                          size_t st, size_t lv, size_t o, int h) {
@@ -98,7 +85,7 @@ static void print_population(FILE *fp, const peil_cohort_result *r, size_t su) {
     fprintf(fp, "\n");
     for (size_t g = 0; g < r->ngroups; g++) {
       const peil_cohort_pop *all = find_pop(r, su, g, 0, 0);
-      fprintf(fp, "  %-*s %10s", gw, r->groups[g], count(all ? all->n : 0, buf));
+      fprintf(fp, "  %-*s %10s", gw, r->groups[g], cli_count(all ? all->n : 0, buf));
       for (int64_t lv = 0; lv < S->nlevels; lv++) {
         int shown = 0;
         for (size_t h = 0; h < r->ngroups && !shown; h++) shown = find_pop(r, su, h, st, (size_t)lv) != NULL;
@@ -151,7 +138,7 @@ static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size
       else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
       for (size_t g = 0; g < r->ngroups; g++) {
         const peil_cohort_pop *p = find_pop(r, su, g, st, (size_t)lv);
-        fprintf(fp, "    %-*s %10s", gw - 2, r->groups[g], count(p ? p->n : 0, buf));
+        fprintf(fp, "    %-*s %10s", gw - 2, r->groups[g], cli_count(p ? p->n : 0, buf));
         for (size_t k = 0; k < nh; k++) {
           const peil_cohort_cell *c = find_cell(r, su, g, st, (size_t)lv, o, h[k]);
           print_value(fp, c ? c->mean : NAN, O->binary, 7);
@@ -210,9 +197,9 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
     peil_date_format(r->data_start, a);
     peil_date_format(r->data_end, b);
     fprintf(fp, "; data %s .. %s\n", a, b);
-    fprintf(fp, "  %s persons read, ", count(r->n_persons, buf));
-    fprintf(fp, "%s in the population, ", count(r->n_persons_in, buf));
-    fprintf(fp, "%s person-dates\n", count(r->n_rows, buf));
+    fprintf(fp, "  %s persons read, ", cli_count(r->n_persons, buf));
+    fprintf(fp, "%s in the population, ", cli_count(r->n_persons_in, buf));
+    fprintf(fp, "%s person-dates\n", cli_count(r->n_rows, buf));
     if (r->nadjusted) {
       fprintf(fp, "  corrected for");
       for (size_t c = 0; c < r->ncovariates; c++) fprintf(fp, "%s %s", c ? "," : "", r->covariates[c]);
@@ -224,7 +211,7 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
       for (size_t g = 0; g < r->ngroups; g++)
         if ((p = find_pop(r, su, g, 0, 0))) tot += p->n;
       fprintf(fp, "\n== subset %s (%s): %s person-dates\n", r->subsets[su],
-              r->subset_definitions[su], count(tot, buf));
+              r->subset_definitions[su], cli_count(tot, buf));
       print_population(fp, r, su);
       for (size_t oc = 0; oc < r->noutcomes; oc++) print_outcome(fp, r, su, oc);
     }
@@ -247,6 +234,18 @@ static json_t *strings(char *const *v, size_t n) {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
   return a;
+}
+
+/* The keys that place a row of the population and outcome tables. */
+static json_t *cell_keys(const peil_cohort_result *r, size_t subset, int32_t date, size_t group,
+                         size_t stratum, size_t level) {
+  json_t *o = json_object();
+  json_object_set_new(o, "subset", json_string(r->subsets[subset]));
+  json_object_set_new(o, "date", date_or_pooled(date));
+  json_object_set_new(o, "group", json_string(r->groups[group]));
+  json_object_set_new(o, "stratum", json_string(r->strata[stratum].name));
+  json_object_set_new(o, "level", json_string(r->strata[stratum].levels[level]));
+  return o;
 }
 
 static json_t *cohort_json(const peil_cohort_result *r) {
@@ -294,12 +293,7 @@ static json_t *cohort_json(const peil_cohort_result *r) {
   json_t *pop = json_array();
   for (size_t i = 0; i < r->npop; i++) {
     const peil_cohort_pop *p = &r->pop[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "subset", json_string(r->subsets[p->subset]));
-    json_object_set_new(o, "date", date_or_pooled(p->date));
-    json_object_set_new(o, "group", json_string(r->groups[p->group]));
-    json_object_set_new(o, "stratum", json_string(r->strata[p->stratum].name));
-    json_object_set_new(o, "level", json_string(r->strata[p->stratum].levels[p->level]));
+    json_t *o = cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
     json_object_set_new(o, "n", json_integer(p->n));
     json_object_set_new(o, "share", real_or_null(p->share));
     json_array_append_new(pop, o);
@@ -308,12 +302,7 @@ static json_t *cohort_json(const peil_cohort_result *r) {
   json_t *cells = json_array();
   for (size_t i = 0; i < r->ncells; i++) {
     const peil_cohort_cell *p = &r->cells[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "subset", json_string(r->subsets[p->subset]));
-    json_object_set_new(o, "date", date_or_pooled(p->date));
-    json_object_set_new(o, "group", json_string(r->groups[p->group]));
-    json_object_set_new(o, "stratum", json_string(r->strata[p->stratum].name));
-    json_object_set_new(o, "level", json_string(r->strata[p->stratum].levels[p->level]));
+    json_t *o = cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
     json_object_set_new(o, "outcome", json_string(r->outcomes[p->outcome].name));
     json_object_set_new(o, "horizon", json_integer(p->horizon));
     json_object_set_new(o, "n", json_integer(p->n));

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cli.h"
 #include "glm_report.h"
 
 static const char *model_title(const peil_glm *g) {
@@ -24,19 +25,6 @@ static const char *vcov_label(const peil_glm *g, int words) {
   return names[g->vcov][words];
 }
 
-/* 1234567 -> "1,234,567". */
-static const char *count(int64_t v, char *buf) {
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
-  char *p = buf;
-  if (v < 0) *p++ = '-';
-  for (int i = 0; i < n; i++) {
-    *p++ = tmp[i];
-    if ((n - i - 1) % 3 == 0 && i < n - 1) *p++ = ',';
-  }
-  *p = '\0';
-  return buf;
-}
 
 static void num(double v, char *buf, size_t n) {
   if (isnan(v)) snprintf(buf, n, "NA");
@@ -71,7 +59,7 @@ static void print_rows(FILE *fp, const char *first, const peil_glm_row *r, size_
     fprintf(fp, " %12s %12s", lo, hi);
     if (with_n) {
       char nb[32];
-      fprintf(fp, " %12s", count(r[i].n, nb));
+      fprintf(fp, " %12s", cli_count(r[i].n, nb));
     }
     if (r[i].aliased) fputs("  (aliased)", fp);
     if (r[i].separated) fputs("  (separated)", fp);
@@ -91,19 +79,19 @@ int glm_report_text(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   if (g->weights)
     fprintf(fp, "Weights:  %s (%s)\n", g->weights,
             g->weight_type == PEIL_WEIGHTS_SAMPLING ? "sampling" : "frequency");
-  fprintf(fp, "Rows:     %s read", count(g->n_read, a));
-  if (g->where) fprintf(fp, ", %s filtered out", count(g->n_filtered, a));
-  fprintf(fp, ", %s with missing values", count(g->n_missing, b));
+  fprintf(fp, "Rows:     %s read", cli_count(g->n_read, a));
+  if (g->where) fprintf(fp, ", %s filtered out", cli_count(g->n_filtered, a));
+  fprintf(fp, ", %s with missing values", cli_count(g->n_missing, b));
   if (g->nmissing_by) {
     fputs(" (", fp);
     for (size_t i = 0; i < g->nmissing_by; i++)
-      fprintf(fp, "%s%s: %s", i ? ", " : "", g->missing_by[i], count(g->missing_count[i], a));
+      fprintf(fp, "%s%s: %s", i ? ", " : "", g->missing_by[i], cli_count(g->missing_count[i], a));
     fputc(')', fp);
   }
-  if (g->n_zero_weight) fprintf(fp, ", %s with weight 0", count(g->n_zero_weight, a));
-  fprintf(fp, ", %s used\n", count(g->n_used, c));
+  if (g->n_zero_weight) fprintf(fp, ", %s with weight 0", cli_count(g->n_zero_weight, a));
+  fprintf(fp, ", %s used\n", cli_count(g->n_used, c));
   fprintf(fp, "Std. errors: %s", vcov_label(g, 1));
-  if (g->nclusters) fprintf(fp, " on %s, %s clusters", g->cluster, count(g->nclusters, a));
+  if (g->nclusters) fprintf(fp, " on %s, %s clusters", g->cluster, cli_count(g->nclusters, a));
   fprintf(fp, "; %s tests\n\n", g->t_stat ? "t" : "z");
   print_rows(fp, "term", g->coef, g->ncoef, o->exponentiate, 1, 0);
   fputc('\n', fp);
