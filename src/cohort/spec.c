@@ -345,7 +345,6 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
                          const char *file, int line) {
   if (file && !s->file && !(s->file = strdup(file))) return peil_error(PEIL_ENOMEM, "out of memory");
   if (s->finished) return cohort_spec_error(s, line, PEIL_EINVAL, "the spec is already finished");
-  int k;
   if (!strncmp(key, "subset.", 7)) return add_subset(s, line, key + 7, value);
   if (!strncmp(key, "outcome.", 8)) return add_outcome(s, line, key + 8, value);
   if (!strcmp(key, "population")) {
@@ -451,7 +450,6 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
     return PEIL_OK;
   }
   if (!strcmp(key, "exclusive")) return set_names(s, line, key, value, &s->exclusive);
-  (void)k;
   return cohort_spec_error(
       s, line, PEIL_EINVAL,
       "unknown key '%s' (population, spells, group, groups, reference_group, dates, period, "
