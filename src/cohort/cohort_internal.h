@@ -157,8 +157,8 @@ void spell_table_close(spell_table *t);
 
 /* Status queries on one person's spells (sorted by start). */
 /* The covering spell of day d with the latest start (matching `bit` unless
- * bit < 0), or -1. */
-long spells_covering(const spell_table *t, int32_t d, int bit);
+ * bit < 0, in `group` unless group < 0), or -1. */
+long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group);
 /* Does a spell (matching bit) overlap the days [a, b]? */
 int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit);
 /* First day of the episode that contains spell i: spells that follow each

@@ -4,7 +4,7 @@
  * peil_glm_fit; adjusted shares per group by marginal standardisation over
  * the cell's population, differences to the reference group, SEs clustered
  * on the person (people recur across reference dates). */
-#include <stdarg.h>
+#define _GNU_SOURCE /* asprintf */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,44 +12,14 @@
 #include "cohort_internal.h"
 #include "peil/model.h"
 
-/* Appends printf output to a growing buffer. */
-typedef struct {
-  char *s;
-  size_t n, cap;
-  int oom;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(strbuf *b, const char *fmt, ...) {
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-    va_end(ap);
-    if (k < 0) {
-      b->oom = 1;
-      return;
-    }
-    if (b->s && b->n + (size_t)k < b->cap) {
-      b->n += (size_t)k;
-      return;
-    }
-    size_t cap = (b->cap ? b->cap * 2 : 256) + (size_t)k;
-    char *v = realloc(b->s, cap);
-    if (!v) {
-      b->oom = 1;
-      return;
-    }
-    b->s = v;
-    b->cap = cap;
-  }
-}
-
 /* A quoted string for the expression language. */
-static void sb_quoted(strbuf *b, const char *s) {
-  sb_add(b, "\"");
-  for (; *s; s++) sb_add(b, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
-  sb_add(b, "\"");
+static void put_quoted(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
 }
 
 static int add_adjusted(peil_cohort_result *R, const peil_cohort_adjusted *a) {
@@ -73,28 +43,38 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
   const outcome_slot *sl = &E->slots[k];
   const char *gcol = R->group_column ? R->group_column : "group";
   size_t svar = stratum ? E->stratum_var[stratum] : SIZE_MAX;
-  strbuf f = {0}, w = {0}, ref = {0}, wcol = {0};
-  sb_add(&wcol, "%s_n", sl->column);
-  sb_add(&f, "`%s` ~ `%s`", sl->column, gcol);
-  for (size_t c = 0; c < E->ncov; c++)
-    if (E->covariate_var[c] != svar) sb_add(&f, " + `%s`", E->vars[E->covariate_var[c]].name);
-  if (su) sb_add(&w, "`in_%s` == 1", R->subsets[su]);
-  if (stratum) {
-    sb_add(&w, "%s`%s` == ", su ? " & " : "", E->vars[svar].name);
-    sb_quoted(&w, E->vars[svar].levels[level]);
+  /* The formula, the filter of the cell, the reference level and the
+   * weight column, written with stdio into memory. */
+  char *f = NULL, *w = NULL, *ref = NULL, *wcol = NULL;
+  size_t len;
+  FILE *ff = open_memstream(&f, &len), *wf = open_memstream(&w, &len);
+  int bad = !ff || !wf || asprintf(&ref, "%s=%s", gcol, R->groups[R->reference_group]) < 0 ||
+            asprintf(&wcol, "%s_n", sl->column) < 0;
+  if (ff) {
+    fprintf(ff, "`%s` ~ `%s`", sl->column, gcol);
+    for (size_t c = 0; c < E->ncov; c++)
+      if (E->covariate_var[c] != svar) fprintf(ff, " + `%s`", E->vars[E->covariate_var[c]].name);
+    bad |= fclose(ff) != 0;
   }
-  sb_add(&ref, "%s=%s", gcol, R->groups[R->reference_group]);
-  int rc = f.oom || w.oom || ref.oom || wcol.oom ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
+  if (wf) {
+    if (su) fprintf(wf, "`in_%s` == 1", R->subsets[su]);
+    if (stratum) {
+      fprintf(wf, "%s`%s` == ", su ? " & " : "", E->vars[svar].name);
+      put_quoted(wf, E->vars[svar].levels[level]);
+    }
+    bad |= fclose(wf) != 0;
+  }
+  int rc = bad ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
   peil_glm *g = NULL;
   if (!rc) {
     peil_glm_options go;
     peil_glm_options_init(&go);
-    go.formula = f.s;
-    go.weights = wcol.s; /* the number of person-dates a collapsed row stands for */
+    go.formula = f;
+    go.weights = wcol; /* the number of person-dates a collapsed row stands for */
     go.weight_type = PEIL_WEIGHTS_FREQUENCY;
     go.family = logit ? "binomial" : "gaussian";
-    go.where = w.s;
-    const char *refs[1] = {ref.s};
+    go.where = w && *w ? w : NULL;
+    const char *refs[1] = {ref};
     go.refs = refs;
     go.nrefs = 1;
     go.margins = gcol;
@@ -130,10 +110,10 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
                                      R->strata[stratum].name, where, g->warnings[i]);
   }
   peil_glm_free(g);
-  free(f.s);
-  free(w.s);
-  free(ref.s);
-  free(wcol.s);
+  free(f);
+  free(w);
+  free(ref);
+  free(wcol);
   return rc;
 }
 

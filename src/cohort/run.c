@@ -1,6 +1,7 @@
 /* peil_cohort_run: sets up the engine from the spec and the store, makes the
  * pass over the persons (scan.c), turns the counts into tables and runs
  * the correction (correct.c). */
+#define _GNU_SOURCE /* vasprintf */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,27 +19,27 @@ static double now(void) {
 }
 
 int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   char **v = realloc(r->warnings, (r->nwarnings + 1) * sizeof *v);
   if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
   r->warnings = v;
-  if (!(v[r->nwarnings] = strdup(buf))) return peil_error(PEIL_ENOMEM, "out of memory");
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(&v[r->nwarnings], fmt, ap);
+  va_end(ap);
+  if (n < 0) return peil_error(PEIL_ENOMEM, "out of memory");
   r->nwarnings++;
   return PEIL_OK;
 }
 
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A formatted copy (vasprintf: no length limit), NULL when out of memory. */
 static char *dupf(const char *fmt, ...) {
-  char buf[1024];
+  char *s;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  int n = vasprintf(&s, fmt, ap);
   va_end(ap);
-  return strdup(buf);
+  return n < 0 ? NULL : s;
 }
 
 /* The index of table `name` among the engine's tables, opening it if new. */

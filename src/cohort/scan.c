@@ -33,7 +33,7 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
   int event = s->clock == CLOCK_EVENT;
   size_t n = 0;
   if (s->pop == POP_STOCK) {
-    long i = spells_covering(t, d, -1);
+    long i = spells_covering(t, d, -1, -1);
     if (i < 0) return 0;
     m[0].spell = i;
     m[0].entry = m[0].clock = d;
@@ -77,13 +77,6 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
   return 1;
 }
 
-static int covers_group(const spell_table *t, int32_t d, int bit, int32_t group) {
-  for (size_t i = 0; i < t->nsp && t->sp[i].start <= d; i++)
-    if (t->sp[i].end >= d && t->sp[i].group == group && (bit < 0 || (t->sp[i].bits >> bit & 1u)))
-      return 1;
-  return 0;
-}
-
 /* The value of an outcome slot for a member: 0/1 or a count; *censored when
  * the horizon (or the window's end) lies after the end of the data. */
 static double outcome_value(const cohort_engine *E, const outcome_slot *sl, const member *m,
@@ -98,12 +91,11 @@ static double outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
     }
     if (o->kind == OUT_NONE) {
       for (size_t k = 0; k < sl->nnone; k++)
-        if (spells_covering(&E->tables[sl->none_tables[k]], h, -1) >= 0) return 0;
+        if (spells_covering(&E->tables[sl->none_tables[k]], h, -1, -1) >= 0) return 0;
       return 1;
     }
     const spell_table *t = &E->tables[sl->table];
-    if (o->same) return covers_group(t, h, sl->bit, group_code);
-    return spells_covering(t, h, sl->bit) >= 0;
+    return spells_covering(t, h, sl->bit, o->same ? group_code : -1) >= 0;
   }
   const spell_table *t = &E->tables[sl->table];
   if (o->kind == OUT_EVER) {
@@ -122,7 +114,7 @@ static double outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
   }
   int c = 0;
   for (int k = o->from; k <= o->to; k++)
-    c += spells_covering(t, plus_months(E, m, k), sl->bit) >= 0;
+    c += spells_covering(t, plus_months(E, m, k), sl->bit, -1) >= 0;
   return c;
 }
 
@@ -180,7 +172,7 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
       rb->in[0] = 1;
       for (size_t su = 0; su < s->nsubsets; su++)
         rb->in[su + 1] =
-            spells_covering(&E->tables[E->subset_table[su]], m[j].entry, E->subset_bit[su]) >= 0;
+            spells_covering(&E->tables[E->subset_table[su]], m[j].entry, E->subset_bit[su], -1) >= 0;
       const int32_t *attrs = pop->nattr ? &pop->attrs[(size_t)m[j].spell * pop->nattr] : NULL;
       for (size_t v = 0; v < E->nvars; v++)
         rb->level[v] = cohort_var_level(E, &E->vars[v], pb, pr, m[j].duration, s->dates[di],

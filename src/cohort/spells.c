@@ -323,10 +323,12 @@ void spell_table_close(spell_table *t) {
 /* ---- Status queries. A person has a handful of spells per table, so a
  * linear pass is the fastest there is. */
 
-long spells_covering(const spell_table *t, int32_t d, int bit) {
+long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group) {
   long best = -1;
   for (size_t i = 0; i < t->nsp && t->sp[i].start <= d; i++)
-    if (t->sp[i].end >= d && (bit < 0 || (t->sp[i].bits >> bit & 1u))) best = (long)i;
+    if (t->sp[i].end >= d && (bit < 0 || (t->sp[i].bits >> bit & 1u)) &&
+        (group < 0 || t->sp[i].group == group))
+      best = (long)i;
   return best;
 }
 
@@ -337,19 +339,13 @@ int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit) {
 }
 
 int32_t spells_episode_start(const spell_table *t, size_t i, int gap) {
-  /* Walk back while the spell before ends at most `gap` days before this
-   * episode's current start (or overlaps it). Spells are sorted by start,
-   * so the latest end among the earlier spells decides. */
-  int32_t start = t->sp[i].start;
-  for (size_t j = i; j-- > 0;) {
-    int32_t reach = INT32_MIN;
-    for (size_t k = 0; k <= j; k++)
-      if (t->sp[k].end > reach) reach = t->sp[k].end;
-    if ((int64_t)reach + 1 + gap >= start) {
-      if (t->sp[j].start < start) start = t->sp[j].start;
-    } else {
-      break;
-    }
+  /* One pass in start order: a spell that starts more than `gap` days
+   * after the latest end so far begins a new episode. */
+  int32_t start = t->sp[0].start;
+  int64_t reach = t->sp[0].end;
+  for (size_t k = 1; k <= i; k++) {
+    if (t->sp[k].start > reach + 1 + gap) start = t->sp[k].start;
+    if (t->sp[k].end > reach) reach = t->sp[k].end;
   }
   return start;
 }
