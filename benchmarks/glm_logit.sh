@@ -93,51 +93,7 @@ echo "formula: $FORMULA"
 echo "data: $DIR (seed $SEED)"
 echo
 
-# measure LOG CMD...: runs CMD with its output in LOG; sets RC, WALL (s) and
-# RSS (MB, peak resident set of the process and its children).
-measure() {
-  local log=$1
-  shift
-  RC=0
-  if [ -n "$GNU_TIME" ] && [ -x "$GNU_TIME" ]; then
-    "$GNU_TIME" -f '%e %M' -o "$DIR/time.txt" "$@" > "$log" 2>&1 || RC=$?
-  else
-    "$PY" -c '
-import resource, subprocess, sys, time
-t = time.monotonic()
-rc = subprocess.call(sys.argv[2:])
-wall = time.monotonic() - t
-kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-open(sys.argv[1], "w").write("%.2f %d\n" % (wall, kb))
-sys.exit(rc)' "$DIR/time.txt" "$@" > "$log" 2>&1 || RC=$?
-  fi
-  local kb
-  read -r WALL kb < <(tail -n 1 "$DIR/time.txt")
-  RSS=$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')
-}
-
-# time_it CMD...: BEST and MEDIAN wall seconds of REPS runs (the caller has
-# run CMD once already, so caches are warm).
-time_it() {
-  if [ -n "$HYPERFINE" ] && command -v "$HYPERFINE" > /dev/null; then
-    "$HYPERFINE" --style none --shell bash --runs "$REPS" --export-json "$DIR/hyperfine.json" \
-      "$(printf '%q ' "$@")" > /dev/null
-    read -r BEST MEDIAN < <("$PY" -c '
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print("%.3f %.3f" % (r["min"], r["median"]))' "$DIR/hyperfine.json")
-  else
-    local all="$DIR/times.txt" t0 t1
-    : > "$all"
-    for _ in $(seq "$REPS"); do
-      t0=$(date +%s.%N)
-      "$@" > /dev/null 2>&1
-      t1=$(date +%s.%N)
-      awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >> "$all"
-    done
-    read -r BEST MEDIAN < <(sort -n "$all" | awk '{ t[NR] = $1 } END { print t[1], t[int((NR + 1) / 2)] }')
-  fi
-}
+. "$here/timing.sh"
 
 # field LOG KEY: KEY=value from the RESULT line of LOG.
 field() { grep '^RESULT ' "$1" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
