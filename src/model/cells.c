@@ -202,3 +202,31 @@ int cells_unpermute(const cell_plan *cp, double *A, double *b) {
   free(T), free(t);
   return PEIL_OK;
 }
+
+int cells_ws_alloc(cells_ws *w, cell_plan *cp, int nt) {
+  w->cp = cp;
+  w->nt = nt;
+  w->beta_dense = malloc((cp->d ? cp->d : 1) * sizeof *w->beta_dense);
+  w->cell_eff = malloc(cp->ncells * sizeof *w->cell_eff);
+  w->acc = calloc((size_t)nt, sizeof *w->acc);
+  w->cell = calloc((size_t)nt, sizeof *w->cell);
+  if (!w->beta_dense || !w->cell_eff || !w->acc || !w->cell)
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  for (int t = 0; t < nt; t++) {
+    w->acc[t] = malloc(cp->ncells * cp->width * sizeof *w->acc[t]);
+    w->cell[t] = malloc(MODEL_BLOCK_ROWS * sizeof *w->cell[t]);
+    if (!w->acc[t] || !w->cell[t]) return peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  return PEIL_OK;
+}
+
+void cells_ws_free(cells_ws *w) {
+  for (int t = 0; w->acc && t < w->nt; t++) free(w->acc[t]);
+  for (int t = 0; w->cell && t < w->nt; t++) free(w->cell[t]);
+  free(w->acc);
+  free(w->cell);
+  free(w->beta_dense);
+  free(w->cell_eff);
+  cells_plan_free(w->cp);
+  memset(w, 0, sizeof *w);
+}

@@ -66,6 +66,22 @@ void cells_accumulate(const cell_plan *cp, double *acc, const int32_t *cell, con
  * permuted; NULL: none). */
 void cells_flush(const cell_plan *cp, const double *acc, double *A, double *b);
 
+/* What a pass by cells holds: the plan, the dense coefficients and cell
+ * effects of the current beta (cells_coef), and per thread the cell sums
+ * of the current group and the cell of each row of a block. */
+typedef struct {
+  cell_plan *cp;
+  double *beta_dense, *cell_eff;
+  double **acc;
+  int32_t **cell;
+  int nt;
+} cells_ws;
+
+/* Allocates the workspace for nt threads around cp, which it then owns. */
+int cells_ws_alloc(cells_ws *w, cell_plan *cp, int nt);
+/* Frees what cells_ws_alloc made and the plan; a zeroed workspace is fine. */
+void cells_ws_free(cells_ws *w);
+
 /* Permuted A (upper) and b (NULL: none) to design order, in place. */
 int cells_unpermute(const cell_plan *cp, double *A, double *b);
 

@@ -32,10 +32,7 @@ typedef struct {
   qr_ws *qws;          /* per thread */
   /* Cross products by cells (cells.h) for the Cholesky passes; A and b
    * are then in the plan's permuted order. */
-  const cell_plan *cp;
-  double *beta_dense, *cell_eff;
-  double **acc;        /* per thread: cell sums of the current group */
-  int32_t **cell;      /* per thread: the cell of each row of a block */
+  cells_ws cw;
 } pass_ctx;
 
 /* eta for a block: X beta + offset, or the link of the starting values. */
@@ -83,10 +80,10 @@ static int pass_block_cells(pass_ctx *c, block_ws *ws, int thread, size_t g, int
   const irls_problem *pb = c->pb;
   const model_frame *fr = pb->fr;
   const peil_family *fam = pb->fam;
-  const cell_plan *cp = c->cp;
+  const cell_plan *cp = c->cw.cp;
   const size_t p = c->p, d = cp->d;
-  int32_t *cell = c->cell[thread];
-  double *acc = c->acc[thread];
+  int32_t *cell = c->cw.cell[thread];
+  double *acc = c->cw.acc[thread];
   size_t b = (size_t)(start / MODEL_BLOCK_ROWS), b0, b1;
   frame_group_blocks(fr, g, &b0, &b1);
   if (b == b0) memset(acc, 0, cp->ncells * cp->width * sizeof *acc);
@@ -95,7 +92,7 @@ static int pass_block_cells(pass_ctx *c, block_ws *ws, int thread, size_t g, int
   const double *y = fr->y + start, *pw = fr->w ? fr->w + start : ws->one;
   const double *off = fr->off ? fr->off + start : NULL;
   double *eta = ws->eta, *mu = ws->mu;
-  if (c->beta) cells_eta(cp, ws->X, n, cell, off, c->beta_dense, c->cell_eff, eta);
+  if (c->beta) cells_eta(cp, ws->X, n, cell, off, c->cw.beta_dense, c->cw.cell_eff, eta);
   else irls_block_eta(pb, ws, start, n, NULL, eta);
   peil_family_irls_terms(fam, eta, y, pw, mu, ws->dmu, ws->var, ws->tmp, n);
   if (!peil_family_all_valid(fam, eta, mu, n)) c->invalid[g] = 1;
@@ -121,7 +118,7 @@ static int pass_block_cells(pass_ctx *c, block_ws *ws, int thread, size_t g, int
 
 static int pass_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t start, size_t n) {
   pass_ctx *c = vctx;
-  if (c->cp && !c->qr) return pass_block_cells(c, ws, thread, g, start, n);
+  if (c->cw.cp && !c->qr) return pass_block_cells(c, ws, thread, g, start, n);
   const irls_problem *pb = c->pb;
   const model_frame *fr = pb->fr;
   const peil_family *fam = pb->fam;
@@ -170,8 +167,8 @@ static int run_pass(const irls_problem *pb, pass_ctx *c, const double *beta, int
     memset(c->A, 0, ng * p * p * sizeof *c->A);
     memset(c->b, 0, ng * p * sizeof *c->b);
   }
-  int cells = c->cp && !qr;
-  if (cells && beta) cells_coef(c->cp, beta, c->beta_dense, c->cell_eff);
+  int cells = c->cw.cp && !qr;
+  if (cells && beta) cells_coef(c->cw.cp, beta, c->cw.beta_dense, c->cw.cell_eff);
   int rc = frame_for_blocks(pb->fr, pb->d, pb->threads, pb->pool, pass_block, c);
   if (rc) return rc;
   /* Reduce in group order. */
@@ -193,7 +190,7 @@ static int run_pass(const irls_problem *pb, pass_ctx *c, const double *beta, int
     for (size_t k = 0; k < p * p; k++) out->A[k] += Ag[k];
     for (size_t k = 0; k < p; k++) out->b[k] += bg[k];
   }
-  return cells ? cells_unpermute(c->cp, out->A, out->b) : PEIL_OK;
+  return cells ? cells_unpermute(c->cw.cp, out->A, out->b) : PEIL_OK;
 }
 
 /* The WLS solve of the last pass's weights (computed at `at`, NULL: the
@@ -242,19 +239,7 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
   for (int t = 0; !rc && t < nt; t++) rc = qr_ws_alloc(&c.qws[t], MODEL_BLOCK_ROWS, (int)q);
   cell_plan *cp = NULL;
   if (!rc && !pb->force_qr) rc = cells_plan_build(pb->fr, pb->d, &cp);
-  if (!rc && cp) {
-    c.cp = cp;
-    c.beta_dense = malloc((cp->d ? cp->d : 1) * sizeof *c.beta_dense);
-    c.cell_eff = malloc(cp->ncells * sizeof *c.cell_eff);
-    c.acc = calloc((size_t)nt, sizeof *c.acc);
-    c.cell = calloc((size_t)nt, sizeof *c.cell);
-    if (!c.beta_dense || !c.cell_eff || !c.acc || !c.cell) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    for (int t = 0; !rc && t < nt; t++) {
-      c.acc[t] = malloc(cp->ncells * cp->width * sizeof *c.acc[t]);
-      c.cell[t] = malloc(MODEL_BLOCK_ROWS * sizeof *c.cell[t]);
-      if (!c.acc[t] || !c.cell[t]) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    }
-  }
+  if (cp) rc = cells_ws_alloc(&c.cw, cp, nt); /* owns cp from here */
   /* The last pass ran at `start` (have_cur), or at the family's starting
    * values: its weights are those of the next solve. */
   int qr = pb->force_qr, have_coefold = 0, have_cur = 0;
@@ -355,10 +340,7 @@ int irls_fit(const irls_problem *pb, irls_result *res) {
     res->used_qr = qr;
   }
   for (int t = 0; c.qws && t < nt; t++) qr_ws_free(&c.qws[t]);
-  for (int t = 0; c.acc && t < nt; t++) free(c.acc[t]);
-  for (int t = 0; c.cell && t < nt; t++) free(c.cell[t]);
-  free(c.acc), free(c.cell), free(c.beta_dense), free(c.cell_eff);
-  cells_plan_free(cp);
+  cells_ws_free(&c.cw);
   free(c.qws), free(c.A), free(c.b), free(c.R), free(c.dev), free(c.invalid);
   free(out.A), free(out.b), free(out.R);
   free(start), free(coefold);

@@ -35,10 +35,7 @@ typedef struct {
   int32_t **map;     /* per thread, nclusters entries: local index ... */
   int32_t **map_group; /* ... valid when this is the current group */
   /* The meat by cells (cells.h), permuted, when no row needs all of x_i. */
-  const cell_plan *cp;
-  double *beta_dense, *cell_eff;
-  double **acc;      /* per thread */
-  int32_t **cell;    /* per thread */
+  cells_ws cw;
 } stats_ctx;
 
 static int add_cluster_scores(stats_ctx *c, int thread, size_t g, const int32_t *cl,
@@ -78,8 +75,8 @@ static int stats_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t s
   const model_frame *fr = pb->fr;
   const peil_family *fam = pb->fam;
   const size_t p = c->p;
-  const cell_plan *cp = c->cp;
-  int32_t *cell = cp ? c->cell[thread] : NULL;
+  const cell_plan *cp = c->cw.cp;
+  int32_t *cell = cp ? c->cw.cell[thread] : NULL;
   size_t bk = (size_t)(start / MODEL_BLOCK_ROWS), b0, b1;
   frame_group_blocks(fr, g, &b0, &b1);
   int rc = cp ? cells_fill(cp, pb->d, fr, start, n, ws, cell)
@@ -90,7 +87,7 @@ static int stats_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t s
    * coefficients. */
   double *wk = ws->wt;
   if (cp)
-    cells_eta(cp, ws->X, n, cell, fr->off ? fr->off + start : NULL, c->beta_dense, c->cell_eff,
+    cells_eta(cp, ws->X, n, cell, fr->off ? fr->off + start : NULL, c->cw.beta_dense, c->cw.cell_eff,
               ws->eta);
   else irls_block_eta(pb, ws, start, n, res->fit.beta, ws->eta);
   /* mu, mu.eta and the variance as the family's functions give them (the
@@ -146,7 +143,7 @@ static int stats_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t s
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)dp, (int)n, 1.0, ws->X, (int)n, 1.0,
                 c->meat + g * p * p, (int)p);
   if (cp) {
-    double *acc = c->acc[thread];
+    double *acc = c->cw.acc[thread];
     if (bk == b0) memset(acc, 0, cp->ncells * cp->width * sizeof *acc);
     cells_accumulate(cp, acc, cell, ws->X, m, NULL, n);
     if (bk + 1 == b1) cells_flush(cp, acc, c->meat + g * p * p, NULL);
@@ -190,20 +187,8 @@ int vcov_pass(const vcov_request *rq, fit_stats *st) {
   cell_plan *cp = NULL;
   if (!rc && !rq->clustered && rq->type != PEIL_VCOV_HC3 && !pb->force_qr)
     rc = cells_plan_build(fr, pb->d, &cp);
-  if (!rc && cp) {
-    c.cp = cp;
-    c.beta_dense = malloc((cp->d ? cp->d : 1) * sizeof *c.beta_dense);
-    c.cell_eff = malloc(cp->ncells * sizeof *c.cell_eff);
-    c.acc = calloc((size_t)nt, sizeof *c.acc);
-    c.cell = calloc((size_t)nt, sizeof *c.cell);
-    if (!c.beta_dense || !c.cell_eff || !c.acc || !c.cell) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    for (int t = 0; !rc && t < nt; t++) {
-      c.acc[t] = malloc(cp->ncells * cp->width * sizeof *c.acc[t]);
-      c.cell[t] = malloc(MODEL_BLOCK_ROWS * sizeof *c.cell[t]);
-      if (!c.acc[t] || !c.cell[t]) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    }
-    if (!rc) cells_coef(cp, rq->res->fit.beta, c.beta_dense, c.cell_eff);
-  }
+  if (cp) rc = cells_ws_alloc(&c.cw, cp, nt); /* owns cp from here */
+  if (!rc && cp) cells_coef(cp, rq->res->fit.beta, c.cw.beta_dense, c.cw.cell_eff);
   if (!rc) rc = frame_for_blocks(fr, pb->d, pb->threads, pb->pool, stats_block, &c);
   if (!rc) {
     for (size_t g = 0; g < ng; g++) {
@@ -240,10 +225,7 @@ int vcov_pass(const vcov_request *rq, fit_stats *st) {
   for (int t = 0; c.map && t < nt; t++) free(c.map[t]), free(c.map_group[t]);
   free(c.local_ids), free(c.local_u), free(c.nlocal), free(c.caplocal), free(c.map), free(c.map_group);
   free(c.meat), free(c.disp), free(c.aic), free(c.nbound), free(c.nextreme);
-  for (int t = 0; c.acc && t < nt; t++) free(c.acc[t]);
-  for (int t = 0; c.cell && t < nt; t++) free(c.cell[t]);
-  free(c.acc), free(c.cell), free(c.beta_dense), free(c.cell_eff);
-  cells_plan_free(cp);
+  cells_ws_free(&c.cw);
   if (rc) fit_stats_free(st);
   return rc;
 }
