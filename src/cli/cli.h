@@ -51,6 +51,9 @@ int cli_output_close(cli_output *o, int commit);
 /* 1234567 -> "1,234,567" in buf (at least 32 bytes); returns buf. */
 const char *cli_count(int64_t v, char *buf);
 
+/* --threads N: 1 to 1024 into *threads; 0, or the usage error's exit code. */
+int cli_parse_threads(const char *cmd, const char *arg, int *threads);
+
 /* Parses a whole decimal number into *v; 0 or -1 (bad). */
 int cli_parse_long(const char *s, long long *v);
 /* A CSV delimiter or decimal separator: one character, or tab, comma,

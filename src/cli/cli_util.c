@@ -125,3 +125,11 @@ const char *cli_count(int64_t v, char *buf) {
   *p = '\0';
   return buf;
 }
+
+int cli_parse_threads(const char *cmd, const char *arg, int *threads) {
+  long long v;
+  if (cli_parse_long(arg, &v) || v < 1 || v > 1024)
+    return cli_usage(cmd, "--threads must be a whole number from 1 to 1024, not '%s'", arg);
+  *threads = (int)v;
+  return 0;
+}

@@ -44,7 +44,6 @@ int cmd_cohort(int argc, char **argv) {
   const char **sections = NULL;
   size_t nsections = 0;
   int c, status = 0, json = 0;
-  long long v;
   optind = 1;
   while (!status && (c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
     switch (c) {
@@ -57,11 +56,7 @@ int cmd_cohort(int argc, char **argv) {
       break;
     }
     case O_ROWS: co.rows_path = optarg; break;
-    case O_THREADS:
-      if (cli_parse_long(optarg, &v) || v < 1 || v > 1024)
-        status = cli_usage(cmd, "--threads must be a whole number from 1 to 1024, not '%s'", optarg);
-      co.threads = (int)v;
-      break;
+    case O_THREADS: status = cli_parse_threads(cmd, optarg, &co.threads); break;
     case O_JSON: json = 1; break;
     case 'o': outpath = optarg; break;
     case 'q': cli_quiet = 1; break;

@@ -212,10 +212,8 @@ static int run(const char *cmd, int argc, char **argv) {
     case O_NONCONV: o.allow_nonconvergence = 1; break;
     case O_SEP: o.allow_separation = 1; break;
     case O_THREADS:
-      if (cli_parse_long(optarg, &v) || v < 1 || v > 1024)
-        status = cli_usage(cmd, "--threads must be a whole number from 1 to 1024, not '%s'", optarg);
-      o.threads = (int)v;
-      csv.threads = (int)v;
+      status = cli_parse_threads(cmd, optarg, &o.threads);
+      csv.threads = o.threads;
       break;
     case 't': table = optarg; break;
     case O_DELIM:

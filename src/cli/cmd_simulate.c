@@ -143,12 +143,11 @@ int cmd_simulate(int argc, char **argv) {
       if (parse_double(optarg, &p.hidden_bias))
         return cli_usage("simulate", "--hidden-bias must be a number, not '%s'", optarg);
       break;
-    case 'j':
-      if (cli_parse_long(optarg, &v) || v < 1 || v > 1024)
-        return cli_usage("simulate", "--threads must be a whole number from 1 to 1024, not '%s'",
-                         optarg);
-      p.threads = (int)v;
+    case 'j': {
+      int bad = cli_parse_threads("simulate", optarg, &p.threads);
+      if (bad) return bad;
       break;
+    }
     case O_PARAM: {
       const char *eq = strchr(optarg, '=');
       if (!eq) return cli_usage("simulate", "--param takes KEY=VALUE, not '%s'", optarg);
