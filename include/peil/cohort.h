@@ -103,8 +103,55 @@ typedef struct {
   char *name;        /* "still_6"-style names are built as outcome + "_" + horizon */
   char *definition;  /* the spec's text */
   int binary;        /* 0/1 outcome (shares) or a count (means) */
-  int window;        /* ever/months: one horizon, the window's end */
+  int window;        /* ever/months/first: one horizon, the window's end */
+  char *family;      /* first ...: the spec's outcome this is a category of, else NULL */
+  char *category;    /* its category: "0-3", "none", a level of the by column */
 } peil_cohort_outcome;
+
+/* Transitions between states (state.NAME, transitions = 0, 12[, 24]): the
+ * person-dates of a cell (as in the outcome table) by their state at
+ * moment `step` and at moment step + 1. Every pair of states has an entry
+ * (a full matrix); share = n / the person-dates in `from` at moment
+ * `step`. Only person-dates observed at every moment are counted. */
+typedef struct {
+  size_t subset;
+  int32_t date;
+  size_t group, stratum, level;
+  size_t step;       /* 0: moments 0 -> 1; 1: moments 1 -> 2 */
+  size_t from, to;   /* indexes into states */
+  int64_t n;
+  double share;
+} peil_cohort_transition;
+
+/* With three moments, the paths through them (non-empty ones only);
+ * share = n / the cell's person-dates observed at every moment. */
+typedef struct {
+  size_t subset;
+  int32_t date;
+  size_t group, stratum, level;
+  size_t state[3];
+  int64_t n;
+  double share;
+} peil_cohort_path;
+
+/* A co-occurrence (cooccur.NAME = TABLE.COLUMN ...): the levels of COLUMN. */
+typedef struct {
+  char *name, *definition;
+  size_t nlevels;
+  char **levels;
+} peil_cohort_cooccurrence;
+
+/* Of the person-dates of a cell that have level a, those that also have
+ * level b: share = n_ab / n_a (the diagonal is n_a / n_a). Entries exist
+ * for the levels that occur in the cell. */
+typedef struct {
+  size_t cooccurrence, subset;
+  int32_t date;
+  size_t group, stratum, level;
+  size_t a, b;
+  int64_t n_a, n_ab;
+  double share;
+} peil_cohort_cooc_cell;
 
 typedef struct {
   char *name;               /* the spec's section name */
@@ -135,6 +182,19 @@ typedef struct {
   peil_cohort_adjusted *adjusted;
   char **covariates;        /* of the correction */
   size_t ncovariates;
+
+  size_t nmoments;          /* transitions: 0, 2 or 3 moments */
+  int moments[3];           /* months after the clock date */
+  size_t nstates;           /* the spec's states, then the rest */
+  char **states;
+  size_t ntransitions;
+  peil_cohort_transition *transitions;
+  size_t npaths;
+  peil_cohort_path *paths;
+  size_t ncooccurrences;
+  peil_cohort_cooccurrence *cooccurrences;
+  size_t ncooc_cells;
+  peil_cohort_cooc_cell *cooc_cells;
 
   int64_t n_persons;        /* persons read */
   int64_t n_persons_in;     /* persons in the population on at least one date */

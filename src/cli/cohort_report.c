@@ -182,6 +182,59 @@ static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size
   }
 }
 
+/* The categories of a "first" outcome (outcomes o .. o + n - 1) in one
+ * table: the distribution over the categories per group, uncorrected. */
+static void print_family(FILE *fp, const peil_cohort_result *r, size_t su, size_t o, size_t n) {
+  int h[1];
+  if (!outcome_horizons(r, o, h)) return;
+  int gw = (int)group_width(r);
+  char buf[32];
+  /* a column as wide as its category's name, at least 7 */
+#define CW(k) (strlen(r->outcomes[o + (k)].category) > 7 ? (int)strlen(r->outcomes[o + (k)].category) : 7)
+  const char *def = r->outcomes[o].definition, *colon = strrchr(def, ':');
+  fprintf(fp, "\noutcome %s: %.*s (%% of the observed in each category)\n", r->outcomes[o].family,
+          colon ? (int)(colon - def) : (int)strlen(def), def);
+  fprintf(fp, "  %-*s %10s", gw, "", "n");
+  for (size_t k = 0; k < n; k++) fprintf(fp, " %*s", CW(k), r->outcomes[o + k].category);
+  fprintf(fp, "\n");
+  for (size_t st = 0; st < r->nstrata; st++)
+    for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++) {
+      int any = 0;
+      for (size_t g = 0; g < r->ngroups && !any; g++) any = find_pop(r, su, g, st, (size_t)lv) != NULL;
+      if (!any) continue;
+      if (st == 0) fprintf(fp, "  all\n");
+      else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
+      for (size_t g = 0; g < r->ngroups; g++) {
+        const peil_cohort_cell *c0 = find_cell(r, su, g, st, (size_t)lv, o, h[0]);
+        fprintf(fp, "    %-*s %10s", gw - 2, r->groups[g], cli_count(c0 ? c0->n : 0, buf));
+        for (size_t k = 0; k < n; k++) {
+          const peil_cohort_cell *c = find_cell(r, su, g, st, (size_t)lv, o + k, h[0]);
+          print_value(fp, c ? c->mean : NAN, 1, CW(k));
+        }
+        fprintf(fp, "\n");
+      }
+    }
+#undef CW
+}
+
+static void print_outcomes(FILE *fp, const peil_cohort_result *r, size_t su) {
+  for (size_t oc = 0; oc < r->noutcomes;) {
+    const char *fam = r->outcomes[oc].family;
+    size_t n = 1;
+    while (fam && oc + n < r->noutcomes && r->outcomes[oc + n].family &&
+           !strcmp(r->outcomes[oc + n].family, fam))
+      n++;
+    if (fam) print_family(fp, r, su, oc, n);
+    for (size_t k = oc; k < oc + n; k++) {
+      int corrected = 0;
+      for (size_t i = 0; i < r->nadjusted && !corrected; i++)
+        corrected = r->adjusted[i].subset == su && r->adjusted[i].outcome == k;
+      if (!fam || corrected) print_outcome(fp, r, su, k); /* a category with its corrected shares */
+    }
+    oc += n;
+  }
+}
+
 int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
                        const cohort_report_options *o) {
   (void)o;
@@ -213,7 +266,9 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
       fprintf(fp, "\n== subset %s (%s): %s person-dates\n", r->subsets[su],
               r->subset_definitions[su], cli_count(tot, buf));
       print_population(fp, r, su);
-      for (size_t oc = 0; oc < r->noutcomes; oc++) print_outcome(fp, r, su, oc);
+      print_outcomes(fp, r, su);
+      cohort_report_transitions_text(fp, r, su);
+      cohort_report_cooccur_text(fp, r, su);
     }
   }
   return ferror(fp) ? peil_error(PEIL_EIO, "writing the report failed") : PEIL_OK;
@@ -221,7 +276,7 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
 
 /* ---- JSON */
 
-static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+json_t *cohort_report_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static json_t *date_or_pooled(int32_t d) {
   if (d == PEIL_NA_DATE) return json_string("pooled");
@@ -236,9 +291,8 @@ static json_t *strings(char *const *v, size_t n) {
   return a;
 }
 
-/* The keys that place a row of the population and outcome tables. */
-static json_t *cell_keys(const peil_cohort_result *r, size_t subset, int32_t date, size_t group,
-                         size_t stratum, size_t level) {
+json_t *cohort_report_cell_keys(const peil_cohort_result *r, size_t subset, int32_t date,
+                                size_t group, size_t stratum, size_t level) {
   json_t *o = json_object();
   json_object_set_new(o, "subset", json_string(r->subsets[subset]));
   json_object_set_new(o, "date", date_or_pooled(date));
@@ -276,9 +330,11 @@ static json_t *cohort_json(const peil_cohort_result *r) {
   json_object_set_new(c, "strata", strata);
   json_t *outcomes = json_array();
   for (size_t i = 0; i < r->noutcomes; i++)
-    json_array_append_new(outcomes, json_pack("{s:s,s:s,s:b,s:b}", "name", r->outcomes[i].name,
+    json_array_append_new(outcomes, json_pack("{s:s,s:s,s:b,s:b,s:o,s:o}", "name", r->outcomes[i].name,
                                               "definition", r->outcomes[i].definition, "binary",
-                                              r->outcomes[i].binary, "window", r->outcomes[i].window));
+                                              r->outcomes[i].binary, "window", r->outcomes[i].window,
+                                              "family", r->outcomes[i].family ? json_string(r->outcomes[i].family) : json_null(),
+                                              "category", r->outcomes[i].category ? json_string(r->outcomes[i].category) : json_null()));
   json_object_set_new(c, "outcomes", outcomes);
   json_t *hz = json_array();
   for (size_t i = 0; i < r->nhorizons; i++) json_array_append_new(hz, json_integer(r->horizons[i]));
@@ -293,22 +349,22 @@ static json_t *cohort_json(const peil_cohort_result *r) {
   json_t *pop = json_array();
   for (size_t i = 0; i < r->npop; i++) {
     const peil_cohort_pop *p = &r->pop[i];
-    json_t *o = cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
+    json_t *o = cohort_report_cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
     json_object_set_new(o, "n", json_integer(p->n));
-    json_object_set_new(o, "share", real_or_null(p->share));
+    json_object_set_new(o, "share", cohort_report_real(p->share));
     json_array_append_new(pop, o);
   }
   json_object_set_new(c, "population_table", pop);
   json_t *cells = json_array();
   for (size_t i = 0; i < r->ncells; i++) {
     const peil_cohort_cell *p = &r->cells[i];
-    json_t *o = cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
+    json_t *o = cohort_report_cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
     json_object_set_new(o, "outcome", json_string(r->outcomes[p->outcome].name));
     json_object_set_new(o, "horizon", json_integer(p->horizon));
     json_object_set_new(o, "n", json_integer(p->n));
     json_object_set_new(o, "censored", json_integer(p->censored));
     json_object_set_new(o, "sum", json_real(p->sum));
-    json_object_set_new(o, "mean", real_or_null(p->mean));
+    json_object_set_new(o, "mean", cohort_report_real(p->mean));
     json_array_append_new(cells, o);
   }
   json_object_set_new(c, "outcome_table", cells);
@@ -324,16 +380,17 @@ static json_t *cohort_json(const peil_cohort_result *r) {
     json_object_set_new(o, "model", json_string(p->model));
     json_object_set_new(o, "group", json_string(r->groups[p->group]));
     json_object_set_new(o, "term", json_string(p->is_diff ? "difference" : "adjusted_share"));
-    json_object_set_new(o, "estimate", real_or_null(p->estimate));
-    json_object_set_new(o, "std_error", real_or_null(p->std_error));
-    json_object_set_new(o, "statistic", real_or_null(p->statistic));
-    json_object_set_new(o, "p_value", real_or_null(p->p_value));
-    json_object_set_new(o, "conf_low", real_or_null(p->conf_low));
-    json_object_set_new(o, "conf_high", real_or_null(p->conf_high));
+    json_object_set_new(o, "estimate", cohort_report_real(p->estimate));
+    json_object_set_new(o, "std_error", cohort_report_real(p->std_error));
+    json_object_set_new(o, "statistic", cohort_report_real(p->statistic));
+    json_object_set_new(o, "p_value", cohort_report_real(p->p_value));
+    json_object_set_new(o, "conf_low", cohort_report_real(p->conf_low));
+    json_object_set_new(o, "conf_high", cohort_report_real(p->conf_high));
     json_object_set_new(o, "n", json_integer(p->n));
     json_array_append_new(adj, o);
   }
   json_object_set_new(c, "corrected_table", adj);
+  cohort_report_matrix_json(c, r);
   json_object_set_new(c, "warnings", strings(r->warnings, r->nwarnings));
   json_object_set_new(c, "seconds", json_pack("{s:f,s:f}", "scan", r->seconds_scan, "correct",
                                               r->seconds_correct));

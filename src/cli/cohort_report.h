@@ -16,4 +16,15 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *r, size_t n,
 int cohort_report_json(FILE *fp, const peil_cohort_result *const *r, size_t n,
                        const cohort_report_options *o);
 
+/* Parts shared by the report's files. */
+#include <jansson.h>
+/* The keys that place a row of a table: subset, date, group, stratum, level. */
+json_t *cohort_report_cell_keys(const peil_cohort_result *r, size_t subset, int32_t date,
+                                size_t group, size_t stratum, size_t level);
+json_t *cohort_report_real(double v); /* null for NaN and infinities */
+/* Transitions and co-occurrences (cohort_report_matrix.c). */
+void cohort_report_transitions_text(FILE *fp, const peil_cohort_result *r, size_t su);
+void cohort_report_cooccur_text(FILE *fp, const peil_cohort_result *r, size_t su);
+void cohort_report_matrix_json(json_t *c, const peil_cohort_result *r);
+
 #endif

@@ -8,7 +8,7 @@
 
 typedef enum { POP_STOCK, POP_INFLOW, POP_EXIT } pop_kind;
 typedef enum { CLOCK_DEFAULT = -1, CLOCK_CALENDAR = 0, CLOCK_EVENT = 1 } clock_kind;
-typedef enum { OUT_ON, OUT_NONE, OUT_EVER, OUT_MONTHS } outcome_kind;
+typedef enum { OUT_ON, OUT_NONE, OUT_EVER, OUT_MONTHS, OUT_FIRST } outcome_kind;
 
 /* "TABLE [where EXPR]": a spell of TABLE (satisfying EXPR) covers the day. */
 typedef struct {
@@ -24,14 +24,29 @@ typedef struct {
   int same;             /* ON: in the same group as on the reference date */
   char **none_tables;   /* NONE: in none of these tables */
   size_t nnone;
-  int from, to;         /* EVER, MONTHS: months after the clock date */
+  int from, to;         /* EVER, MONTHS, FIRST: months after the clock date */
+  int *bins;            /* FIRST: inner cut points (months), from < bins < to */
+  size_t nbins;
+  char *by;             /* FIRST: a categorical column of the table instead of bins */
 } outcome_def;
 
+/* A named status: a subset of the population, or a state of the transitions. */
 typedef struct {
   char *name, *text;
   int line;
   status_def st;
 } subset_def;
+
+/* cooccur.NAME = TABLE.COLUMN [A..B] [where C]: which levels of COLUMN a
+ * member has among the spells of TABLE (satisfying C) that overlap the
+ * window (months after the clock date), or that cover the entry day. */
+typedef struct {
+  char *name, *text;
+  int line;
+  status_def st;
+  char *column;
+  int window, from, to;
+} cooccur_def;
 
 /* A list of names from the spec with the line that gave it. */
 typedef struct {
@@ -87,7 +102,23 @@ struct peil_cohort_spec {
   char *birth_date;    /* its birth date column */
   int32_t data_start, data_end; /* NA: from the store's attributes */
   name_list exclusive; /* tables whose spells may not overlap within a person */
+  subset_def *states;  /* transitions: the states, first match wins */
+  size_t nstates;
+  char *state_other;   /* the name of "none of the states" */
+  int_list transitions; /* 2 or 3 moments, months after the clock date */
+  cooccur_def *cooccur;
+  size_t ncooccur;
 };
+
+/* Definitions with a grammar of their own (spec_defs.c). */
+int cohort_add_subset(peil_cohort_spec *s, int line, const char *name, const char *value);
+int cohort_add_outcome(peil_cohort_spec *s, int line, const char *name, const char *value);
+int cohort_add_state(peil_cohort_spec *s, int line, const char *name, const char *value);
+int cohort_add_cooccur(peil_cohort_spec *s, int line, const char *name, const char *value);
+void cohort_defs_free(peil_cohort_spec *s);
+/* Shared value parsers (spec.c). */
+int cohort_parse_int(const char *s, long lo, long hi, int *out);
+int cohort_valid_name(const char *n);
 
 /* "2018-01-01..2022-01-01 every 6 months" or "2018-01-01, 2019-07-01". */
 int cohort_parse_dates(const char *value, int32_t **dates, size_t *n, int *step);
@@ -124,7 +155,7 @@ typedef struct {
   size_t ncond;
   peil_expr *cond[COHORT_MAX_CONDITIONS];
   char *cond_text[COHORT_MAX_CONDITIONS];
-  size_t nattr;            /* extra enum columns read for strata (population table) */
+  size_t nattr;            /* extra enum columns read per spell (strata, first ... by, cooccur) */
   char **attr_name;
   int exclusive;           /* spells may not overlap within a person */
   /* the current block */
@@ -145,7 +176,11 @@ typedef struct {
 } spell_table;
 
 int spell_table_open(spell_table *t, peil_store *st, const char *name, const char *group_col,
-                     const name_list *attrs, const peil_cohort_spec *spec);
+                     const peil_cohort_spec *spec);
+/* Also reads the categorical column `column` of every spell (before
+ * spell_table_start); *idx receives its index among the spell's attributes. */
+int spell_table_add_attr(spell_table *t, const char *column, const peil_cohort_spec *spec,
+                         int line, size_t *idx);
 /* Adds a condition; *bit receives its bit (conditions with equal text share one). */
 int spell_table_add_condition(spell_table *t, const char *where, const peil_cohort_spec *spec,
                               int line, int *bit);
@@ -164,6 +199,9 @@ int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit);
 /* First day of the episode that contains spell i: spells that follow each
  * other with at most `gap` days between them are one episode. */
 int32_t spells_episode_start(const spell_table *t, size_t i, int gap);
+/* The spell (matching bit) with the first day in [a, b], that day in *day;
+ * of spells that both run on that day, the later start. -1: none. */
+long spells_first(const spell_table *t, int32_t a, int32_t b, int bit, int32_t *day);
 /* Full months from a to b (the largest m with add_months(a, m) <= b). */
 int cohort_months_between(int32_t a, int32_t b);
 
@@ -187,13 +225,31 @@ typedef struct {
 
 /* An outcome at one horizon: a column of the row table and a slot of the counts. */
 typedef struct {
-  size_t outcome;
+  size_t outcome;    /* in the result (a "first" outcome is one per level) */
+  size_t def;        /* in the spec */
   int horizon;       /* months; window outcomes: the window's end */
   char *column;      /* "still_6", or the outcome's name for a window outcome */
-  int table, bit;    /* ON, EVER, MONTHS: the table and its condition bit (-1: none) */
+  int table, bit;    /* ON, EVER, MONTHS, FIRST: the table and its condition bit (-1: none) */
   int *none_tables;  /* NONE */
   size_t nnone;
+  /* FIRST: 1 when the first day in the window with a spell lies in months
+   * [bin_lo, bin_hi) after the clock, or (by COLUMN) when that spell's
+   * attribute `attr` has code `code`; `none`: no spell in the window. */
+  int bin_lo, bin_hi, none;
+  size_t attr;
+  int32_t code;      /* -1: bins */
 } outcome_slot;
+
+/* A co-occurrence being counted: counts[cell][a][b]. */
+typedef struct {
+  int table, bit;
+  size_t attr;       /* the column among the table's spell attributes */
+  size_t nlevels;
+  int64_t *counts;
+  int64_t censored, observed;
+  uint8_t *seen;     /* per level, for one member */
+  size_t *lv;        /* the levels one member has */
+} cooc_state;
 
 typedef struct cohort_rows cohort_rows;
 
@@ -231,6 +287,15 @@ typedef struct {
   int64_t no_group;   /* members whose spell has no group value */
   int32_t *cal;       /* dates[d] + k months, k = 0..maxk: the calendar clock's days */
   int maxk;
+  /* transitions (transitions.c) */
+  size_t nstates;     /* the spec's states and the rest (last) */
+  int *state_table, *state_bit;
+  size_t npaths;      /* nstates ^ moments */
+  int64_t *trans;     /* [cell][path] */
+  int64_t trans_censored, trans_observed;
+  /* co-occurrences (cooccur.c) */
+  cooc_state *cooc;
+  size_t ncooc;
   cohort_rows *rows;  /* --rows: person-dates */
   cohort_rows *cells; /* the correction's collapsed rows */
 } cohort_engine;
@@ -242,7 +307,48 @@ size_t cohort_var_level(const cohort_engine *E, const cat_var *v, const peil_blo
                         int32_t since_months, const int32_t *spell_attrs);
 void cohort_vars_free(cohort_engine *E);
 
+/* The index of a spell table among the engine's, opened if new (run.c);
+ * with a status, also its condition's bit (-1: none). */
+int cohort_use_table(cohort_engine *E, const char *name, int line, int *idx);
+int cohort_use_status(cohort_engine *E, const status_def *st, int line, int *table, int *bit);
+
+/* The member being counted, as transitions and co-occurrences see it. */
+typedef struct {
+  int32_t entry;     /* the day subsets are read */
+  int32_t clock;     /* the day horizons count from */
+  int date;          /* index of the reference date when clock is that date, else -1 */
+} cohort_member;
+
+/* clock + k months (the calendar clock's days are computed once per date). */
+int32_t cohort_plus_months(const cohort_engine *E, const cohort_member *m, int k);
+
+/* The outcome slots of the spec's outcomes and the result's outcomes (outcomes.c). */
+int cohort_outcomes_setup(cohort_engine *E);
+/* An outcome slot's value for a member: 0/1 or a count; *censored when the
+ * horizon (or the window's end) lies after the end of the data. */
+double cohort_outcome_value(const cohort_engine *E, const outcome_slot *sl, const cohort_member *m,
+                            int32_t group_code, uint8_t *censored);
+
 int cohort_scan(cohort_engine *E);
+/* The cells (flat indexes of popcount) a member is counted in: per subset
+ * it is in, the date and pooled, per stratum its level. */
+size_t cohort_member_cells(const cohort_engine *E, size_t di, size_t g, const uint8_t *in,
+                           const size_t *level, size_t *cells);
+
+/* Transitions between states (transitions.c). */
+int cohort_transitions_setup(cohort_engine *E);
+/* Allocates the counters once the cells are known. */
+int cohort_transitions_start(cohort_engine *E);
+void cohort_transitions_count(cohort_engine *E, const cohort_member *m, const size_t *cells, size_t nc);
+int cohort_transitions_build(cohort_engine *E);
+void cohort_transitions_free(cohort_engine *E);
+
+/* Co-occurrences of categories (cooccur.c). */
+int cohort_cooccur_setup(cohort_engine *E);
+int cohort_cooccur_start(cohort_engine *E);
+void cohort_cooccur_count(cohort_engine *E, const cohort_member *m, const size_t *cells, size_t nc);
+int cohort_cooccur_build(cohort_engine *E);
+void cohort_cooccur_free(cohort_engine *E);
 
 /* The row tables (rows.c): person-dates ("rows", --rows), or the
  * correction's rows collapsed per person and row of X ("cells"). */

@@ -117,13 +117,14 @@ static int fit_one(cohort_engine *E, peil_store *st, const peil_cohort_options *
   return rc;
 }
 
-/* Is outcome o corrected? Every 0/1 outcome unless correct_outcomes names some. */
-static int corrected(const cohort_engine *E, size_t o) {
+/* Is the slot's outcome corrected? Every 0/1 outcome unless correct_outcomes
+ * names some (a "first" outcome by its name: all its categories). */
+static int corrected(const cohort_engine *E, const outcome_slot *sl) {
   const peil_cohort_spec *s = E->spec;
-  if (!E->res->outcomes[o].binary) return 0;
+  if (!E->res->outcomes[sl->outcome].binary) return 0;
   if (!s->correct_outcomes.n) return 1;
   for (size_t i = 0; i < s->correct_outcomes.n; i++)
-    if (!strcmp(s->correct_outcomes.v[i], s->outcomes[o].name)) return 1;
+    if (!strcmp(s->correct_outcomes.v[i], s->outcomes[sl->def].name)) return 1;
   return 0;
 }
 
@@ -144,7 +145,7 @@ int cohort_correct(cohort_engine *E, peil_store *st, const peil_cohort_options *
       size_t nl = st_i ? (size_t)R->strata[st_i].nlevels - 1 : 1; /* not "(missing)" */
       for (size_t lv = 0; !rc && lv < nl; lv++)
         for (size_t k = 0; !rc && k < E->nslots; k++) {
-          if (!corrected(E, E->slots[k].outcome)) continue;
+          if (!corrected(E, &E->slots[k])) continue;
           if (s->correct_lpm) rc = fit_one(E, st, o, su, st_i, lv, k, 0);
           if (!rc && s->correct_logit) rc = fit_one(E, st, o, su, st_i, lv, k, 1);
         }

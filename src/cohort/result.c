@@ -29,6 +29,8 @@ void peil_cohort_result_free(peil_cohort_result *r) {
     for (size_t i = 0; i < r->noutcomes; i++) {
       free(r->outcomes[i].name);
       free(r->outcomes[i].definition);
+      free(r->outcomes[i].family);
+      free(r->outcomes[i].category);
     }
   free(r->outcomes);
   free(r->horizons);
@@ -36,6 +38,17 @@ void peil_cohort_result_free(peil_cohort_result *r) {
   free(r->pop);
   free(r->adjusted);
   free_strings(r->covariates, r->ncovariates);
+  free_strings(r->states, r->nstates);
+  free(r->transitions);
+  free(r->paths);
+  if (r->cooccurrences)
+    for (size_t i = 0; i < r->ncooccurrences; i++) {
+      free(r->cooccurrences[i].name);
+      free(r->cooccurrences[i].definition);
+      free_strings(r->cooccurrences[i].levels, r->cooccurrences[i].nlevels);
+    }
+  free(r->cooccurrences);
+  free(r->cooc_cells);
   free_strings(r->warnings, r->nwarnings);
   free(r);
 }

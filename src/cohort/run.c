@@ -43,7 +43,7 @@ static char *dupf(const char *fmt, ...) {
 }
 
 /* The index of table `name` among the engine's tables, opening it if new. */
-static int use_table(cohort_engine *E, const char *name, int line, int *idx) {
+int cohort_use_table(cohort_engine *E, const char *name, int line, int *idx) {
   for (size_t i = 0; i < E->ntables; i++)
     if (strcmp(E->tables[i].name, name) == 0) {
       *idx = (int)i;
@@ -53,7 +53,7 @@ static int use_table(cohort_engine *E, const char *name, int line, int *idx) {
   if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
   E->tables = v;
   *idx = (int)E->ntables;
-  int rc = spell_table_open(&v[E->ntables], E->store, name, NULL, NULL, E->spec);
+  int rc = spell_table_open(&v[E->ntables], E->store, name, NULL, E->spec);
   E->ntables++; /* closed with the others, even half-open */
   if (rc == PEIL_ENOTFOUND && line > 0)
     return cohort_spec_error(E->spec, line, rc, "the store %s has no table '%s'",
@@ -61,8 +61,8 @@ static int use_table(cohort_engine *E, const char *name, int line, int *idx) {
   return rc;
 }
 
-static int use_status(cohort_engine *E, const status_def *st, int line, int *table, int *bit) {
-  int rc = use_table(E, st->table, line, table);
+int cohort_use_status(cohort_engine *E, const status_def *st, int line, int *table, int *bit) {
+  int rc = cohort_use_table(E, st->table, line, table);
   *bit = -1;
   if (!rc && st->where) rc = spell_table_add_condition(&E->tables[*table], st->where, E->spec, line, bit);
   return rc;
@@ -150,54 +150,6 @@ static int setup_groups(cohort_engine *E) {
   return PEIL_OK;
 }
 
-static int setup_outcomes(cohort_engine *E) {
-  const peil_cohort_spec *s = E->spec;
-  peil_cohort_result *R = E->res;
-  R->noutcomes = s->noutcomes;
-  R->outcomes = calloc(s->noutcomes, sizeof *R->outcomes);
-  size_t nslots = 0;
-  for (size_t i = 0; i < s->noutcomes; i++) {
-    int window = s->outcomes[i].kind == OUT_EVER || s->outcomes[i].kind == OUT_MONTHS;
-    nslots += window ? 1 : s->horizons.n;
-  }
-  E->slots = calloc(nslots, sizeof *E->slots);
-  if (!R->outcomes || !E->slots) return peil_error(PEIL_ENOMEM, "out of memory");
-  int rc = PEIL_OK;
-  for (size_t i = 0; !rc && i < s->noutcomes; i++) {
-    const outcome_def *o = &s->outcomes[i];
-    peil_cohort_outcome *ro = &R->outcomes[i];
-    ro->window = o->kind == OUT_EVER || o->kind == OUT_MONTHS;
-    ro->binary = o->kind != OUT_MONTHS;
-    if (!(ro->name = strdup(o->name)) || !(ro->definition = strdup(o->text)))
-      return peil_error(PEIL_ENOMEM, "out of memory");
-    size_t nh = ro->window ? 1 : s->horizons.n;
-    for (size_t h = 0; !rc && h < nh; h++) {
-      outcome_slot *sl = &E->slots[E->nslots++];
-      sl->outcome = i;
-      sl->horizon = ro->window ? o->to : s->horizons.v[h];
-      sl->bit = -1;
-      sl->column = ro->window ? strdup(o->name) : dupf("%s_%d", o->name, sl->horizon);
-      if (!sl->column) return peil_error(PEIL_ENOMEM, "out of memory");
-      if (o->kind == OUT_NONE) {
-        if (!(sl->none_tables = calloc(o->nnone, sizeof *sl->none_tables)))
-          return peil_error(PEIL_ENOMEM, "out of memory");
-        sl->nnone = o->nnone;
-        for (size_t k = 0; !rc && k < o->nnone; k++)
-          rc = use_table(E, o->none_tables[k], o->line, &sl->none_tables[k]);
-      } else {
-        rc = use_status(E, &o->st, o->line, &sl->table, &sl->bit);
-        if (!rc && o->same && (sl->table != 0 || !E->tables[0].has_group))
-          rc = cohort_spec_error(s, o->line, PEIL_EINVAL,
-                                 "outcome.%s: 'same' compares with the group on the reference "
-                                 "date, so it needs the population's table '%s'%s",
-                                 o->name, E->tables[0].name,
-                                 E->tables[0].has_group ? "" : " with a group column");
-      }
-    }
-  }
-  return rc;
-}
-
 static int describe(cohort_engine *E) {
   const peil_cohort_spec *s = E->spec;
   peil_cohort_result *R = E->res;
@@ -251,20 +203,22 @@ static int setup(cohort_engine *E) {
     peil_table_info_free(ti);
     if (!group) group = "";
   }
-  if ((rc = spell_table_open(&E->tables[0], E->store, s->spells, group[0] ? group : NULL, NULL, s)))
+  if ((rc = spell_table_open(&E->tables[0], E->store, s->spells, group[0] ? group : NULL, s)))
     return rc;
   if ((rc = setup_groups(E))) return rc;
   if (!(E->subset_table = calloc(s->nsubsets + 1, sizeof *E->subset_table)) ||
       !(E->subset_bit = calloc(s->nsubsets + 1, sizeof *E->subset_bit)))
     return peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t i = 0; i < s->nsubsets; i++)
-    if ((rc = use_status(E, &s->subsets[i].st, s->subsets[i].line, &E->subset_table[i],
+    if ((rc = cohort_use_status(E, &s->subsets[i].st, s->subsets[i].line, &E->subset_table[i],
                          &E->subset_bit[i])))
       return rc;
-  if ((rc = setup_outcomes(E))) return rc;
+  if ((rc = cohort_outcomes_setup(E)) || (rc = cohort_transitions_setup(E)) ||
+      (rc = cohort_cooccur_setup(E)))
+    return rc;
   for (size_t i = 0; i < s->exclusive.n; i++) {
     int t;
-    if ((rc = use_table(E, s->exclusive.v[i], s->exclusive.line, &t))) return rc;
+    if ((rc = cohort_use_table(E, s->exclusive.v[i], s->exclusive.line, &t))) return rc;
     E->tables[t].exclusive = 1;
   }
   if ((rc = cohort_vars_resolve(E))) return rc;
@@ -275,6 +229,7 @@ static int setup(cohort_engine *E) {
   E->counts = calloc(cells * E->nslots * 3, sizeof *E->counts);
   E->popcount = calloc(cells, sizeof *E->popcount);
   if (!E->counts || !E->popcount) return peil_error(PEIL_ENOMEM, "out of memory");
+  if ((rc = cohort_transitions_start(E)) || (rc = cohort_cooccur_start(E))) return rc;
   return PEIL_OK;
 }
 
@@ -370,6 +325,8 @@ static void engine_free(cohort_engine *E) {
   free(E->counts);
   free(E->popcount);
   free(E->cal);
+  cohort_transitions_free(E);
+  cohort_cooccur_free(E);
   cohort_rows_free(E->rows);
   cohort_rows_free(E->cells);
 }
@@ -407,6 +364,8 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
   if (!rc && E.rows) rc = cohort_rows_finish(&E, E.rows);
   if (!rc && E.cells) rc = cohort_rows_finish(&E, E.cells);
   if (!rc) rc = build_tables(&E);
+  if (!rc) rc = cohort_transitions_build(&E);
+  if (!rc) rc = cohort_cooccur_build(&E);
   E.res->seconds_scan = now() - t0;
   double t1 = now();
   if (!rc && correcting) rc = cohort_correct(&E, cells_store, o);

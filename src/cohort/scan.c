@@ -8,18 +8,16 @@
 
 /* One member of the population on one reference date. */
 typedef struct {
+  cohort_member at;    /* entry day: the date (stock), the start (inflow), the
+                          last day of the spell (exit); clock: the day horizons
+                          count from */
   long spell;          /* index into the population table's spells */
-  int32_t entry;       /* the day subsets are read: the date (stock), the start
-                          (inflow), the last day of the spell (exit) */
-  int32_t clock;       /* the day horizons count from */
   int32_t duration;    /* months of the episode: up to the date (stock), its
                           length (exit), 0 (inflow) */
   int32_t since;       /* exit: months from the end to the date, else -1 */
-  int date;            /* index of the reference date when clock is that date, else -1 */
 } member;
 
-/* clock + k months; the calendar clock's days are computed once per date. */
-static int32_t plus_months(const cohort_engine *E, const member *m, int k) {
+int32_t cohort_plus_months(const cohort_engine *E, const cohort_member *m, int k) {
   if (m->date >= 0 && k <= E->maxk) return E->cal[(size_t)m->date * ((size_t)E->maxk + 1) + (size_t)k];
   return peil_date_add_months(m->clock, k);
 }
@@ -36,10 +34,10 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
     long i = spells_covering(t, d, -1, -1);
     if (i < 0) return 0;
     m[0].spell = i;
-    m[0].entry = m[0].clock = d;
+    m[0].at.entry = m[0].at.clock = d;
     m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)i, s->episode_gap), d);
     m[0].since = -1;
-    m[0].date = (int)di;
+    m[0].at.date = (int)di;
     return 1;
   }
   if (s->pop == POP_INFLOW) {
@@ -49,11 +47,11 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
       if (st < d || st >= until) continue;
       if (spells_episode_start(t, i, s->episode_gap) != st) continue; /* continues an episode */
       m[n].spell = (long)i;
-      m[n].entry = st;
-      m[n].clock = event ? st : d;
+      m[n].at.entry = st;
+      m[n].at.clock = event ? st : d;
       m[n].duration = 0;
       m[n].since = -1;
-      m[n].date = event ? -1 : (int)di;
+      m[n].at.date = event ? -1 : (int)di;
       n++;
     }
     return n;
@@ -69,53 +67,12 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
   if (best < 0) return 0;
   int32_t end = t->sp[best].end;
   m[0].spell = best;
-  m[0].entry = end;
-  m[0].clock = event ? end + 1 : d;
+  m[0].at.entry = end;
+  m[0].at.clock = event ? end + 1 : d;
   m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)best, s->episode_gap), end + 1);
   m[0].since = cohort_months_between(end + 1, d);
-  m[0].date = event ? -1 : (int)di;
+  m[0].at.date = event ? -1 : (int)di;
   return 1;
-}
-
-/* The value of an outcome slot for a member: 0/1 or a count; *censored when
- * the horizon (or the window's end) lies after the end of the data. */
-static double outcome_value(const cohort_engine *E, const outcome_slot *sl, const member *m,
-                            int32_t group_code, uint8_t *censored) {
-  const outcome_def *o = &E->spec->outcomes[sl->outcome];
-  *censored = 0;
-  if (o->kind == OUT_ON || o->kind == OUT_NONE) {
-    int32_t h = plus_months(E, m, sl->horizon);
-    if (h > E->data_end) {
-      *censored = 1;
-      return 0;
-    }
-    if (o->kind == OUT_NONE) {
-      for (size_t k = 0; k < sl->nnone; k++)
-        if (spells_covering(&E->tables[sl->none_tables[k]], h, -1, -1) >= 0) return 0;
-      return 1;
-    }
-    const spell_table *t = &E->tables[sl->table];
-    return spells_covering(t, h, sl->bit, o->same ? group_code : -1) >= 0;
-  }
-  const spell_table *t = &E->tables[sl->table];
-  if (o->kind == OUT_EVER) {
-    int32_t a = plus_months(E, m, o->from);
-    int32_t b = plus_months(E, m, o->to) - 1;
-    if (b > E->data_end) {
-      *censored = 1;
-      return 0;
-    }
-    return spells_overlap(t, a, b, sl->bit);
-  }
-  /* OUT_MONTHS: months k = from..to on whose day k months on a spell runs */
-  if (plus_months(E, m, o->to) > E->data_end) {
-    *censored = 1;
-    return 0;
-  }
-  int c = 0;
-  for (int k = o->from; k <= o->to; k++)
-    c += spells_covering(t, plus_months(E, m, k), sl->bit, -1) >= 0;
-  return c;
 }
 
 typedef struct {
@@ -123,29 +80,36 @@ typedef struct {
   size_t *level;     /* per variable */
   double *value;     /* per slot */
   uint8_t *censored; /* per slot */
+  size_t *cells;     /* the cells of one member */
 } row_buf;
 
-static void count(cohort_engine *E, size_t di, size_t g, const row_buf *rb) {
+size_t cohort_member_cells(const cohort_engine *E, size_t di, size_t g, const uint8_t *in,
+                           const size_t *level, size_t *cells) {
   const peil_cohort_result *R = E->res;
-  size_t D = E->spec->ndates + 1, G = R->ngroups, L = E->nlevels_flat, K = E->nslots;
+  size_t D = E->spec->ndates + 1, G = R->ngroups, L = E->nlevels_flat, n = 0;
   size_t dates[2] = {di, D - 1};
   for (size_t su = 0; su < R->nsubsets; su++) {
-    if (!rb->in[su]) continue;
+    if (!in[su]) continue;
     for (int p = 0; p < 2; p++) {
       size_t base = ((su * D + dates[p]) * G + g) * L;
-      for (size_t st = 0; st < R->nstrata; st++) {
-        size_t lv = st ? rb->level[E->stratum_var[st]] : 0;
-        size_t cell = base + E->level_base[st] + lv;
-        E->popcount[cell]++;
-        double *c = &E->counts[cell * K * 3];
-        for (size_t k = 0; k < K; k++, c += 3) {
-          if (rb->censored[k]) {
-            c[1] += 1;
-          } else {
-            c[0] += 1;
-            c[2] += rb->value[k];
-          }
-        }
+      for (size_t st = 0; st < R->nstrata; st++)
+        cells[n++] = base + E->level_base[st] + (st ? level[E->stratum_var[st]] : 0);
+    }
+  }
+  return n;
+}
+
+static void count(cohort_engine *E, const size_t *cells, size_t nc, const row_buf *rb) {
+  size_t K = E->nslots;
+  for (size_t i = 0; i < nc; i++) {
+    E->popcount[cells[i]]++;
+    double *c = &E->counts[cells[i] * K * 3];
+    for (size_t k = 0; k < K; k++, c += 3) {
+      if (rb->censored[k]) {
+        c[1] += 1;
+      } else {
+        c[0] += 1;
+        c[2] += rb->value[k];
       }
     }
   }
@@ -172,14 +136,17 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
       rb->in[0] = 1;
       for (size_t su = 0; su < s->nsubsets; su++)
         rb->in[su + 1] =
-            spells_covering(&E->tables[E->subset_table[su]], m[j].entry, E->subset_bit[su], -1) >= 0;
+            spells_covering(&E->tables[E->subset_table[su]], m[j].at.entry, E->subset_bit[su], -1) >= 0;
       const int32_t *attrs = pop->nattr ? &pop->attrs[(size_t)m[j].spell * pop->nattr] : NULL;
       for (size_t v = 0; v < E->nvars; v++)
         rb->level[v] = cohort_var_level(E, &E->vars[v], pb, pr, m[j].duration, s->dates[di],
                                         m[j].since, attrs);
       for (size_t k = 0; k < E->nslots; k++)
-        rb->value[k] = outcome_value(E, &E->slots[k], &m[j], sp->group, &rb->censored[k]);
-      count(E, di, (size_t)g, rb);
+        rb->value[k] = cohort_outcome_value(E, &E->slots[k], &m[j].at, sp->group, &rb->censored[k]);
+      size_t nc = cohort_member_cells(E, di, (size_t)g, rb->in, rb->level, rb->cells);
+      count(E, rb->cells, nc, rb);
+      if (E->nstates) cohort_transitions_count(E, &m[j].at, rb->cells, nc);
+      if (E->ncooc) cohort_cooccur_count(E, &m[j].at, rb->cells, nc);
       E->res->n_rows++;
       int rc = PEIL_OK;
       if (E->rows)
@@ -199,6 +166,10 @@ int cohort_scan(cohort_engine *E) {
   E->maxk = 0;
   for (size_t k = 0; k < E->nslots; k++)
     if (E->slots[k].horizon > E->maxk) E->maxk = E->slots[k].horizon;
+  for (size_t k = 0; k < s->transitions.n; k++)
+    if (s->transitions.v[k] > E->maxk) E->maxk = s->transitions.v[k];
+  for (size_t k = 0; k < s->ncooccur; k++)
+    if (s->cooccur[k].window && s->cooccur[k].to > E->maxk) E->maxk = s->cooccur[k].to;
   E->cal = malloc(s->ndates * ((size_t)E->maxk + 1) * sizeof *E->cal);
   if (!E->cal) return peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t di = 0; di < s->ndates; di++)
@@ -208,8 +179,9 @@ int cohort_scan(cohort_engine *E) {
   rb.in = calloc(E->res->nsubsets, 1);
   rb.level = calloc(E->nvars + 1, sizeof *rb.level);
   rb.value = calloc(E->nslots, sizeof *rb.value);
-  rb.censored = calloc(E->nslots, 1);
-  int rc = rb.in && rb.level && rb.value && rb.censored ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
+  rb.censored = calloc(E->nslots + 1, 1);
+  rb.cells = calloc(2 * E->res->nsubsets * E->res->nstrata, sizeof *rb.cells);
+  int rc = rb.in && rb.level && rb.value && rb.censored && rb.cells ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
   peil_block pb;
   int64_t last = INT64_MIN;
   while (!rc) {
@@ -262,5 +234,6 @@ int cohort_scan(cohort_engine *E) {
   free(rb.level);
   free(rb.value);
   free(rb.censored);
+  free(rb.cells);
   return rc;
 }

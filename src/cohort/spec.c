@@ -40,11 +40,6 @@ static void names_free(name_list *l) {
   l->n = 0;
 }
 
-static void status_free(status_def *st) {
-  free(st->table);
-  free(st->where);
-}
-
 void peil_cohort_spec_free(peil_cohort_spec *s) {
   if (!s) return;
   free(s->name);
@@ -56,21 +51,7 @@ void peil_cohort_spec_free(peil_cohort_spec *s) {
   free(s->dates);
   free(s->since_cuts.v);
   free(s->horizons.v);
-  for (size_t i = 0; i < s->nsubsets; i++) {
-    free(s->subsets[i].name);
-    free(s->subsets[i].text);
-    status_free(&s->subsets[i].st);
-  }
-  free(s->subsets);
-  for (size_t i = 0; i < s->noutcomes; i++) {
-    outcome_def *o = &s->outcomes[i];
-    free(o->name);
-    free(o->text);
-    status_free(&o->st);
-    for (size_t k = 0; k < o->nnone; k++) free(o->none_tables[k]);
-    free(o->none_tables);
-  }
-  free(s->outcomes);
+  cohort_defs_free(s);
   names_free(&s->strata);
   free(s->duration_cuts.v);
   free(s->age_cuts.v);
@@ -80,6 +61,8 @@ void peil_cohort_spec_free(peil_cohort_spec *s) {
   free(s->persons);
   free(s->birth_date);
   names_free(&s->exclusive);
+  free(s->state_other);
+  free(s->transitions.v);
   free(s);
 }
 
@@ -87,7 +70,7 @@ const char *peil_cohort_spec_name(const peil_cohort_spec *s) { return s->name; }
 
 /* ---- Value parsers. */
 
-static int parse_int(const char *s, long lo, long hi, int *out) {
+int cohort_parse_int(const char *s, long lo, long hi, int *out) {
   char *end;
   while (isspace((unsigned char)*s)) s++;
   if (!*s) return -1;
@@ -112,7 +95,7 @@ int cohort_parse_window(const char *s, int *from, int *to) {
   if ((size_t)(dots - s) >= sizeof a) return -1;
   memcpy(a, s, (size_t)(dots - s));
   a[dots - s] = '\0';
-  if (parse_int(a, 0, 1200, from) || parse_int(dots + 2, 0, 1200, to) || *to <= *from) return -1;
+  if (cohort_parse_int(a, 0, 1200, from) || cohort_parse_int(dots + 2, 0, 1200, to) || *to <= *from) return -1;
   return 0;
 }
 
@@ -171,7 +154,7 @@ static int set_ints(peil_cohort_spec *s, int line, const char *key, const char *
     return peil_error(PEIL_ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < m; i++) {
-    if (parse_int(items[i], lo, hi, &v[i]) || (increasing && i && v[i] <= v[i - 1])) {
+    if (cohort_parse_int(items[i], lo, hi, &v[i]) || (increasing && i && v[i] <= v[i - 1])) {
       int rc = cohort_spec_error(s, line, PEIL_EINVAL,
                                  "%s: '%s' is not a whole number from %ld to %ld%s", key,
                                  items[i], lo, hi, increasing ? " above the one before" : "");
@@ -225,128 +208,21 @@ static int parse_bool(const char *v, int *out) {
   return 0;
 }
 
-static int valid_name(const char *n) {
+int cohort_valid_name(const char *n) {
   if (!(isalpha((unsigned char)*n) || *n == '_')) return 0;
   for (const char *p = n; *p; p++)
     if (!(isalnum((unsigned char)*p) || *p == '_')) return 0;
   return strlen(n) <= 40;
 }
 
-/* "TABLE [where EXPR]" (after an outcome's keyword and window). */
-static int parse_status(peil_cohort_spec *s, int line, const char *what, const char *text,
-                        status_def *st, int *same) {
-  const char *p = text;
-  while (isspace((unsigned char)*p)) p++;
-  const char *e = p;
-  while (*e && !isspace((unsigned char)*e)) e++;
-  if (e == p) return cohort_spec_error(s, line, PEIL_EINVAL, "%s: a table name is missing", what);
-  if (!(st->table = strndup(p, (size_t)(e - p)))) return peil_error(PEIL_ENOMEM, "out of memory");
-  p = e;
-  while (isspace((unsigned char)*p)) p++;
-  if (same && strncmp(p, "same", 4) == 0 && (!p[4] || isspace((unsigned char)p[4]))) {
-    *same = 1;
-    p += 4;
-    while (isspace((unsigned char)*p)) p++;
-  }
-  if (!*p) return PEIL_OK;
-  if (strncmp(p, "where", 5) || !isspace((unsigned char)p[5]))
-    return cohort_spec_error(s, line, PEIL_EINVAL, "%s: expected 'where CONDITION' after '%s', not '%s'",
-                             what, st->table, p);
-  p += 5;
-  while (isspace((unsigned char)*p)) p++;
-  if (!*p) return cohort_spec_error(s, line, PEIL_EINVAL, "%s: the condition after 'where' is missing", what);
-  if (!(st->where = strdup(p))) return peil_error(PEIL_ENOMEM, "out of memory");
-  return PEIL_OK;
-}
-
-static int add_subset(peil_cohort_spec *s, int line, const char *name, const char *value) {
-  if (!valid_name(name) || strcmp(name, "all") == 0)
-    return cohort_spec_error(s, line, PEIL_EINVAL,
-                             "subset name '%s': use letters, digits and _ (not 'all')", name);
-  for (size_t i = 0; i < s->nsubsets; i++)
-    if (strcmp(s->subsets[i].name, name) == 0)
-      return cohort_spec_error(s, line, PEIL_EINVAL, "subset '%s' is defined twice", name);
-  subset_def *v = realloc(s->subsets, (s->nsubsets + 1) * sizeof *v);
-  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
-  s->subsets = v;
-  subset_def *d = &v[s->nsubsets++];
-  memset(d, 0, sizeof *d);
-  d->line = line;
-  if (!(d->name = strdup(name)) || !(d->text = strdup(value)))
-    return peil_error(PEIL_ENOMEM, "out of memory");
-  char what[80];
-  snprintf(what, sizeof what, "subset.%s", name);
-  return parse_status(s, line, what, value, &d->st, NULL);
-}
-
-static int add_outcome(peil_cohort_spec *s, int line, const char *name, const char *value) {
-  if (!valid_name(name))
-    return cohort_spec_error(s, line, PEIL_EINVAL, "outcome name '%s': use letters, digits and _",
-                             name);
-  for (size_t i = 0; i < s->noutcomes; i++)
-    if (strcmp(s->outcomes[i].name, name) == 0)
-      return cohort_spec_error(s, line, PEIL_EINVAL, "outcome '%s' is defined twice", name);
-  outcome_def *v = realloc(s->outcomes, (s->noutcomes + 1) * sizeof *v);
-  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
-  s->outcomes = v;
-  outcome_def *o = &v[s->noutcomes++];
-  memset(o, 0, sizeof *o);
-  o->line = line;
-  if (!(o->name = strdup(name)) || !(o->text = strdup(value)))
-    return peil_error(PEIL_ENOMEM, "out of memory");
-  char what[80];
-  snprintf(what, sizeof what, "outcome.%s", name);
-  const char *p = value;
-  while (isspace((unsigned char)*p)) p++;
-  const char *kw = p;
-  while (*p && !isspace((unsigned char)*p)) p++;
-  size_t kl = (size_t)(p - kw);
-  if (kl == 2 && !strncmp(kw, "on", 2)) {
-    o->kind = OUT_ON;
-    return parse_status(s, line, what, p, &o->st, &o->same);
-  }
-  if (kl == 4 && !strncmp(kw, "none", 4)) {
-    o->kind = OUT_NONE;
-    if (peil_spec_split_list(p, what, &o->none_tables, &o->nnone))
-      return cohort_spec_error(s, line, PEIL_EINVAL, "%s", peil_errmsg());
-    return PEIL_OK;
-  }
-  if ((kl == 4 && !strncmp(kw, "ever", 4)) || (kl == 6 && !strncmp(kw, "months", 6))) {
-    o->kind = kl == 4 ? OUT_EVER : OUT_MONTHS;
-    while (isspace((unsigned char)*p)) p++;
-    const char *t = p; /* TABLE A..B [where EXPR] */
-    while (*p && !isspace((unsigned char)*p)) p++;
-    const char *w = p;
-    while (isspace((unsigned char)*w)) w++;
-    const char *we = w;
-    while (*we && !isspace((unsigned char)*we)) we++;
-    char win[64];
-    snprintf(win, sizeof win, "%.*s", (int)(we - w), w);
-    if (cohort_parse_window(win, &o->from, &o->to))
-      return cohort_spec_error(s, line, PEIL_EINVAL,
-                               "%s: expected '%.*s TABLE A..B [where CONDITION]' with whole "
-                               "months 0 <= A < B, e.g. 'ever jobs 0..12'",
-                               what, (int)kl, kw);
-    if (o->kind == OUT_MONTHS && o->from == 0) o->from = 1; /* months 0..12: the 12 months after */
-    char *rest = malloc(strlen(t) + 1);
-    if (!rest) return peil_error(PEIL_ENOMEM, "out of memory");
-    snprintf(rest, strlen(t) + 1, "%.*s%s", (int)(p - t), t, we);
-    int rc = parse_status(s, line, what, rest, &o->st, NULL);
-    free(rest);
-    return rc;
-  }
-  return cohort_spec_error(s, line, PEIL_EINVAL,
-                           "%s: '%s' is not an outcome (on TABLE [same] [where C], none T1, T2, "
-                           "ever TABLE A..B [where C], months TABLE A..B [where C])",
-                           what, value);
-}
-
 int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value,
                          const char *file, int line) {
   if (file && !s->file && !(s->file = strdup(file))) return peil_error(PEIL_ENOMEM, "out of memory");
   if (s->finished) return cohort_spec_error(s, line, PEIL_EINVAL, "the spec is already finished");
-  if (!strncmp(key, "subset.", 7)) return add_subset(s, line, key + 7, value);
-  if (!strncmp(key, "outcome.", 8)) return add_outcome(s, line, key + 8, value);
+  if (!strncmp(key, "subset.", 7)) return cohort_add_subset(s, line, key + 7, value);
+  if (!strncmp(key, "outcome.", 8)) return cohort_add_outcome(s, line, key + 8, value);
+  if (!strncmp(key, "state.", 6)) return cohort_add_state(s, line, key + 6, value);
+  if (!strncmp(key, "cooccur.", 8)) return cohort_add_cooccur(s, line, key + 8, value);
   if (!strcmp(key, "population")) {
     if (!strcmp(value, "stock")) s->pop = POP_STOCK;
     else if (!strcmp(value, "inflow")) s->pop = POP_INFLOW;
@@ -378,7 +254,7 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
     return PEIL_OK;
   }
   if (!strcmp(key, "period")) {
-    if (parse_int(value, 1, 1200, &s->period))
+    if (cohort_parse_int(value, 1, 1200, &s->period))
       return cohort_spec_error(s, line, PEIL_EINVAL, "period: '%s' is not a number of months", value);
     return PEIL_OK;
   }
@@ -405,7 +281,7 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
   if (!strcmp(key, "duration_cuts")) return set_ints(s, line, key, value, 1, 1200, 1, &s->duration_cuts);
   if (!strcmp(key, "age_cuts")) return set_ints(s, line, key, value, 1, 120, 1, &s->age_cuts);
   if (!strcmp(key, "episode_gap")) {
-    if (parse_int(value, 0, 366, &s->episode_gap))
+    if (cohort_parse_int(value, 0, 366, &s->episode_gap))
       return cohort_spec_error(s, line, PEIL_EINVAL, "episode_gap: '%s' is not 0..366 days", value);
     return PEIL_OK;
   }
@@ -450,10 +326,25 @@ int peil_cohort_spec_set(peil_cohort_spec *s, const char *key, const char *value
     return PEIL_OK;
   }
   if (!strcmp(key, "exclusive")) return set_names(s, line, key, value, &s->exclusive);
+  if (!strcmp(key, "transitions")) {
+    int rc = set_ints(s, line, key, value, 0, 1200, 1, &s->transitions);
+    if (!rc && (s->transitions.n < 2 || s->transitions.n > 3))
+      rc = cohort_spec_error(s, line, PEIL_EINVAL,
+                             "transitions: give two or three moments (months after the clock "
+                             "date, e.g. 0, 12 or 0, 6, 18), not %zu",
+                             s->transitions.n);
+    return rc;
+  }
+  if (!strcmp(key, "state_other")) {
+    if (!cohort_valid_name(value))
+      return cohort_spec_error(s, line, PEIL_EINVAL, "state_other: '%s': use letters, digits and _", value);
+    return set_str(&s->state_other, value);
+  }
   return cohort_spec_error(
       s, line, PEIL_EINVAL,
       "unknown key '%s' (population, spells, group, groups, reference_group, dates, period, "
-      "exit_window, since_cuts, clock, horizons, subset.NAME, outcome.NAME, strata, "
+      "exit_window, since_cuts, clock, horizons, subset.NAME, outcome.NAME, state.NAME, state_other, "
+      "transitions, cooccur.NAME, strata, "
       "duration_cuts, age_cuts, episode_gap, covariates, correct, correct_within, correct_outcomes, by_date, "
       "persons, birth_date, data_start, data_end, exclusive)",
       key);
@@ -523,6 +414,17 @@ int peil_cohort_spec_finish(peil_cohort_spec *s) {
                                "outcomes",
                                s->correct_outcomes.v[i]);
   }
+  if (s->nstates && !s->transitions.n)
+    return cohort_spec_error(s, s->states[0].line, PEIL_EINVAL,
+                             "states need 'transitions' (the moments, e.g. 0, 12)");
+  if (s->transitions.n && !s->nstates)
+    return cohort_spec_error(s, s->transitions.line, PEIL_EINVAL,
+                             "transitions need states (e.g. state.work = jobs, state.bijstand = bijstand)");
+  if (s->nstates && !s->state_other && (rc = set_str(&s->state_other, "other"))) return rc;
+  for (size_t i = 0; i < s->nstates; i++)
+    if (!strcmp(s->states[i].name, s->state_other))
+      return cohort_spec_error(s, s->states[i].line, PEIL_EINVAL,
+                               "state '%s' has the name of the rest (state_other)", s->state_other);
   s->finished = 1;
   return PEIL_OK;
 }

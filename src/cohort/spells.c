@@ -21,7 +21,7 @@ static int table_error(const spell_table *t, const peil_cohort_spec *s, int line
 }
 
 int spell_table_open(spell_table *t, peil_store *st, const char *name, const char *group_col,
-                     const name_list *attrs, const peil_cohort_spec *spec) {
+                     const peil_cohort_spec *spec) {
   memset(t, 0, sizeof *t);
   t->last_rin = INT64_MIN;
   if (!(t->name = strdup(name))) return peil_error(PEIL_ENOMEM, "out of memory");
@@ -57,20 +57,27 @@ int spell_table_open(spell_table *t, peil_store *st, const char *name, const cha
     t->has_group = 1;
     if (!(t->group_col = strdup(group_col))) return peil_error(PEIL_ENOMEM, "out of memory");
   }
-  if (attrs && attrs->n) {
-    t->nattr = attrs->n;
-    if (!(t->attr_name = calloc(attrs->n, sizeof *t->attr_name)))
-      return peil_error(PEIL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < attrs->n; i++) {
-      int k = peil_table_info_find(t->info, attrs->v[i]);
-      if (k < 0 || t->info->cols[k].type != PEIL_ENUM) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "column '%s' is not categorical", attrs->v[i]);
-        return table_error(t, spec, attrs->line, PEIL_ETYPE, msg);
-      }
-      if (!(t->attr_name[i] = strdup(attrs->v[i]))) return peil_error(PEIL_ENOMEM, "out of memory");
+  return PEIL_OK;
+}
+
+int spell_table_add_attr(spell_table *t, const char *column, const peil_cohort_spec *spec,
+                         int line, size_t *idx) {
+  for (size_t i = 0; i < t->nattr; i++)
+    if (strcmp(t->attr_name[i], column) == 0) {
+      *idx = i;
+      return PEIL_OK;
     }
+  int k = peil_table_info_find(t->info, column);
+  if (k < 0 || t->info->cols[k].type != PEIL_ENUM) {
+    char msg[256];
+    snprintf(msg, sizeof msg, k < 0 ? "no column '%s'" : "column '%s' is not categorical", column);
+    return table_error(t, spec, line, k < 0 ? PEIL_ENOTFOUND : PEIL_ETYPE, msg);
   }
+  char **v = realloc(t->attr_name, (t->nattr + 1) * sizeof *v);
+  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
+  t->attr_name = v;
+  if (!(v[t->nattr] = strdup(column))) return peil_error(PEIL_ENOMEM, "out of memory");
+  *idx = t->nattr++;
   return PEIL_OK;
 }
 
@@ -336,6 +343,22 @@ int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit) {
   for (size_t i = 0; i < t->nsp && t->sp[i].start <= b; i++)
     if (t->sp[i].end >= a && (bit < 0 || (t->sp[i].bits >> bit & 1u))) return 1;
   return 0;
+}
+
+long spells_first(const spell_table *t, int32_t a, int32_t b, int bit, int32_t *day) {
+  long best = -1;
+  int32_t first = INT32_MAX;
+  for (size_t i = 0; i < t->nsp && t->sp[i].start <= b; i++) {
+    const spell *sp = &t->sp[i];
+    if (sp->end < a || (bit >= 0 && !(sp->bits >> bit & 1u))) continue;
+    int32_t d = sp->start > a ? sp->start : a;
+    if (d <= first) { /* in start order: a tie goes to the later start */
+      first = d;
+      best = (long)i;
+    }
+  }
+  *day = first;
+  return best;
 }
 
 int32_t spells_episode_start(const spell_table *t, size_t i, int gap) {

@@ -205,23 +205,9 @@ int cohort_vars_resolve(cohort_engine *E) {
     }
   }
   /* Spell attributes of the population table (VAR_SPELL) are read with it. */
-  if (!rc) {
-    name_list attrs = {0};
-    size_t na = 0;
-    for (size_t i = 0; i < E->nvars; i++) na += E->vars[i].source == VAR_SPELL;
-    if (na) {
-      attrs.v = calloc(na + 1, sizeof *attrs.v);
-      if (!attrs.v) rc = peil_error(PEIL_ENOMEM, "out of memory");
-      for (size_t i = 0; !rc && i < E->nvars; i++)
-        if (E->vars[i].source == VAR_SPELL) {
-          E->vars[i].index = attrs.n;
-          if (!(attrs.v[attrs.n++] = strdup(E->vars[i].name))) rc = peil_error(PEIL_ENOMEM, "out of memory");
-        }
-      spell_table *pop = &E->tables[0];
-      pop->nattr = attrs.n;
-      pop->attr_name = attrs.v;
-    }
-  }
+  for (size_t i = 0; !rc && i < E->nvars; i++)
+    if (E->vars[i].source == VAR_SPELL)
+      rc = spell_table_add_attr(&E->tables[0], E->vars[i].name, s, 0, &E->vars[i].index);
   free(pcols);
   peil_table_info_free(persons);
   return rc;
