@@ -22,6 +22,12 @@ static int shown(const peil_cohort_result *r, size_t su, size_t g, size_t st, si
   return 0;
 }
 
+/* The heading of a stratum level ("all", "duration < 1 year"). */
+static void print_level(FILE *fp, const peil_cohort_result *r, size_t st, size_t lv) {
+  if (st == 0) fprintf(fp, "  all\n");
+  else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
+}
+
 static void print_share(FILE *fp, double v, int width) {
   if (isnan(v)) fprintf(fp, " %*s", width, "NA");
   else fprintf(fp, " %*.1f", width, 100 * v);
@@ -94,10 +100,9 @@ void cohort_report_transitions_text(FILE *fp, const peil_cohort_result *r, size_
   fprintf(fp, " (%% of the row; person-dates observed at every moment)\n");
   for (size_t st = 0; st < r->nstrata; st++)
     for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++)
-      for (size_t g = 0; g < r->ngroups; g++) {
+      for (size_t g = 0, said = 0; g < r->ngroups; g++) {
         if (!shown(r, su, g, st, (size_t)lv)) continue;
-        fprintf(fp, "  %s%s%s\n", st ? r->strata[st].name : "all", st ? " " : "",
-                st ? r->strata[st].levels[lv] : "");
+        if (!said++) print_level(fp, r, st, (size_t)lv);
         fprintf(fp, "    %s\n", r->groups[g]);
         for (size_t step = 0; step + 1 < r->nmoments; step++)
           for (size_t i = 0; i < r->ntransitions; i++) {
@@ -124,8 +129,9 @@ void cohort_report_cooccur_text(FILE *fp, const peil_cohort_result *r, size_t su
             C->definition);
     for (size_t st = 0; st < r->nstrata; st++)
       for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++)
-        for (size_t g = 0; g < r->ngroups; g++) {
+          for (size_t g = 0, said = 0; g < r->ngroups; g++) {
           if (!shown(r, su, g, st, (size_t)lv)) continue;
+          if (!said++) print_level(fp, r, st, (size_t)lv);
           /* the entries of this cell: a-major, for the levels present */
           size_t first = r->ncooc_cells, n = 0;
           for (size_t i = 0; i < r->ncooc_cells; i++) {
@@ -136,8 +142,6 @@ void cohort_report_cooccur_text(FILE *fp, const peil_cohort_result *r, size_t su
               n++;
             }
           }
-          fprintf(fp, "  %s%s%s\n", st ? r->strata[st].name : "all", st ? " " : "",
-                  st ? r->strata[st].levels[lv] : "");
           if (!n) {
             fprintf(fp, "    %s: nobody has any\n", r->groups[g]);
             continue;

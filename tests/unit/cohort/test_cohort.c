@@ -19,46 +19,11 @@
  *   still +12 = 2021-07-01: 1, 0, 1 (A: 2 of 3); rin 4: 0 (B: 0 of 1)
  *   +18 = 2022-01-01 lies after the data: censored (A 3, B 1)
  *   work +6: rin 2 (A: 1 of 3), B 0 of 1; work +12: rin 2 (A 1 of 3), rin 4 (B 1 of 1) */
-#include "test_util.h"
-
-#include "cohort/cohort_internal.h"
-
-static int32_t D(const char *s) {
-  int32_t d;
-  if (peil_date_parse(s, strlen(s), &d)) fail_msg("bad date %s", s);
-  return d;
-}
+#include "cohort_fixture.h"
 
 static const char *const CITIES[] = {"A", "B"};
 static const char *const SEXES[] = {"man", "vrouw"};
 static const char *const CODES[] = {"X", "Y"};
-
-typedef struct {
-  int64_t rin;
-  const char *start, *end; /* end NULL: open */
-  int32_t code;            /* municipality or srg code; -1 none */
-} spell_row;
-
-static void write_spells(peil_store *s, const char *table, const spell_row *rows, size_t n,
-                         const char *code_col, const char *const *levels) {
-  peil_column_def defs[4] = {{"rin", PEIL_INT64, 0, NULL},
-                             {"start", PEIL_DATE, 0, NULL},
-                             {"end", PEIL_DATE, 0, NULL},
-                             {code_col, PEIL_ENUM, 2, levels}};
-  peil_table_writer *w;
-  assert_ok(peil_table_create(s, table, defs, code_col ? 4 : 3, &w));
-  int64_t rin[16];
-  int32_t start[16], end[16], code[16];
-  for (size_t i = 0; i < n; i++) {
-    rin[i] = rows[i].rin;
-    start[i] = D(rows[i].start);
-    end[i] = rows[i].end ? D(rows[i].end) : PEIL_NA_DATE;
-    code[i] = rows[i].code;
-  }
-  const void *cols[4] = {rin, start, end, code};
-  assert_ok(peil_table_append(w, cols, n));
-  assert_ok(peil_table_finish(w));
-}
 
 static const spell_row BIJSTAND[] = {
     {1, "2019-06-01", NULL, 0},         {2, "2020-01-15", "2020-07-01", 0},
@@ -87,79 +52,15 @@ static const char *make_store(const char *name, const spell_row *bij, size_t nbi
   const void *cols[3] = {rin, birth, sex};
   assert_ok(peil_table_append(w, cols, 6));
   assert_ok(peil_table_finish(w));
-  write_spells(s, "bijstand", bij ? bij : BIJSTAND, bij ? nbij : 8, "municipality", CITIES);
-  write_spells(s, "jobs", JOBS, 3, NULL, NULL);
-  write_spells(s, "srg", SRG, 2, "code", CODES);
+  write_spells(s, "bijstand", bij ? bij : BIJSTAND, bij ? nbij : 8, "municipality", CITIES, 2);
+  write_spells(s, "jobs", JOBS, 3, NULL, NULL, 0);
+  write_spells(s, "srg", SRG, 2, "code", CODES, 2);
   assert_ok(peil_store_set_attr_str(s, NULL, "data_start", "2020-01-01"));
   assert_ok(peil_store_set_attr_str(s, NULL, "data_end", "2021-12-31"));
   assert_ok(peil_store_commit(s));
   peil_store_close(s);
   return path;
 }
-
-/* A spec from "key = value" lines. */
-static peil_cohort_spec *spec(const char *const *kv) {
-  peil_cohort_spec *s;
-  assert_ok(peil_cohort_spec_new("t", &s));
-  for (size_t i = 0; kv[i]; i += 2) assert_ok(peil_cohort_spec_set(s, kv[i], kv[i + 1], NULL, 0));
-  assert_ok(peil_cohort_spec_finish(s));
-  return s;
-}
-
-static peil_cohort_result *run(const char *store, peil_cohort_spec *sp) {
-  peil_store *s;
-  assert_ok(peil_store_open(store, PEIL_STORE_READ, &s));
-  peil_cohort_result *r;
-  assert_ok(peil_cohort_run(s, sp, NULL, &r));
-  peil_store_close(s);
-  return r;
-}
-
-static int run_fails(const char *store, peil_cohort_spec *sp) {
-  peil_store *s;
-  assert_ok(peil_store_open(store, PEIL_STORE_READ, &s));
-  peil_cohort_result *r = NULL;
-  int rc = peil_cohort_run(s, sp, NULL, &r);
-  assert_null(r);
-  peil_store_close(s);
-  return rc;
-}
-
-static size_t index_of(char *const *v, size_t n, const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(v[i], name) == 0) return i;
-  fail_msg("no '%s'", name);
-  return 0;
-}
-
-/* The pooled cell of (subset, group, stratum level, outcome, horizon). */
-static const peil_cohort_cell *cell(const peil_cohort_result *r, const char *subset,
-                                    const char *group, const char *stratum, const char *level,
-                                    const char *outcome, int h) {
-  size_t su = index_of(r->subsets, r->nsubsets, subset);
-  size_t g = index_of(r->groups, r->ngroups, group);
-  size_t o = 0;
-  while (o < r->noutcomes && strcmp(r->outcomes[o].name, outcome)) o++;
-  for (size_t i = 0; i < r->ncells; i++) {
-    const peil_cohort_cell *c = &r->cells[i];
-    if (c->date != PEIL_NA_DATE || c->subset != su || c->group != g || c->outcome != o ||
-        c->horizon != h)
-      continue;
-    if (strcmp(r->strata[c->stratum].name, stratum) == 0 &&
-        strcmp(r->strata[c->stratum].levels[c->level], level) == 0)
-      return c;
-  }
-  fail_msg("no cell %s/%s/%s=%s/%s+%d", subset, group, stratum, level, outcome, h);
-  return NULL;
-}
-
-#define assert_cell(r, su, g, st, lv, o, h, n_, cens_, sum_)                             \
-  do {                                                                                   \
-    const peil_cohort_cell *c_ = cell(r, su, g, st, lv, o, h);                           \
-    assert_int_equal(c_->n, n_);                                                         \
-    assert_int_equal(c_->censored, cens_);                                               \
-    assert_true(c_->sum == (sum_));                                                      \
-  } while (0)
 
 static const char *const STOCK[] = {
     "population", "stock", "dates", "2020-07-01", "horizons", "6, 12, 18",
