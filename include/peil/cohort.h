@@ -48,6 +48,8 @@ void peil_cohort_specs_free(peil_cohort_spec **specs, size_t n);
 typedef struct {
   int threads;            /* regressions: 0 = one per core */
   const char *rows_path;  /* also keep the person-date rows in this store (table "rows") */
+  int64_t part_persons;   /* the pass splits the persons among the threads in parts of at
+                             least this many (0: 50,000); the result does not depend on it */
 } peil_cohort_options;
 
 void peil_cohort_options_init(peil_cohort_options *o);

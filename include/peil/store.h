@@ -156,6 +156,9 @@ int peil_scan_next(peil_scan *sc, peil_block *blk);
 /* Reads the rows [start, start+nrows) into blk (random access by block). */
 int peil_scan_read(peil_scan *sc, int64_t start, size_t nrows, peil_block *blk);
 int64_t peil_scan_nrows(const peil_scan *sc);
+/* Restricts peil_scan_next to the rows [start, end) (a part of the table
+ * for one thread); the next block starts at `start`. */
+int peil_scan_restrict(peil_scan *sc, int64_t start, int64_t end);
 const peil_column_info *peil_scan_column(const peil_scan *sc, size_t i);
 void peil_scan_close(peil_scan *sc);
 

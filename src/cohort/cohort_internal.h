@@ -158,6 +158,8 @@ typedef struct {
   size_t nattr;            /* extra enum columns read per spell (strata, first ... by, cooccur) */
   char **attr_name;
   int exclusive;           /* spells may not overlap within a person */
+  int64_t rin_begin, rin_end; /* the rins of this engine's part of the persons: a row
+                                 outside them means the table is not sorted */
   /* the current block */
   peil_block blk;
   size_t pos;
@@ -204,6 +206,15 @@ int32_t spells_episode_start(const spell_table *t, size_t i, int gap);
 long spells_first(const spell_table *t, int32_t a, int32_t b, int bit, int32_t *day);
 /* Full months from a to b (the largest m with add_months(a, m) <= b). */
 int cohort_months_between(int32_t a, int32_t b);
+/* The same with b split once into its parts (a reference date is the b of
+ * every member on that date). */
+typedef struct {
+  int32_t day;
+  int y, m, d;
+  int last;          /* the last day of its month */
+} cohort_day;
+void cohort_day_split(int32_t d, cohort_day *out);
+int cohort_months_until(int32_t a, const cohort_day *b);
 
 
 /* ---- The engine of one run. */
@@ -261,6 +272,11 @@ typedef struct {
 
   peil_scan *persons;
   size_t slot_rin, slot_birth;
+  /* The part of the persons this engine counts when threads split them
+   * (run.c): rows of the person table, and their rins [rin_begin, rin_end)
+   * (one engine: 0 .. 0, every rin; its scan is not restricted). */
+  int64_t person_begin, person_end;
+  int64_t rin_begin, rin_end;
   int persons_rin64, need_birth;
 
   size_t ntables;    /* tables[0] is the population's */
@@ -286,6 +302,7 @@ typedef struct {
   int64_t *popcount; /* [subset][date or pooled][group][flat level] */
   int64_t no_group;   /* members whose spell has no group value */
   int32_t *cal;       /* dates[d] + k months, k = 0..maxk: the calendar clock's days */
+  cohort_day *date_parts; /* the reference dates, split */
   int maxk;
   /* transitions (transitions.c) */
   size_t nstates;     /* the spec's states and the rest (last) */
@@ -303,7 +320,7 @@ typedef struct {
 int cohort_vars_resolve(cohort_engine *E);
 /* The level of variable v for a person-date (nlevels - 1 = missing). */
 size_t cohort_var_level(const cohort_engine *E, const cat_var *v, const peil_block *person,
-                        size_t prow, int32_t duration_months, int32_t ref_day,
+                        size_t prow, int32_t duration_months, const cohort_day *ref_day,
                         int32_t since_months, const int32_t *spell_attrs);
 void cohort_vars_free(cohort_engine *E);
 
@@ -330,6 +347,9 @@ double cohort_outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
                             int32_t group_code, uint8_t *censored);
 
 int cohort_scan(cohort_engine *E);
+/* After the pass (and the merge of the threads' counts): warnings about
+ * orphans and missing groups, and the error of an empty population. */
+int cohort_scan_finish(cohort_engine *E);
 /* The cells (flat indexes of popcount) a member is counted in: per subset
  * it is in, the date and pooled, per stratum its level. */
 size_t cohort_member_cells(const cohort_engine *E, size_t di, size_t g, const uint8_t *in,
@@ -359,6 +379,9 @@ int cohort_rows_add(const cohort_engine *E, cohort_rows *r, int64_t rin, int32_t
                     const double *value, const uint8_t *censored);
 int cohort_rows_end_person(const cohort_engine *E, cohort_rows *r);
 int cohort_rows_finish(const cohort_engine *E, cohort_rows *r);
+/* Appends every row of `table` in `st` (the rows another thread wrote for
+ * the persons after this one's). */
+int cohort_rows_append(const cohort_engine *E, cohort_rows *r, peil_store *st, const char *table);
 void cohort_rows_free(cohort_rows *r);
 
 int cohort_correct(cohort_engine *E, peil_store *cells_store, const peil_cohort_options *o);

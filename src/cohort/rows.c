@@ -242,6 +242,19 @@ int cohort_rows_end_person(const cohort_engine *E, cohort_rows *r) {
   return PEIL_OK;
 }
 
+int cohort_rows_append(const cohort_engine *E, cohort_rows *r, peil_store *st, const char *table) {
+  int rc = r->collapse ? cohort_rows_end_person(E, r) : PEIL_OK;
+  if (!rc) rc = flush(r);
+  peil_scan *sc = NULL;
+  if (!rc) rc = peil_scan_open(st, table, NULL, 0, 0, &sc);
+  peil_block blk;
+  int got;
+  while (!rc && (got = peil_scan_next(sc, &blk)) != 0)
+    rc = got < 0 ? got : peil_table_append(r->w, blk.cols, blk.nrows);
+  if (sc) peil_scan_close(sc);
+  return rc;
+}
+
 int cohort_rows_finish(const cohort_engine *E, cohort_rows *r) {
   int rc = r->collapse ? cohort_rows_end_person(E, r) : PEIL_OK;
   if (!rc) rc = flush(r);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <omp.h>
+
 #include "cohort_internal.h"
 
 void peil_cohort_options_init(peil_cohort_options *o) { memset(o, 0, sizeof *o); }
@@ -325,10 +327,175 @@ static void engine_free(cohort_engine *E) {
   free(E->counts);
   free(E->popcount);
   free(E->cal);
+  free(E->date_parts);
   cohort_transitions_free(E);
   cohort_cooccur_free(E);
   cohort_rows_free(E->rows);
   cohort_rows_free(E->cells);
+}
+
+/* ---- Threads: the persons are split into parts of consecutive rows, one
+ * engine per part, each with its own scans (restricted to the rows of its
+ * rins in every table), counts and row writers. The counts are integers,
+ * summed in the order of the parts; the rows of the later parts are
+ * appended after the first's: the result is the same for any number of
+ * parts. */
+
+#define MIN_PERSONS_PER_PART 50000 /* below this a thread costs more than it saves */
+#define MAX_PARTS 16
+
+/* A store in memory under a name of its own: HDF5 keeps one in-memory file
+ * per name, and runs (or their threads) may be at work side by side. */
+static int memory_store(const char *what, peil_store **out) {
+  static unsigned long serial;
+  char name[64];
+  snprintf(name, sizeof name, "%s-%lu", what, __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
+  return peil_store_open(name, PEIL_STORE_MEMORY, out);
+}
+
+static void engine_init(cohort_engine *E, peil_store *st, const peil_cohort_spec *spec) {
+  memset(E, 0, sizeof *E);
+  E->spec = spec;
+  E->store = st;
+  E->rin_begin = INT64_MIN;
+  E->rin_end = INT64_MAX;
+}
+
+/* The first row of `t` (sorted by rin) whose rin is >= rin: a binary search
+ * over blocks, then within the block. On a table that is not sorted the
+ * answer is some row; the parts then find the rows out of place. */
+static int rin_lower_bound(peil_store *st, const spell_table *t, int64_t rin, int64_t *row) {
+  peil_scan *sc;
+  const char *col = "rin";
+  int rc = peil_scan_open(st, t->name, &col, 1, 0, &sc);
+  if (rc) return rc;
+  int64_t n = peil_scan_nrows(sc), lo = 0, hi = n; /* the answer is in [lo, hi] */
+  peil_block b;
+  while (!rc && hi - lo > 0) {
+    int64_t mid = lo + (hi - lo) / 2;
+    int64_t bstart = mid - mid % PEIL_BLOCK_ROWS;
+    size_t bn = (size_t)(n - bstart < PEIL_BLOCK_ROWS ? n - bstart : PEIL_BLOCK_ROWS);
+    if ((rc = peil_scan_read(sc, bstart, bn, &b))) break;
+    int64_t first = t->rin64 ? ((const int64_t *)b.cols[0])[0] : ((const int32_t *)b.cols[0])[0];
+    int64_t last = t->rin64 ? ((const int64_t *)b.cols[0])[bn - 1] : ((const int32_t *)b.cols[0])[bn - 1];
+    if (last < rin) lo = bstart + (int64_t)bn;
+    else if (first >= rin) hi = bstart;
+    else { /* inside this block */
+      size_t i = 0;
+      while (i < bn && (t->rin64 ? ((const int64_t *)b.cols[0])[i] : ((const int32_t *)b.cols[0])[i]) < rin) i++;
+      lo = hi = bstart + (int64_t)i;
+    }
+    if (hi < lo) hi = lo;
+  }
+  peil_scan_close(sc);
+  *row = lo;
+  return rc;
+}
+
+/* How many parts: one per thread, fewer for a small person table. */
+static size_t parts_for(const cohort_engine *E, const peil_cohort_options *o) {
+  int64_t n = peil_scan_nrows(E->persons);
+  int threads = o->threads > 0 ? o->threads : omp_get_num_procs();
+  int64_t by_size = n / (o->part_persons > 0 ? o->part_persons : MIN_PERSONS_PER_PART);
+  int64_t parts = threads < by_size ? threads : by_size;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  return parts < 1 ? 1 : (size_t)parts;
+}
+
+/* Sets engine k's rows and rins in every table (the engines are set up). */
+static int split(cohort_engine *E, size_t nparts) {
+  int64_t n = peil_scan_nrows(E[0].persons);
+  int64_t rins[MAX_PARTS + 1];
+  for (size_t k = 0; k <= nparts; k++) {
+    int64_t row = n * (int64_t)k / (int64_t)nparts;
+    if (k == 0 || k == nparts) {
+      rins[k] = k ? INT64_MAX : INT64_MIN;
+      continue;
+    }
+    peil_block b;
+    int rc = peil_scan_read(E[0].persons, row, 1, &b);
+    if (rc) return rc;
+    rins[k] = E[0].persons_rin64 ? ((const int64_t *)b.cols[E[0].slot_rin])[0]
+                                 : ((const int32_t *)b.cols[E[0].slot_rin])[0];
+  }
+  for (size_t k = 0; k < nparts; k++) {
+    cohort_engine *P = &E[k];
+    P->person_begin = n * (int64_t)k / (int64_t)nparts;
+    P->person_end = n * (int64_t)(k + 1) / (int64_t)nparts;
+    P->rin_begin = rins[k];
+    P->rin_end = rins[k + 1];
+    int rc = peil_scan_restrict(P->persons, P->person_begin, P->person_end);
+    for (size_t t = 0; !rc && t < P->ntables; t++) {
+      spell_table *T = &P->tables[t];
+      int64_t from = 0, to = peil_scan_nrows(T->scan);
+      if (k > 0) rc = rin_lower_bound(P->store, T, rins[k], &from);
+      if (!rc && k + 1 < nparts) rc = rin_lower_bound(P->store, T, rins[k + 1], &to);
+      if (!rc && to < from) to = from; /* not sorted: the part finds the rows out of place */
+      if (!rc) rc = peil_scan_restrict(T->scan, from, to);
+      T->rin_begin = rins[k];
+      T->rin_end = rins[k + 1];
+    }
+    if (rc) return rc;
+  }
+  return PEIL_OK;
+}
+
+static void add_counts(int64_t *dst, const int64_t *src, size_t n) {
+  for (size_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
+/* Adds engine P's counts to E's (the first part's). */
+static void merge(cohort_engine *E, const cohort_engine *P) {
+  size_t ncells = E->res->nsubsets * (E->spec->ndates + 1) * E->res->ngroups * E->nlevels_flat;
+  for (size_t i = 0; i < ncells * E->nslots * 3; i++) E->counts[i] += P->counts[i];
+  add_counts(E->popcount, P->popcount, ncells);
+  if (E->trans) add_counts(E->trans, P->trans, ncells * E->npaths);
+  E->trans_censored += P->trans_censored;
+  E->trans_observed += P->trans_observed;
+  for (size_t i = 0; i < E->ncooc; i++) {
+    size_t C = E->cooc[i].nlevels;
+    add_counts(E->cooc[i].counts, P->cooc[i].counts, ncells * C * C);
+    E->cooc[i].censored += P->cooc[i].censored;
+    E->cooc[i].observed += P->cooc[i].observed;
+  }
+  for (size_t t = 0; t < E->ntables; t++) E->tables[t].orphans += P->tables[t].orphans;
+  E->no_group += P->no_group;
+  E->res->n_persons += P->res->n_persons;
+  E->res->n_persons_in += P->res->n_persons_in;
+  E->res->n_rows += P->res->n_rows;
+}
+
+/* The pass over the persons in nparts threads. E[0] writes the rows to
+ * rows_store/cells_store; the others to stores in memory, appended after. */
+static int scan_parts(cohort_engine *E, size_t nparts, const peil_cohort_options *o,
+                      peil_store **part_stores) {
+  int rc = split(E, nparts);
+  for (size_t k = 1; !rc && k < nparts; k++) {
+    if (!E[0].rows && !E[0].cells) break;
+    if ((rc = memory_store("cohort-part", &part_stores[k]))) break;
+    if (E[0].rows) rc = cohort_rows_open(&E[k], part_stores[k], "rows", 0, &E[k].rows);
+    if (!rc && E[0].cells) rc = cohort_rows_open(&E[k], part_stores[k], "cells", 1, &E[k].cells);
+  }
+  if (rc) return rc;
+  int prc[MAX_PARTS] = {0};
+  char *msg[MAX_PARTS] = {0};
+  (void)o;
+#pragma omp parallel for schedule(static, 1) num_threads((int)nparts)
+  for (int k = 0; k < (int)nparts; k++) {
+    prc[k] = cohort_scan(&E[k]);
+    if (!prc[k] && E[k].rows && k > 0) prc[k] = cohort_rows_finish(&E[k], E[k].rows);
+    if (!prc[k] && E[k].cells && k > 0) prc[k] = cohort_rows_finish(&E[k], E[k].cells);
+    if (prc[k]) msg[k] = strdup(peil_errmsg()); /* the message is the thread's own */
+  }
+  for (size_t k = 0; k < nparts; k++)
+    if (prc[k] && !rc) rc = peil_error(prc[k], "%s", msg[k] ? msg[k] : "out of memory");
+  for (size_t k = 0; k < nparts; k++) free(msg[k]);
+  for (size_t k = 1; !rc && k < nparts; k++) {
+    merge(&E[0], &E[k]);
+    if (E[0].rows) rc = cohort_rows_append(&E[0], E[0].rows, part_stores[k], "rows");
+    if (!rc && E[0].cells) rc = cohort_rows_append(&E[0], E[0].cells, part_stores[k], "cells");
+  }
+  return rc;
 }
 
 int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_cohort_options *o,
@@ -341,35 +508,46 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
     peil_cohort_options_init(&defaults);
     o = &defaults;
   }
-  cohort_engine E;
-  memset(&E, 0, sizeof E);
-  E.spec = spec;
-  E.store = st;
-  if (!(E.res = calloc(1, sizeof *E.res))) return peil_error(PEIL_ENOMEM, "out of memory");
+  cohort_engine E[MAX_PARTS];
+  peil_store *part_stores[MAX_PARTS] = {0};
+  size_t nparts = 1;
+  engine_init(&E[0], st, spec);
+  if (!(E[0].res = calloc(1, sizeof *E[0].res))) return peil_error(PEIL_ENOMEM, "out of memory");
   double t0 = now();
-  int rc = setup(&E);
+  int rc = setup(&E[0]);
   int correcting = (spec->correct_lpm || spec->correct_logit);
   /* The person-dates go to the user's store (--rows), the correction's
    * collapsed rows to a temporary store that disappears when closed. */
   peil_store *rows_store = NULL, *cells_store = NULL;
   if (!rc && o->rows_path) {
     rc = peil_store_open(o->rows_path, PEIL_STORE_CREATE, &rows_store);
-    if (!rc) rc = cohort_rows_open(&E, rows_store, "rows", 0, &E.rows);
+    if (!rc) rc = cohort_rows_open(&E[0], rows_store, "rows", 0, &E[0].rows);
   }
   if (!rc && correcting) {
-    rc = peil_store_open("cohort-cells", PEIL_STORE_MEMORY, &cells_store);
-    if (!rc) rc = cohort_rows_open(&E, cells_store, "cells", 1, &E.cells);
+    rc = memory_store("cohort-cells", &cells_store);
+    if (!rc) rc = cohort_rows_open(&E[0], cells_store, "cells", 1, &E[0].cells);
   }
-  if (!rc) rc = cohort_scan(&E);
-  if (!rc && E.rows) rc = cohort_rows_finish(&E, E.rows);
-  if (!rc && E.cells) rc = cohort_rows_finish(&E, E.cells);
-  if (!rc) rc = build_tables(&E);
-  if (!rc) rc = cohort_transitions_build(&E);
-  if (!rc) rc = cohort_cooccur_build(&E);
-  E.res->seconds_scan = now() - t0;
+  if (!rc) nparts = parts_for(&E[0], o);
+  for (size_t k = 1; k < nparts; k++) { /* the other parts: engines of their own */
+    engine_init(&E[k], st, spec);
+    if (!(E[k].res = calloc(1, sizeof *E[k].res))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    if (!rc) rc = setup(&E[k]);
+    if (rc) {
+      nparts = k + 1; /* freed below */
+      break;
+    }
+  }
+  if (!rc) rc = nparts > 1 ? scan_parts(E, nparts, o, part_stores) : cohort_scan(&E[0]);
+  if (!rc) rc = cohort_scan_finish(&E[0]);
+  if (!rc && E[0].rows) rc = cohort_rows_finish(&E[0], E[0].rows);
+  if (!rc && E[0].cells) rc = cohort_rows_finish(&E[0], E[0].cells);
+  if (!rc) rc = build_tables(&E[0]);
+  if (!rc) rc = cohort_transitions_build(&E[0]);
+  if (!rc) rc = cohort_cooccur_build(&E[0]);
+  E[0].res->seconds_scan = now() - t0;
   double t1 = now();
-  if (!rc && correcting) rc = cohort_correct(&E, cells_store, o);
-  E.res->seconds_correct = now() - t1;
+  if (!rc && correcting) rc = cohort_correct(&E[0], cells_store, o);
+  E[0].res->seconds_correct = now() - t1;
   if (cells_store) peil_store_close(cells_store); /* never committed */
   if (rows_store) {
     /* The rows are kept only if all went well. */
@@ -377,11 +555,16 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
     peil_store_close(rows_store);
     if (!rc) rc = rc2;
   }
-  engine_free(&E);
+  for (size_t k = 1; k < nparts; k++) {
+    engine_free(&E[k]);
+    peil_cohort_result_free(E[k].res);
+    if (part_stores[k]) peil_store_close(part_stores[k]);
+  }
+  engine_free(&E[0]);
   if (rc) {
-    peil_cohort_result_free(E.res);
+    peil_cohort_result_free(E[0].res);
     return rc;
   }
-  *out = E.res;
+  *out = E[0].res;
   return PEIL_OK;
 }

@@ -35,7 +35,7 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
     if (i < 0) return 0;
     m[0].spell = i;
     m[0].at.entry = m[0].at.clock = d;
-    m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)i, s->episode_gap), d);
+    m[0].duration = cohort_months_until(spells_episode_start(t, (size_t)i, s->episode_gap), &E->date_parts[di]);
     m[0].since = -1;
     m[0].at.date = (int)di;
     return 1;
@@ -70,7 +70,7 @@ static size_t members(const cohort_engine *E, size_t di, member *m) {
   m[0].at.entry = end;
   m[0].at.clock = event ? end + 1 : d;
   m[0].duration = cohort_months_between(spells_episode_start(t, (size_t)best, s->episode_gap), end + 1);
-  m[0].since = cohort_months_between(end + 1, d);
+  m[0].since = cohort_months_until(end + 1, &E->date_parts[di]);
   m[0].at.date = event ? -1 : (int)di;
   return 1;
 }
@@ -139,7 +139,7 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
             spells_covering(&E->tables[E->subset_table[su]], m[j].at.entry, E->subset_bit[su], -1) >= 0;
       const int32_t *attrs = pop->nattr ? &pop->attrs[(size_t)m[j].spell * pop->nattr] : NULL;
       for (size_t v = 0; v < E->nvars; v++)
-        rb->level[v] = cohort_var_level(E, &E->vars[v], pb, pr, m[j].duration, s->dates[di],
+        rb->level[v] = cohort_var_level(E, &E->vars[v], pb, pr, m[j].duration, &E->date_parts[di],
                                         m[j].since, attrs);
       for (size_t k = 0; k < E->nslots; k++)
         rb->value[k] = cohort_outcome_value(E, &E->slots[k], &m[j].at, sp->group, &rb->censored[k]);
@@ -172,6 +172,9 @@ int cohort_scan(cohort_engine *E) {
     if (s->cooccur[k].window && s->cooccur[k].to > E->maxk) E->maxk = s->cooccur[k].to;
   E->cal = malloc(s->ndates * ((size_t)E->maxk + 1) * sizeof *E->cal);
   if (!E->cal) return peil_error(PEIL_ENOMEM, "out of memory");
+  if (!(E->date_parts = malloc(s->ndates * sizeof *E->date_parts)))
+    return peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t di = 0; di < s->ndates; di++) cohort_day_split(s->dates[di], &E->date_parts[di]);
   for (size_t di = 0; di < s->ndates; di++)
     for (int k = 0; k <= E->maxk; k++)
       E->cal[di * ((size_t)E->maxk + 1) + (size_t)k] = peil_date_add_months(s->dates[di], k);
@@ -201,6 +204,13 @@ int cohort_scan(cohort_engine *E) {
                         rin == last ? "appears twice" : "is not in order");
         break;
       }
+      if (rin >= E->rin_end) { /* a later part of the table starts with rin_end */
+        rc = peil_error(PEIL_EDATA,
+                        "table '%s', row %lld: rin %lld is not in order; the person table needs "
+                        "one row per person, sorted by rin",
+                        E->spec->persons, (long long)(pb.start + (int64_t)pr) + 1, (long long)rin);
+        break;
+      }
       last = rin;
       E->res->n_persons++;
       for (size_t t = 0; !rc && t < E->ntables; t++) rc = spell_table_gather(&E->tables[t], rin);
@@ -210,10 +220,20 @@ int cohort_scan(cohort_engine *E) {
     }
   }
   /* Spells after the last person are orphans too. */
+  for (size_t t = 0; !rc && t < E->ntables; t++) rc = spell_table_gather(&E->tables[t], INT64_MAX);
+  free(rb.in);
+  free(rb.level);
+  free(rb.value);
+  free(rb.censored);
+  free(rb.cells);
+  return rc;
+}
+
+int cohort_scan_finish(cohort_engine *E) {
+  int rc = PEIL_OK;
   for (size_t t = 0; !rc && t < E->ntables; t++) {
-    rc = spell_table_gather(&E->tables[t], INT64_MAX);
     E->res->n_orphan_spells += E->tables[t].orphans;
-    if (!rc && E->tables[t].orphans)
+    if (E->tables[t].orphans)
       rc = cohort_result_add_warning(E->res,
                                      "%lld rows of table '%s' have a rin that is not in table '%s'; "
                                      "they are ignored",
@@ -230,10 +250,5 @@ int cohort_scan(cohort_engine *E) {
                            "the population is empty: nobody is in it on any of the %zu "
                            "reference dates",
                            E->spec->ndates);
-  free(rb.in);
-  free(rb.level);
-  free(rb.value);
-  free(rb.censored);
-  free(rb.cells);
   return rc;
 }

@@ -24,6 +24,8 @@ int spell_table_open(spell_table *t, peil_store *st, const char *name, const cha
                      const peil_cohort_spec *spec) {
   memset(t, 0, sizeof *t);
   t->last_rin = INT64_MIN;
+  t->rin_begin = INT64_MIN;
+  t->rin_end = INT64_MAX;
   if (!(t->name = strdup(name))) return peil_error(PEIL_ENOMEM, "out of memory");
   if (!peil_store_has_table(st, name))
     return cohort_spec_error(spec, 0, PEIL_ENOTFOUND, "the store %s has no table '%s'",
@@ -293,6 +295,11 @@ int spell_table_gather(spell_table *t, int64_t rin) {
                         "table by rin, start",
                         t->name, (long long)(t->blk.start + (int64_t)t->pos) + 1, (long long)r,
                         (long long)t->last_rin);
+    if (r < t->rin_begin || r >= t->rin_end)
+      return peil_error(PEIL_EDATA,
+                        "table '%s', row %lld: not sorted by rin (rin %lld is out of place); sort "
+                        "the table by rin, start",
+                        t->name, (long long)(t->blk.start + (int64_t)t->pos) + 1, (long long)r);
     if (r > rin) return PEIL_OK;
     if (r != t->last_rin) {
       t->last_rin = r;
@@ -373,14 +380,29 @@ int32_t spells_episode_start(const spell_table *t, size_t i, int gap) {
   return start;
 }
 
-int cohort_months_between(int32_t a, int32_t b) {
-  if (b < a) return -cohort_months_between(b, a);
-  int ya, ma, da, yb, mb, db;
+void cohort_day_split(int32_t d, cohort_day *out) {
+  out->day = d;
+  peil_date_to_ymd(d, &out->y, &out->m, &out->d);
+  out->last = d == peil_date_add_months(peil_date_from_ymd(out->y, out->m, 1), 1) - 1;
+}
+
+int cohort_months_until(int32_t a, const cohort_day *b) {
+  if (b->day < a) {
+    cohort_day x;
+    cohort_day_split(a, &x);
+    return -cohort_months_until(b->day, &x);
+  }
+  int ya, ma, da;
   peil_date_to_ymd(a, &ya, &ma, &da);
-  peil_date_to_ymd(b, &yb, &mb, &db);
   /* a + m months falls in b's month, on day min(da, length of that month):
    * on or before b unless da > db and b is not its month's last day. */
-  int m = (yb - ya) * 12 + (mb - ma);
-  if (da > db && b != peil_date_add_months(peil_date_from_ymd(yb, mb, 1), 1) - 1) m--;
+  int m = (b->y - ya) * 12 + (b->m - ma);
+  if (da > b->d && !b->last) m--;
   return m;
+}
+
+int cohort_months_between(int32_t a, int32_t b) {
+  cohort_day x;
+  cohort_day_split(b, &x);
+  return cohort_months_until(a, &x);
 }

@@ -220,7 +220,7 @@ static size_t cut_class(const int *cuts, size_t n, int x) {
 }
 
 size_t cohort_var_level(const cohort_engine *E, const cat_var *v, const peil_block *person,
-                        size_t prow, int32_t duration_months, int32_t ref_day,
+                        size_t prow, int32_t duration_months, const cohort_day *ref_day,
                         int32_t since_months, const int32_t *spell_attrs) {
   size_t missing = v->nlevels - 1;
   switch (v->source) {
@@ -230,8 +230,8 @@ size_t cohort_var_level(const cohort_engine *E, const cat_var *v, const peil_blo
     return since_months < 0 ? missing : cut_class(v->cuts, v->ncuts, since_months);
   case VAR_AGE: {
     int32_t birth = ((const int32_t *)person->cols[E->slot_birth])[prow];
-    if (birth == PEIL_NA_DATE || birth > ref_day) return missing;
-    int age = cohort_months_between(birth, ref_day) / 12;
+    if (birth == PEIL_NA_DATE || birth > ref_day->day) return missing;
+    int age = cohort_months_until(birth, ref_day) / 12;
     return cut_class(v->cuts, v->ncuts, age);
   }
   case VAR_PERSON: {

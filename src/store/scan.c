@@ -34,6 +34,7 @@ struct peil_scan {
   const void **ptrs;
   int64_t nrows;
   int64_t pos;
+  int64_t end;        /* peil_scan_next stops here (nrows unless restricted) */
   size_t block_rows;
 };
 
@@ -163,6 +164,7 @@ int peil_scan_open(peil_store *s, const char *table, const char *const *cols, si
     return rc;
   }
   if (sc->nrows < 0) sc->nrows = 0; /* no columns */
+  sc->end = sc->nrows;
   *out = sc;
   return PEIL_OK;
 }
@@ -248,7 +250,9 @@ int peil_scan_read(peil_scan *sc, int64_t start, size_t nrows, peil_block *blk) 
   int nt = omp_get_num_procs();
   if (nt > ncols) nt = ncols;
   if (nt < 1) nt = 1;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (ncols > 1)
+  /* Inside a parallel region (threads that split a table's rows) the
+   * caller's threads already use the cores: decode in this one. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (ncols > 1 && !omp_in_parallel())
   for (int i = 0; i < ncols; i++) {
     struct scol *c = &sc->c[i];
     if (c->fast) {
@@ -269,9 +273,12 @@ int peil_scan_read(peil_scan *sc, int64_t start, size_t nrows, peil_block *blk) 
 }
 
 int peil_scan_next(peil_scan *sc, peil_block *blk) {
-  if (sc->pos >= sc->nrows) return 0;
-  int64_t left = sc->nrows - sc->pos;
-  size_t n = left < (int64_t)sc->block_rows ? (size_t)left : sc->block_rows;
+  if (sc->pos >= sc->end) return 0;
+  /* Blocks end on multiples of block_rows, so that after a restricted start
+   * they fall on chunk boundaries again (the fast path reads whole chunks). */
+  int64_t until = (sc->pos / (int64_t)sc->block_rows + 1) * (int64_t)sc->block_rows;
+  if (until > sc->end) until = sc->end;
+  size_t n = (size_t)(until - sc->pos);
   int rc = peil_scan_read(sc, sc->pos, n, blk);
   if (rc) return rc;
   sc->pos += (int64_t)n;
@@ -279,6 +286,15 @@ int peil_scan_next(peil_scan *sc, peil_block *blk) {
 }
 
 int64_t peil_scan_nrows(const peil_scan *sc) { return sc->nrows; }
+
+int peil_scan_restrict(peil_scan *sc, int64_t start, int64_t end) {
+  if (start < 0 || end < start || end > sc->nrows)
+    return peil_error(PEIL_EINVAL, "scan of '%s': rows %lld..%lld outside the table's %lld",
+                      sc->table, (long long)start, (long long)end, (long long)sc->nrows);
+  sc->pos = start;
+  sc->end = end;
+  return PEIL_OK;
+}
 
 const peil_column_info *peil_scan_column(const peil_scan *sc, size_t i) {
   return i < sc->ncols ? &sc->c[i].info : NULL;

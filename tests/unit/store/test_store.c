@@ -96,6 +96,36 @@ static void check_table(peil_store *s, const char *name, size_t n) {
   assert_int_equal(r, 0);
   assert_int_equal(seen, n);
   peil_scan_close(sc);
+
+  /* a restricted scan: exactly the rows asked for, the first block up to the
+   * next multiple of the block size, then whole blocks again */
+  if (n > 25000) {
+    assert_ok(peil_scan_open(s, name, NULL, 0, 10000, &sc));
+    assert_ok(peil_scan_restrict(sc, 12345, 25001));
+    int64_t next = 12345;
+    size_t blocks = 0;
+    while ((r = peil_scan_next(sc, &blk)) == 1) {
+      assert_int_equal(blk.start, next);
+      assert_true(blocks == 0 || blk.start % 10000 == 0);
+      int32_t c0;
+      int8_t a;
+      int16_t b;
+      int64_t d;
+      float e;
+      double f;
+      int8_t g;
+      int32_t h, k;
+      fill((size_t)blk.start, &a, &b, &c0, &d, &e, &f, &g, &h, &k);
+      assert_int_equal(((const int32_t *)blk.cols[2])[0], c0);
+      next += (int64_t)blk.nrows;
+      blocks++;
+    }
+    assert_int_equal(r, 0);
+    assert_int_equal(next, 25001);
+    assert_int_equal(blocks, 2); /* 12345..19999, 20000..25000 */
+    assert_int_equal(peil_scan_restrict(sc, 10, (int64_t)n + 1), PEIL_EINVAL);
+    peil_scan_close(sc);
+  }
 }
 
 /* No temporary file of this test may stay behind in the scratch directory
