@@ -106,8 +106,14 @@ void peil_table_info_free(peil_table_info *t);
 /* Index of a column in t, or -1. */
 int peil_table_info_find(const peil_table_info *t, const char *col);
 
-/* Removes a table (writable stores): used for --replace. */
+/* Removes a table (writable stores): used for --replace. HDF5 does not
+ * give the space back inside the file (h5repack does). */
 int peil_store_drop_table(peil_store *s, const char *table);
+/* Renames a table (writable stores), in one step: a table written under a
+ * temporary name and renamed when complete is never seen half-written by
+ * the store's user. PEIL_ENOTFOUND if `from` is absent, PEIL_EEXIST if
+ * `to` exists (drop it first to replace it), PEIL_EINVAL for a bad name. */
+int peil_store_rename_table(peil_store *s, const char *from, const char *to);
 
 /* ---- Writing a table. Columns are appended in row blocks; each block passes
  * one buffer per column in its in-memory type (enum codes as int32, with

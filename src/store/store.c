@@ -397,6 +397,25 @@ int peil_store_drop_table(peil_store *s, const char *table) {
   return PEIL_OK;
 }
 
+int peil_store_valid_name(const char *name) {
+  return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0;
+}
+
+int peil_store_rename_table(peil_store *s, const char *from, const char *to) {
+  int rc = need_writable(s);
+  if (rc) return rc;
+  if (!peil_store_has_table(s, from))
+    return peil_error(PEIL_ENOTFOUND, "%s: no table '%s'", s->path, from ? from : "");
+  if (!peil_store_valid_name(to))
+    return peil_error(PEIL_EINVAL, "invalid table name '%s' (empty or contains '/')", to ? to : "");
+  if (peil_store_has_table(s, to))
+    return peil_error(PEIL_EEXIST, "%s: table '%s' exists already", s->path, to);
+  /* H5Lmove relinks the group: no data is copied. */
+  if (H5Lmove(s->file, from, s->file, to, H5P_DEFAULT, H5P_DEFAULT) < 0)
+    return peil_h5_error("%s: cannot rename table '%s' to '%s'", s->path, from, to);
+  return PEIL_OK;
+}
+
 /* Columns in creation order where tracked (peil's stores), else by name. */
 static int list_columns(hid_t g, char ***names, size_t *n) {
   struct name_list l = {NULL, 0, 0, 0};

@@ -27,10 +27,6 @@ struct peil_table_writer {
   int64_t nrows;   /* rows written to the file */
 };
 
-static int valid_name(const char *name) {
-  return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0;
-}
-
 static int missing_attr(struct wcol *c) {
   switch (c->type) {
   case PEIL_INT8: return peil_h5_attr_i64(c->dset, "missing", PEIL_NA_INT8);
@@ -95,13 +91,13 @@ int peil_table_create(peil_store *s, const char *table, const peil_column_def *c
   *out = NULL;
   if (!s->atomic && s->flags != PEIL_STORE_MEMORY)
     return peil_error(PEIL_EINVAL, "%s: store is read-only", s->path);
-  if (!valid_name(table))
+  if (!peil_store_valid_name(table))
     return peil_error(PEIL_EINVAL, "invalid table name '%s' (empty or contains '/')",
                       table ? table : "");
   if (peil_store_has_table(s, table))
     return peil_error(PEIL_EEXIST, "%s: table '%s' exists already", s->path, table);
   for (size_t i = 0; i < ncols; i++) {
-    if (!valid_name(cols[i].name))
+    if (!peil_store_valid_name(cols[i].name))
       return peil_error(PEIL_EINVAL, "table '%s': column %zu has an invalid name '%s'", table,
                         i + 1, cols[i].name ? cols[i].name : "");
     for (size_t j = 0; j < i; j++)

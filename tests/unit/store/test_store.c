@@ -256,8 +256,48 @@ static void test_errors_name_the_place(void **state) {
   assert_false(file_exists(path));
 }
 
+/* A table renamed keeps its columns, rows and attributes; renaming to an
+ * existing name, from a missing one, to a bad name or in a read-only store
+ * is refused and changes nothing. */
+static void test_rename_table(void **state) {
+  (void)state;
+  const char *path = test_path("rename.h5");
+  unlink(path);
+  peil_store *s = NULL;
+  assert_ok(peil_store_open(path, PEIL_STORE_CREATE, &s));
+  write_table(s, ".t.partial", 1000);
+  write_table(s, "other", 10);
+  assert_ok(peil_store_set_attr_str(s, ".t.partial", "description", "kept"));
+  assert_int_equal(peil_store_rename_table(s, ".t.partial", "other"), PEIL_EEXIST);
+  assert_non_null(strstr(peil_errmsg(), "'other' exists already"));
+  assert_int_equal(peil_store_rename_table(s, "nope", "t"), PEIL_ENOTFOUND);
+  assert_non_null(strstr(peil_errmsg(), "no table 'nope'"));
+  assert_int_equal(peil_store_rename_table(s, ".t.partial", "a/b"), PEIL_EINVAL);
+  assert_int_equal(peil_store_rename_table(s, ".t.partial", ""), PEIL_EINVAL);
+  assert_true(peil_store_has_table(s, ".t.partial"));
+  assert_ok(peil_store_rename_table(s, ".t.partial", "t"));
+  assert_false(peil_store_has_table(s, ".t.partial"));
+  check_table(s, "t", 1000);
+  check_table(s, "other", 10);
+  assert_ok(peil_store_commit(s));
+  peil_store_close(s);
+
+  assert_ok(peil_store_open(path, PEIL_STORE_READ, &s));
+  check_table(s, "t", 1000);
+  char *desc = NULL;
+  assert_ok(peil_store_get_attr_str(s, "t", "description", &desc));
+  assert_string_equal(desc, "kept");
+  free(desc);
+  assert_int_equal(peil_store_rename_table(s, "t", "u"), PEIL_EINVAL);
+  assert_non_null(strstr(peil_errmsg(), "read-only"));
+  assert_true(peil_store_has_table(s, "t"));
+  peil_store_close(s);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rename_table),
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_update_keeps_tables_and_abort_discards),
       cmocka_unit_test(test_errors_name_the_place),
