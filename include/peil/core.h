@@ -96,6 +96,9 @@ int peil_type_from_name(const char *name);
 int32_t peil_date_from_ymd(int y, int m, int d);
 void peil_date_to_ymd(int32_t days, int *y, int *m, int *d);
 int peil_date_parse(const char *s, size_t len, int32_t *days);
+/* A calendar month: "YYYY-MM" (or a date, ISO or Dutch, in the month) to
+ * the month's first day; PEIL_EDATA for anything else (2021-13, 2021-1). */
+int peil_month_parse(const char *s, int32_t *first_day);
 /* Writes "YYYY-MM-DD" and a NUL into buf (at least 11 bytes). */
 void peil_date_format(int32_t days, char *buf);
 /* Add months to a date, clamping the day to the month's length (Jan 31 + 1

@@ -1,6 +1,8 @@
 /* Civil dates <-> days since 1970-01-01 (proleptic Gregorian calendar).
  * The conversions are Howard Hinnant's public-domain "days_from_civil"
  * algorithms: exact for every int32 day count, no tables, no locale. */
+#include <string.h>
+
 #include "peil/core.h"
 
 
@@ -54,6 +56,22 @@ int peil_date_parse(const char *s, size_t len, int32_t *days) {
   if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
     return PEIL_EDATA;
   *days = peil_date_from_ymd(y, m, d);
+  return PEIL_OK;
+}
+
+int peil_month_parse(const char *s, int32_t *first_day) {
+  size_t len = strlen(s);
+  int y, m, d;
+  int32_t day;
+  if (len == 7 && s[4] == '-') {
+    y = digits(s, 4), m = digits(s + 5, 2);
+    if (y < 0 || m < 1 || m > 12) return PEIL_EDATA;
+  } else if (peil_date_parse(s, len, &day) == PEIL_OK) {
+    peil_date_to_ymd(day, &y, &m, &d);
+  } else {
+    return PEIL_EDATA;
+  }
+  *first_day = peil_date_from_ymd(y, m, 1);
   return PEIL_OK;
 }
 

@@ -35,6 +35,21 @@ static void test_date_parse(void **state) {
   assert_int_equal(peil_date_parse("1900-02-29", 10, &d), PEIL_EDATA);
 }
 
+static void test_month_parse(void **state) {
+  (void)state;
+  int32_t d = 0;
+  assert_ok(peil_month_parse("2018-01", &d));
+  assert_int_equal(d, peil_date_from_ymd(2018, 1, 1));
+  assert_ok(peil_month_parse("2020-02-29", &d)); /* a date: its month */
+  assert_int_equal(d, peil_date_from_ymd(2020, 2, 1));
+  assert_ok(peil_month_parse("15-12-2022", &d));
+  assert_int_equal(d, peil_date_from_ymd(2022, 12, 1));
+  const char *bad[] = {"2018-13", "2018-00", "2018-1", "2018/01", "201801", "18-01", "",
+                       "2018-01-32", "2018-01x", "x2018-01", "2018-01-"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    if (peil_month_parse(bad[i], &d) != PEIL_EDATA) fail_msg("'%s' was accepted", bad[i]);
+}
+
 static void test_add_months(void **state) {
   (void)state;
   int32_t jan31 = peil_date_from_ymd(2019, 1, 31);
@@ -88,6 +103,7 @@ static void test_atomic(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_date_roundtrip), cmocka_unit_test(test_date_parse),
+      cmocka_unit_test(test_month_parse),
       cmocka_unit_test(test_add_months),     cmocka_unit_test(test_status),
       cmocka_unit_test(test_atomic),
   };
