@@ -124,7 +124,8 @@ int cohort_valid_name(const char *n);
 int cohort_parse_dates(const char *value, int32_t **dates, size_t *n, int *step);
 /* "A..B" months. */
 int cohort_parse_window(const char *s, int *from, int *to);
-/* A spec error: "FILE:LINE: [cohort NAME] message". */
+/* A spec error: "FILE:LINE: [cohort NAME] message"; with no spec (the
+ * panel) just the message. */
 int cohort_spec_error(const peil_cohort_spec *s, int line, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -193,8 +194,12 @@ int spell_table_gather(spell_table *t, int64_t rin);
 void spell_table_close(spell_table *t);
 
 /* Status queries on one person's spells (sorted by start). */
-/* The covering spell of day d with the latest start (matching `bit` unless
- * bit < 0, in `group` unless group < 0), or -1. */
+/* The spell with the latest start among those that overlap the days
+ * [a, b] (matching `bit` unless bit < 0, in `group` unless group < 0), or
+ * -1. With several, the latest start is the one that counts (a move: the
+ * new municipality), the last row among equal starts. */
+long spells_latest(const spell_table *t, int32_t a, int32_t b, int bit, int32_t group);
+/* The covering spell of day d with the latest start: spells_latest(d, d). */
 long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group);
 /* Does a spell (matching bit) overlap the days [a, b]? */
 int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit);
@@ -204,6 +209,11 @@ int32_t spells_episode_start(const spell_table *t, size_t i, int gap);
 /* The spell (matching bit) with the first day in [a, b], that day in *day;
  * of spells that both run on that day, the later start. -1: none. */
 long spells_first(const spell_table *t, int32_t a, int32_t b, int bit, int32_t *day);
+/* The rin of row i of a person-table block (rin in column `slot`, int64 or
+ * int32); PEIL_EDATA naming the table and row unless it is above *last
+ * (one row per person, sorted by rin), which it then becomes. */
+int cohort_person_rin(const peil_block *b, size_t slot, int rin64, size_t i, const char *table,
+                      int64_t *last, int64_t *rin);
 /* Full months from a to b (the largest m with add_months(a, m) <= b). */
 int cohort_months_between(int32_t a, int32_t b);
 /* The same with b split once into its parts (a reference date is the b of
@@ -369,6 +379,12 @@ int cohort_cooccur_start(cohort_engine *E);
 void cohort_cooccur_count(cohort_engine *E, const cohort_member *m, const size_t *cells, size_t nc);
 int cohort_cooccur_build(cohort_engine *E);
 void cohort_cooccur_free(cohort_engine *E);
+
+/* The data's coverage from the store's root attributes data_start and
+ * data_end, else sim_from and sim_to (peil simulate): fills *start and *end
+ * where they are PEIL_NA_DATE and the store says; leaves them NA where it
+ * does not. */
+void cohort_store_coverage(peil_store *st, int32_t *start, int32_t *end);
 
 /* The row tables (rows.c): person-dates ("rows", --rows), or the
  * correction's rows collapsed per person and row of X ("cells"). */

@@ -70,30 +70,36 @@ int cohort_use_status(cohort_engine *E, const status_def *st, int line, int *tab
   return rc;
 }
 
-/* The data's coverage: the spec's data_start/data_end, else the store's
- * root attributes of that name, else those of peil simulate. */
-static int coverage(cohort_engine *E) {
-  const peil_cohort_spec *s = E->spec;
+void cohort_store_coverage(peil_store *st, int32_t *start, int32_t *end) {
   static const char *keys[2][2] = {{"data_start", "sim_from"}, {"data_end", "sim_to"}};
-  int32_t *dst[2] = {&E->data_start, &E->data_end};
-  int32_t given[2] = {s->data_start, s->data_end};
-  for (int i = 0; i < 2; i++) {
-    *dst[i] = given[i];
+  int32_t *dst[2] = {start, end};
+  for (int i = 0; i < 2; i++)
     for (int k = 0; k < 2 && *dst[i] == PEIL_NA_DATE; k++) {
       char *v = NULL;
-      if (peil_store_get_attr_str(E->store, NULL, keys[i][k], &v) == PEIL_OK && v) {
+      if (peil_store_get_attr_str(st, NULL, keys[i][k], &v) == PEIL_OK && v) {
         if (peil_date_parse(v, strlen(v), dst[i]))
           *dst[i] = PEIL_NA_DATE;
       }
       free(v);
     }
-    peil_error_clear();
-    if (*dst[i] == PEIL_NA_DATE)
+  peil_error_clear();
+}
+
+/* The data's coverage: the spec's data_start/data_end, else the store's
+ * (cohort_store_coverage). */
+static int coverage(cohort_engine *E) {
+  const peil_cohort_spec *s = E->spec;
+  E->data_start = s->data_start;
+  E->data_end = s->data_end;
+  cohort_store_coverage(E->store, &E->data_start, &E->data_end);
+  for (int i = 0; i < 2; i++)
+    if ((i ? E->data_end : E->data_start) == PEIL_NA_DATE) {
+      const char *key = i ? "data_end" : "data_start";
       return cohort_spec_error(s, s->line, PEIL_EINVAL,
                                "the store %s does not say when its data %s (no root attribute %s): "
                                "set %s in the spec",
-                               peil_store_path(E->store), i ? "end" : "start", keys[i][0], keys[i][0]);
-  }
+                               peil_store_path(E->store), i ? "end" : "start", key, key);
+    }
   char a[12], b[12], d[12];
   peil_date_format(E->data_start, a);
   peil_date_format(E->data_end, b);

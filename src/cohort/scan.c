@@ -194,16 +194,9 @@ int cohort_scan(cohort_engine *E) {
       break;
     }
     for (size_t pr = 0; !rc && pr < pb.nrows; pr++) {
-      int64_t rin = E->persons_rin64 ? ((const int64_t *)pb.cols[E->slot_rin])[pr]
-                                     : ((const int32_t *)pb.cols[E->slot_rin])[pr];
-      if (rin <= last) {
-        rc = peil_error(PEIL_EDATA,
-                        "table '%s', row %lld: rin %lld %s; the person table needs one row per "
-                        "person, sorted by rin",
-                        E->spec->persons, (long long)(pb.start + (int64_t)pr) + 1, (long long)rin,
-                        rin == last ? "appears twice" : "is not in order");
-        break;
-      }
+      int64_t rin;
+      rc = cohort_person_rin(&pb, E->slot_rin, E->persons_rin64, pr, E->spec->persons, &last, &rin);
+      if (rc) break;
       if (rin >= E->rin_end) { /* a later part of the table starts with rin_end */
         rc = peil_error(PEIL_EDATA,
                         "table '%s', row %lld: rin %lld is not in order; the person table needs "
@@ -211,7 +204,6 @@ int cohort_scan(cohort_engine *E) {
                         E->spec->persons, (long long)(pb.start + (int64_t)pr) + 1, (long long)rin);
         break;
       }
-      last = rin;
       E->res->n_persons++;
       for (size_t t = 0; !rc && t < E->ntables; t++) rc = spell_table_gather(&E->tables[t], rin);
       int in = 0;

@@ -13,6 +13,7 @@ int cohort_spec_error(const peil_cohort_spec *s, int line, int status, const cha
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  if (!s) return peil_error(status, "%s", msg);
   if (s->file && line > 0)
     return peil_error(status, "%s:%d: [cohort %s] %s", s->file, line, s->name, msg);
   if (s->file) return peil_error(status, "%s: [cohort %s] %s", s->file, s->name, msg);

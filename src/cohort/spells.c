@@ -337,13 +337,17 @@ void spell_table_close(spell_table *t) {
 /* ---- Status queries. A person has a handful of spells per table, so a
  * linear pass is the fastest there is. */
 
-long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group) {
+long spells_latest(const spell_table *t, int32_t a, int32_t b, int bit, int32_t group) {
   long best = -1;
-  for (size_t i = 0; i < t->nsp && t->sp[i].start <= d; i++)
-    if (t->sp[i].end >= d && (bit < 0 || (t->sp[i].bits >> bit & 1u)) &&
+  for (size_t i = 0; i < t->nsp && t->sp[i].start <= b; i++)
+    if (t->sp[i].end >= a && (bit < 0 || (t->sp[i].bits >> bit & 1u)) &&
         (group < 0 || t->sp[i].group == group))
       best = (long)i;
   return best;
+}
+
+long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group) {
+  return spells_latest(t, d, d, bit, group);
 }
 
 int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit) {
@@ -378,6 +382,19 @@ int32_t spells_episode_start(const spell_table *t, size_t i, int gap) {
     if (t->sp[k].end > reach) reach = t->sp[k].end;
   }
   return start;
+}
+
+int cohort_person_rin(const peil_block *b, size_t slot, int rin64, size_t i, const char *table,
+                      int64_t *last, int64_t *rin) {
+  *rin = rin64 ? ((const int64_t *)b->cols[slot])[i] : ((const int32_t *)b->cols[slot])[i];
+  if (*rin <= *last)
+    return peil_error(PEIL_EDATA,
+                      "table '%s', row %lld: rin %lld %s; the person table needs one row per "
+                      "person, sorted by rin",
+                      table, (long long)(b->start + (int64_t)i) + 1, (long long)*rin,
+                      *rin == *last ? "appears twice" : "is not in order");
+  *last = *rin;
+  return PEIL_OK;
 }
 
 void cohort_day_split(int32_t d, cohort_day *out) {
