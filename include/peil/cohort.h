@@ -211,6 +211,66 @@ int peil_cohort_run(peil_store *s, const peil_cohort_spec *spec, const peil_coho
                     peil_cohort_result **out);
 void peil_cohort_result_free(peil_cohort_result *r);
 
+/* ---- A person-month panel (docs/cohort.md, "A person-month panel").
+ *
+ * peil_panel_write materialises, for users who want one, the table cohort
+ * queries never need: one row per person of the person table (in rin
+ * order) and calendar month, with a 0/1 column per spell table (in that
+ * status in that month) and, on request, the value of a categorical column
+ * of the spell that counts. One pass over the persons and the spell tables
+ * (sorted by rin and start), rows appended in blocks: memory does not grow
+ * with the number of persons. */
+
+/* Which days of a month count: a spell overlapping any day of the month,
+ * covering its first or its last day, or (1..31) covering that day, clamped
+ * to the month's length (31 = the last day). */
+enum { PEIL_PANEL_AT_ANY = 0, PEIL_PANEL_AT_FIRST = -1, PEIL_PANEL_AT_LAST = -2 };
+
+typedef struct {
+  const char *const *tables;  /* spell tables: one int8 0/1 column each, named after it */
+  size_t ntables;
+  const char *const *values;  /* "TABLE.COLUMN": categorical columns of those tables, */
+  size_t nvalues;             /* written as enum columns TABLE_COLUMN */
+  int32_t from, to;           /* any day of the first and the last month; PEIL_NA_DATE:
+                                 the store's coverage (data_start/data_end, sim_from/sim_to) */
+  int at;                     /* PEIL_PANEL_AT_ANY (default), _FIRST, _LAST or a day 1..31 */
+  int keep_any;               /* only rows with at least one status 1 */
+  const char *persons;        /* the person table (NULL: "persons") */
+  const char *table;          /* the panel's name (NULL: "panel") */
+  int replace;                /* replace a table of that name (else PEIL_EEXIST) */
+  int threads;                /* that decode the tables' chunks (0: one per core); the
+                                 rows themselves are made and written by one thread */
+  /* Called after every block of persons with the persons done and the total. */
+  void (*progress)(void *arg, int64_t done, int64_t total);
+  void *progress_arg;
+} peil_panel_options;
+
+void peil_panel_options_init(peil_panel_options *o);
+/* "any", "first", "last" or a day "1".."31" into *at; PEIL_EINVAL otherwise. */
+int peil_panel_parse_at(const char *s, int *at);
+
+typedef struct {
+  char *table;               /* the panel's name */
+  int32_t from, to;          /* first days of the first and the last month */
+  size_t nmonths;
+  int64_t n_persons, n_rows; /* persons read, rows written */
+  size_t ntables;
+  int64_t *ones;             /* per table: rows with status 1 */
+  int64_t *orphans;          /* per table: spell rows whose rin is not in the person table
+                                (ignored) */
+  double seconds;
+} peil_panel_summary;
+
+/* Writes the panel into s (a writable store: PEIL_STORE_UPDATE) under a
+ * temporary name and renames it when complete; on failure the temporary
+ * table is dropped and s holds what it held before (an existing panel is
+ * replaced only at the end). Bad input gives PEIL_EINVAL, PEIL_ENOTFOUND,
+ * PEIL_ETYPE, PEIL_EEXIST or PEIL_EDATA (an unsorted table, a spell that
+ * ends before it starts) with a message naming table, column and row.
+ * summary may be NULL; else free it with peil_panel_summary_free. */
+int peil_panel_write(peil_store *s, const peil_panel_options *o, peil_panel_summary *summary);
+void peil_panel_summary_free(peil_panel_summary *summary);
+
 #ifdef __cplusplus
 }
 #endif

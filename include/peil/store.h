@@ -101,6 +101,8 @@ typedef struct {
 int peil_store_list_tables(peil_store *s, char ***names, size_t *n);
 void peil_strings_free(char **v, size_t n);
 int peil_store_has_table(peil_store *s, const char *table);
+/* Can a table or column be called `name` (not empty, no '/', not ".")? */
+int peil_store_valid_name(const char *name);
 int peil_store_table_info(peil_store *s, const char *table, peil_table_info **out);
 void peil_table_info_free(peil_table_info *t);
 /* Index of a column in t, or -1. */
@@ -157,6 +159,9 @@ typedef struct {
  * default). Unknown columns give PEIL_ENOTFOUND naming the table. */
 int peil_scan_open(peil_store *s, const char *table, const char *const *cols, size_t ncols,
                    size_t block_rows, peil_scan **out);
+/* Threads that decode a block's columns (one column per thread); 0, the
+ * default, is one per core. The block's values do not depend on it. */
+void peil_scan_set_threads(peil_scan *sc, int threads);
 /* Fills the next block: returns 1 when a block was read, 0 at the end. */
 int peil_scan_next(peil_scan *sc, peil_block *blk);
 /* Reads the rows [start, start+nrows) into blk (random access by block). */

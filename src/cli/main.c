@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"ols", "linear regression (also the linear probability model)", cmd_ols},
     {"glm", "generalised linear model: --family gaussian|binomial|poisson --link L", cmd_glm},
     {"cohort", "populations at reference dates, outcomes at horizons, corrected comparisons", cmd_cohort},
+    {"panel", "materialise a person-month panel of spell tables into the store", cmd_panel},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

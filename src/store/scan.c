@@ -36,6 +36,7 @@ struct peil_scan {
   int64_t pos;
   int64_t end;        /* peil_scan_next stops here (nrows unless restricted) */
   size_t block_rows;
+  int threads;       /* 0: one per core */
 };
 
 static hid_t memory_type(const peil_column_info *info, hid_t dset) {
@@ -247,7 +248,7 @@ int peil_scan_read(peil_scan *sc, int64_t start, size_t nrows, peil_block *blk) 
   const int ncols = (int)sc->ncols;
   /* The team size is named: OpenBLAS's OpenMP build sets the default team
    * to one thread once a fit has run in the process. */
-  int nt = omp_get_num_procs();
+  int nt = sc->threads > 0 ? sc->threads : omp_get_num_procs();
   if (nt > ncols) nt = ncols;
   if (nt < 1) nt = 1;
   /* Inside a parallel region (threads that split a table's rows) the
@@ -284,6 +285,8 @@ int peil_scan_next(peil_scan *sc, peil_block *blk) {
   sc->pos += (int64_t)n;
   return 1;
 }
+
+void peil_scan_set_threads(peil_scan *sc, int threads) { sc->threads = threads > 0 ? threads : 0; }
 
 int64_t peil_scan_nrows(const peil_scan *sc) { return sc->nrows; }
 

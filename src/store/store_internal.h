@@ -50,9 +50,6 @@ int peil_h5_column_info(hid_t dset, const char *table, const char *name,
                         peil_column_info *info, int64_t *foreign_na, int *has_na);
 void peil_column_info_clear(peil_column_info *c);
 
-/* A name a table or column may have: not empty, no '/', not ".". */
-int peil_store_valid_name(const char *name);
-
 /* Open a table's group with a clear error if absent. */
 hid_t peil_h5_open_table(peil_store *s, const char *table);
 
