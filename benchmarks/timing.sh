@@ -1,5 +1,7 @@
 # Timing helpers shared by the benchmark scripts (sourced). They use the
-# caller's DIR (scratch), PY (/usr/bin/python3), GNU_TIME, HYPERFINE and REPS.
+# caller's DIR (scratch), PY (/usr/bin/python3), GNU_TIME, HYPERFINE and REPS,
+# and PREPARE: a shell command run untimed before every timed run (e.g. a
+# fresh copy of a store the command writes into), none when empty.
 
 # measure LOG CMD...: runs CMD with its output in LOG; sets RC, WALL (s) and
 # RSS (MB, peak resident set of the process and its children).
@@ -28,7 +30,9 @@ sys.exit(rc)' "$DIR/time.txt" "$@" > "$log" 2>&1 || RC=$?
 # run CMD once already, so caches are warm).
 time_it() {
   if [ -n "$HYPERFINE" ] && command -v "$HYPERFINE" > /dev/null; then
-    "$HYPERFINE" --style none --shell bash --runs "$REPS" --export-json "$DIR/hyperfine.json" \
+    local prep=()
+    [ -z "${PREPARE:-}" ] || prep=(--prepare "$PREPARE")
+    "$HYPERFINE" --style none --shell bash --runs "$REPS" "${prep[@]}" --export-json "$DIR/hyperfine.json" \
       "$(printf '%q ' "$@")" > /dev/null 2> "$DIR/hyperfine.err"
     read -r BEST MEDIAN < <("$PY" -c '
 import json, sys
@@ -38,6 +42,7 @@ print("%.3f %.3f" % (r["min"], r["median"]))' "$DIR/hyperfine.json")
     local all="$DIR/times.txt" t0 t1
     : > "$all"
     for _ in $(seq "$REPS"); do
+      [ -z "${PREPARE:-}" ] || bash -c "$PREPARE"
       t0=$(date +%s.%N)
       "$@" > /dev/null 2>&1
       t1=$(date +%s.%N)
