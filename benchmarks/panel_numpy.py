@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The person-month panel of `peil panel --at any` the way a numpy user
-would build it: read the spell tables with h5py, mark each spell's months
-with a difference array per table (vectorised, no loop over spells), and
+would build it: read the spell tables with h5py, expand each spell into
+its months (np.repeat; vectorised, no loop over spells), mark them, and
 write rin, month and the 0/1 columns to an HDF5 file with h5py (LZF, 65,536-
 row chunks, as peil's store). Written from docs/cohort.md, not from peil.
 
@@ -51,10 +51,13 @@ def build(store, out, first, last, tables):
         m0 = np.clip(m0[keep], 0, M - 1)
         m1 = np.clip(m1[keep], 0, M - 1)
         p = person[keep]
-        diff = np.zeros((P, M + 1), np.int32)
-        np.add.at(diff, (p, m0), 1)
-        np.add.at(diff, (p, m1 + 1), -1)
-        cols[t] = (np.cumsum(diff[:, :M], axis=1) > 0).astype(np.int8).ravel()
+        # each spell's months as flat indices person * M + month (np.repeat
+        # of the first month, plus 0, 1, ... within the spell)
+        lengths = m1 - m0 + 1
+        base = np.repeat(p * M + m0 - np.cumsum(lengths) + lengths, lengths)
+        status = np.zeros(P * M, np.int8)
+        status[base + np.arange(len(base))] = 1
+        cols[t] = status
     rin_col = np.repeat(rins, M)
     month_col = np.tile(starts[:M].astype(np.int32), P)
     t2 = time.monotonic()
