@@ -27,23 +27,9 @@
  *   day 31   1 1011 2 0100 3 1111 4 0001   1 A.BB 2 .A.. 3 ABBB           2 0000 5 0001
  * (day 31 is each month's last day: Feb 29, Apr 30; day 12 of February is
  * covered by both of rin 3's spells, and B started later.) */
-#include "test_util.h"
-
-#include "cohort/cohort_internal.h"
-
-static int32_t D(const char *s) {
-  int32_t d;
-  if (peil_date_parse(s, strlen(s), &d)) fail_msg("bad date %s", s);
-  return d;
-}
+#include "cohort_fixture.h"
 
 static const char *const CITIES[] = {"A", "B"};
-
-typedef struct {
-  int64_t rin;
-  const char *start, *end; /* end NULL: open */
-  int32_t code;            /* municipality; PEIL_NA_ENUM missing */
-} spell_row;
 
 static const spell_row BIJSTAND[] = {
     {0, "2020-01-01", NULL, 0},         {1, "2020-01-01", "2020-01-31", 0},
@@ -51,27 +37,6 @@ static const spell_row BIJSTAND[] = {
     {3, "2019-06-01", "2020-02-15", 0}, {3, "2020-02-10", NULL, 1},
     {4, "2020-04-01", "2020-04-30", PEIL_NA_ENUM}, {9, "2020-01-01", NULL, 0}};
 static const spell_row JOBS[] = {{2, "2020-01-10", "2020-01-20", 0}, {5, "2020-04-30", NULL, 0}};
-
-static void write_spells(peil_store *s, const char *table, const spell_row *rows, size_t n,
-                         int with_city) {
-  peil_column_def defs[4] = {{"rin", PEIL_INT64, 0, NULL},
-                             {"start", PEIL_DATE, 0, NULL},
-                             {"end", PEIL_DATE, 0, NULL},
-                             {"municipality", PEIL_ENUM, 2, CITIES}};
-  peil_table_writer *w;
-  assert_ok(peil_table_create(s, table, defs, with_city ? 4 : 3, &w));
-  int64_t rin[16];
-  int32_t start[16], end[16], code[16];
-  for (size_t i = 0; i < n; i++) {
-    rin[i] = rows[i].rin;
-    start[i] = D(rows[i].start);
-    end[i] = rows[i].end ? D(rows[i].end) : PEIL_NA_DATE;
-    code[i] = rows[i].code;
-  }
-  const void *cols[4] = {rin, start, end, code};
-  assert_ok(peil_table_append(w, cols, n));
-  assert_ok(peil_table_finish(w));
-}
 
 /* The store of the header comment; `bij` replaces bijstand to test bad input. */
 static const char *make_store(const char *name, const spell_row *bij, size_t nbij) {
@@ -86,8 +51,8 @@ static const char *make_store(const char *name, const spell_row *bij, size_t nbi
   const void *cols[2] = {rin, hours};
   assert_ok(peil_table_append(w, cols, 5));
   assert_ok(peil_table_finish(w));
-  write_spells(s, "bijstand", bij ? bij : BIJSTAND, bij ? nbij : 8, 1);
-  write_spells(s, "jobs", JOBS, 2, 0);
+  write_spells(s, "bijstand", bij ? bij : BIJSTAND, bij ? nbij : 8, "municipality", CITIES, 2);
+  write_spells(s, "jobs", JOBS, 2, NULL, NULL, 0);
   assert_ok(peil_store_set_attr_str(s, NULL, "data_start", "2020-01-01"));
   assert_ok(peil_store_set_attr_str(s, NULL, "data_end", "2020-12-31"));
   assert_ok(peil_store_commit(s));
@@ -460,7 +425,7 @@ static void test_bad_input(void **state) {
   peil_store *s;
   assert_ok(peil_store_open(path, PEIL_STORE_UPDATE, &s));
   const spell_row one[] = {{1, "2020-01-01", NULL, 0}};
-  write_spells(s, "rin", one, 1, 0);
+  write_spells(s, "rin", one, 1, NULL, NULL, 0);
   assert_ok(peil_store_commit(s));
   peil_store_close(s);
   options(&o, PEIL_PANEL_AT_ANY);
@@ -477,7 +442,7 @@ static void test_bad_input(void **state) {
   peil_table_writer *w;
   assert_ok(peil_table_create(s, "persons", &pdef, 1, &w));
   assert_ok(peil_table_finish(w));
-  write_spells(s, "jobs", JOBS, 2, 0);
+  write_spells(s, "jobs", JOBS, 2, NULL, NULL, 0);
   assert_ok(peil_store_commit(s));
   peil_store_close(s);
   peil_panel_options_init(&o);
