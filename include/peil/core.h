@@ -55,6 +55,9 @@ int peil_exit_code(int status);
 /* Library version, "MAJOR.MINOR.PATCH". */
 const char *peil_version(void);
 
+/* Seconds on a monotonic clock, for the timings results report. */
+double peil_seconds(void);
+
 /* Column types of the store. Dates are int32 days since 1970-01-01;
  * categoricals are integer codes 0..nlevels-1 with labels (HDF5 enums);
  * booleans are int8 0/1. */

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -180,8 +179,7 @@ int cmd_simulate(int argc, char **argv) {
 
   char *cmd = command_line(argc, argv);
   p.command = cmd;
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = peil_seconds();
   peil_store *st = NULL;
   peil_sim_report rep;
   rc = peil_store_open(out, PEIL_STORE_CREATE, &st);
@@ -190,7 +188,6 @@ int cmd_simulate(int argc, char **argv) {
   peil_store_close(st);
   free(cmd);
   if (rc) return cli_fail("simulate", rc);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  summary(out, &p, &rep, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+  summary(out, &p, &rep, peil_seconds() - t0);
   return 0;
 }

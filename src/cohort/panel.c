@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cohort_internal.h"
 
@@ -449,14 +448,8 @@ static void panel_free(panel *P) {
   free(P->tmp);
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int peil_panel_write(peil_store *st, const peil_panel_options *o, peil_panel_summary *summary) {
-  double t0 = now();
+  double t0 = peil_seconds();
   peil_panel_summary local;
   peil_panel_summary *sum = summary ? summary : &local;
   memset(sum, 0, sizeof *sum);
@@ -495,7 +488,7 @@ int peil_panel_write(peil_store *st, const peil_panel_options *o, peil_panel_sum
     free(msg);
   }
   panel_free(&P);
-  sum->seconds = now() - t0;
+  sum->seconds = peil_seconds() - t0;
   if (rc || !summary) peil_panel_summary_free(sum);
   return rc;
 }

@@ -6,19 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <omp.h>
 
 #include "cohort_internal.h"
 
 void peil_cohort_options_init(peil_cohort_options *o) { memset(o, 0, sizeof *o); }
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...) {
   char **v = realloc(r->warnings, (r->nwarnings + 1) * sizeof *v);
@@ -519,7 +512,7 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
   size_t nparts = 1;
   engine_init(&E[0], st, spec);
   if (!(E[0].res = calloc(1, sizeof *E[0].res))) return peil_error(PEIL_ENOMEM, "out of memory");
-  double t0 = now();
+  double t0 = peil_seconds();
   int rc = setup(&E[0]);
   int correcting = (spec->correct_lpm || spec->correct_logit);
   /* The person-dates go to the user's store (--rows), the correction's
@@ -550,10 +543,10 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
   if (!rc) rc = build_tables(&E[0]);
   if (!rc) rc = cohort_transitions_build(&E[0]);
   if (!rc) rc = cohort_cooccur_build(&E[0]);
-  E[0].res->seconds_scan = now() - t0;
-  double t1 = now();
+  E[0].res->seconds_scan = peil_seconds() - t0;
+  double t1 = peil_seconds();
   if (!rc && correcting) rc = cohort_correct(&E[0], cells_store, o);
-  E[0].res->seconds_correct = now() - t1;
+  E[0].res->seconds_correct = peil_seconds() - t1;
   if (cells_store) peil_store_close(cells_store); /* never committed */
   if (rows_store) {
     /* The rows are kept only if all went well. */

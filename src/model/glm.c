@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "margins.h"
 #include "separation.h"
@@ -23,12 +22,6 @@ void peil_glm_options_init(peil_glm_options *o) {
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int add_warning(peil_glm *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add_warning(peil_glm *g, const char *fmt, ...) {
@@ -241,9 +234,9 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   g->weight_type = o->weight_type;
   g->vcov = o->vcov;
   frame_request req = {o, fam, fam->family == PEIL_BINOMIAL && !o->weights};
-  double t0 = now();
+  double t0 = peil_seconds();
   rc = frame_build(s, table, f, &req, &fr);
-  g->seconds_read = now() - t0;
+  g->seconds_read = peil_seconds() - t0;
   have_frame = rc == PEIL_OK;
   if (!rc) rc = design_build(&fr, &d);
   int frequency = o->weights && o->weight_type == PEIL_WEIGHTS_FREQUENCY;
@@ -264,10 +257,10 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
     g->nmissing_by = fr.nmissing_by;
     g->missing_by = fr.missing_by, g->missing_count = fr.missing_count;
     fr.missing_by = NULL, fr.missing_count = NULL, fr.nmissing_by = 0;
-    t0 = now();
+    t0 = peil_seconds();
     rc = irls_fit(&pb, &res);
     have_res = rc == PEIL_OK;
-    g->seconds_fit = now() - t0;
+    g->seconds_fit = peil_seconds() - t0;
   }
   if (!rc) {
     g->iterations = res.iter, g->converged = res.converged, g->last_change = res.last_change;
@@ -275,7 +268,7 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
     g->solver = res.used_qr ? "qr" : "cholesky";
   }
   vcov_request rq = {&pb, &res, o->vcov, frequency, o->cluster != NULL};
-  t0 = now();
+  t0 = peil_seconds();
   if (!rc) rc = vcov_pass(&rq, &st);
   if (!rc) {
     g->vcov_matrix = malloc(d.p * d.p * sizeof *g->vcov_matrix);
@@ -320,10 +313,10 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
     rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc && res.boundary && add_warning(g, "the algorithm stopped at a boundary value (step halving)"))
     rc = peil_error(PEIL_ENOMEM, "out of memory");
-  g->seconds_vcov = now() - t0;
-  t0 = now();
+  g->seconds_vcov = peil_seconds() - t0;
+  t0 = peil_seconds();
   if (!rc && (o->margins || o->ame)) rc = margins_compute(g, o, &pb, &res, g->vcov_matrix);
-  g->seconds_effects = now() - t0;
+  g->seconds_effects = peil_seconds() - t0;
   fit_stats_free(&st);
   ws_pool_free(&pool);
   if (have_res) irls_result_free(&res);
