@@ -201,6 +201,11 @@ void spell_table_close(spell_table *t);
 long spells_latest(const spell_table *t, int32_t a, int32_t b, int bit, int32_t group);
 /* The covering spell of day d with the latest start: spells_latest(d, d). */
 long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group);
+/* spells_latest(lo[k], hi[k], -1, -1) for k = 0..n-1 into which[k], for
+ * ranges in order that do not overlap (the months of a panel), in one pass
+ * over the spells. */
+void spells_latest_each(const spell_table *t, const int32_t *lo, const int32_t *hi, size_t n,
+                        long *which);
 /* Does a spell (matching bit) overlap the days [a, b]? */
 int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit);
 /* First day of the episode that contains spell i: spells that follow each

@@ -18,7 +18,7 @@
 
 #include "cohort_internal.h"
 
-#define PANEL_ROWS PEIL_BLOCK_ROWS /* one chunk of the writer per append */
+#define PANEL_ROWS PEIL_BLOCK_ROWS /* rows buffered per append (a chunk of the writer) */
 
 typedef struct {
   size_t table;                /* index into the panel's tables */
@@ -44,8 +44,9 @@ typedef struct {
   peil_table_writer *w;
   size_t ncols;           /* rin, month, tables, values */
   void **buf;             /* one chunk of rows per column */
-  size_t n;               /* rows in buf */
+  size_t n, cap;          /* rows in buf, and room (whole persons: at least a person's) */
   long *which;            /* [table][month]: the spell that counts, or -1 */
+  size_t *kept;           /* the months of the current person's rows */
   peil_panel_summary *sum;
 } panel;
 
@@ -256,6 +257,7 @@ static int create_table(panel *P) {
     return peil_error(PEIL_ENOMEM, "out of memory");
   }
   P->ncols = nc;
+  P->cap = P->nmonths > PANEL_ROWS ? P->nmonths : PANEL_ROWS;
   defs[0] = (peil_column_def){"rin", P->rin64 ? PEIL_INT64 : PEIL_INT32, 0, NULL};
   defs[1] = (peil_column_def){"month", PEIL_DATE, 0, NULL};
   for (size_t t = 0; t < P->ntables; t++)
@@ -283,7 +285,7 @@ static int create_table(panel *P) {
   }
   if (!rc) rc = peil_table_create(P->st, P->tmp, defs, nc, &P->w);
   for (size_t i = 0; !rc && i < nc; i++)
-    if (!(P->buf[i] = malloc(PANEL_ROWS * peil_type_size(defs[i].type))))
+    if (!(P->buf[i] = malloc(P->cap * peil_type_size(defs[i].type))))
       rc = peil_error(PEIL_ENOMEM, "out of memory");
   free(defs);
   return rc;
@@ -298,52 +300,55 @@ static int flush(panel *P) {
   return rc;
 }
 
-/* The rows of one person whose spells the tables have gathered. */
+/* The rows of one person whose spells the tables have gathered, filled
+ * column by column: the spell that counts per table and month
+ * (spells_latest_each), then the months kept, then each column. */
 static int person_rows(panel *P, int64_t rin) {
   size_t M = P->nmonths, T = P->ntables;
-  for (size_t t = 0; t < T; t++) {
-    const spell_table *st = &P->tables[t];
-    long *w = &P->which[t * M];
-    if (!st->nsp) {
-      for (size_t k = 0; k < M; k++) w[k] = -1;
-      continue;
-    }
-    for (size_t k = 0; k < M; k++) w[k] = spells_latest(st, P->lo[k], P->hi[k], -1, -1);
+  if (P->n + M > P->cap) {
+    int rc = flush(P);
+    if (rc) return rc;
   }
+  for (size_t t = 0; t < T; t++)
+    spells_latest_each(&P->tables[t], P->lo, P->hi, M, &P->which[t * M]);
+  size_t m = 0; /* the months kept */
   for (size_t k = 0; k < M; k++) {
-    if (P->o->keep_any) {
-      int any = 0;
-      for (size_t t = 0; t < T && !any; t++) any = P->which[t * M + k] >= 0;
-      if (!any) continue;
-    }
-    size_t i = P->n;
-    if (P->rin64) ((int64_t *)P->buf[0])[i] = rin;
-    else ((int32_t *)P->buf[0])[i] = (int32_t)rin;
-    ((int32_t *)P->buf[1])[i] = P->month[k];
-    for (size_t t = 0; t < T; t++) {
-      int on = P->which[t * M + k] >= 0;
-      ((int8_t *)P->buf[2 + t])[i] = (int8_t)on;
-      P->sum->ones[t] += on;
-    }
-    for (size_t v = 0; v < P->nvalues; v++) {
-      const panel_value *pv = &P->values[v];
-      const spell_table *st = &P->tables[pv->table];
-      long s = P->which[pv->table * M + k];
-      ((int32_t *)P->buf[2 + T + v])[i] =
-          s < 0 ? PEIL_NA_ENUM : st->attrs[(size_t)st->sp[s].attr * st->nattr + pv->attr];
-    }
-    P->sum->n_rows++;
-    if (++P->n == PANEL_ROWS) {
-      int rc = flush(P);
-      if (rc) return rc;
+    int any = !P->o->keep_any;
+    for (size_t t = 0; t < T && !any; t++) any = P->which[t * M + k] >= 0;
+    if (any) P->kept[m++] = k;
+  }
+  size_t i0 = P->n;
+  for (size_t j = 0; j < m; j++) {
+    if (P->rin64) ((int64_t *)P->buf[0])[i0 + j] = rin;
+    else ((int32_t *)P->buf[0])[i0 + j] = (int32_t)rin;
+    ((int32_t *)P->buf[1])[i0 + j] = P->month[P->kept[j]];
+  }
+  for (size_t t = 0; t < T; t++) {
+    const long *w = &P->which[t * M];
+    int8_t *col = (int8_t *)P->buf[2 + t] + i0;
+    int64_t ones = 0;
+    for (size_t j = 0; j < m; j++) ones += col[j] = w[P->kept[j]] >= 0;
+    P->sum->ones[t] += ones;
+  }
+  for (size_t v = 0; v < P->nvalues; v++) {
+    const panel_value *pv = &P->values[v];
+    const spell_table *st = &P->tables[pv->table];
+    const long *w = &P->which[pv->table * M];
+    int32_t *col = (int32_t *)P->buf[2 + T + v] + i0;
+    for (size_t j = 0; j < m; j++) {
+      long s = w[P->kept[j]];
+      col[j] = s < 0 ? PEIL_NA_ENUM : st->attrs[(size_t)st->sp[s].attr * st->nattr + pv->attr];
     }
   }
+  P->n += m;
+  P->sum->n_rows += (int64_t)m;
   return PEIL_OK;
 }
 
 static int pass(panel *P) {
   P->which = malloc(P->ntables * P->nmonths * sizeof *P->which);
-  if (!P->which) return peil_error(PEIL_ENOMEM, "out of memory");
+  P->kept = malloc(P->nmonths * sizeof *P->kept);
+  if (!P->which || !P->kept) return peil_error(PEIL_ENOMEM, "out of memory");
   int64_t total = peil_scan_nrows(P->people), last = INT64_MIN;
   peil_block pb;
   int rc = PEIL_OK;
@@ -445,6 +450,7 @@ static void panel_free(panel *P) {
   free(P->lo);
   free(P->hi);
   free(P->which);
+  free(P->kept);
   free(P->tmp);
 }
 

@@ -350,6 +350,26 @@ long spells_covering(const spell_table *t, int32_t d, int bit, int32_t group) {
   return spells_latest(t, d, d, bit, group);
 }
 
+/* Per spell, the ranges it overlaps are one run of k (lo and hi increase):
+ * from the first k with hi[k] >= start to the last with lo[k] <= end.
+ * Spells in start order overwrite, so the last one written is the last
+ * index that overlaps: spells_latest's answer, in O(spells + ranges) where
+ * asking range by range costs O(spells x ranges). */
+void spells_latest_each(const spell_table *t, const int32_t *lo, const int32_t *hi, size_t n,
+                        long *which) {
+  for (size_t k = 0; k < n; k++) which[k] = -1;
+  for (size_t i = 0; i < t->nsp; i++) {
+    const spell *s = &t->sp[i];
+    size_t a = 0, b = n; /* first k with hi[k] >= start */
+    while (a < b) {
+      size_t mid = a + (b - a) / 2;
+      if (hi[mid] < s->start) a = mid + 1;
+      else b = mid;
+    }
+    for (size_t k = a; k < n && lo[k] <= s->end; k++) which[k] = (long)i;
+  }
+}
+
 int spells_overlap(const spell_table *t, int32_t a, int32_t b, int bit) {
   for (size_t i = 0; i < t->nsp && t->sp[i].start <= b; i++)
     if (t->sp[i].end >= a && (bit < 0 || (t->sp[i].bits >> bit & 1u))) return 1;

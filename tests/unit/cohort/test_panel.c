@@ -470,6 +470,52 @@ static void test_bad_input(void **state) {
   unlink(path2);
 }
 
+/* The one-pass answer for all months is spells_latest's, month by month,
+ * on random spells (overlapping, open, adjacent, equal starts) and the
+ * ranges of every --at mode. */
+static void test_latest_each_is_latest(void **state) {
+  (void)state;
+  enum { M = 30, NSP = 12 };
+  int32_t lo[M], hi[M];
+  long each[M];
+  spell sp[NSP];
+  spell_table t;
+  memset(&t, 0, sizeof t);
+  t.sp = sp;
+  unsigned seed = 12345;
+  const int modes[] = {PEIL_PANEL_AT_ANY, PEIL_PANEL_AT_FIRST, PEIL_PANEL_AT_LAST, 1, 15, 29, 31};
+  for (int rep = 0; rep < 2000; rep++) {
+    t.nsp = (size_t)(rep % (NSP + 1));
+    int32_t start = D("2019-11-01");
+    for (size_t i = 0; i < t.nsp; i++) {
+      seed = seed * 1103515245u + 12345u;
+      start += (int32_t)(seed >> 16) % 90; /* sorted by start, some equal */
+      seed = seed * 1103515245u + 12345u;
+      int32_t len = (int32_t)(seed >> 16) % 200;
+      sp[i].start = start;
+      sp[i].end = len > 180 ? INT32_MAX : start + len;
+      sp[i].bits = 0;
+      sp[i].group = -1;
+      sp[i].attr = (int32_t)i;
+    }
+    for (size_t mo = 0; mo < sizeof modes / sizeof *modes; mo++) {
+      for (int k = 0; k < M; k++) {
+        int32_t first = peil_date_add_months(D("2020-01-01"), k);
+        int32_t last = peil_date_add_months(first, 1) - 1;
+        int at = modes[mo];
+        lo[k] = at == PEIL_PANEL_AT_LAST ? last : first;
+        hi[k] = at == PEIL_PANEL_AT_FIRST ? first : last;
+        if (at > 0) lo[k] = hi[k] = first + (at - 1 < last - first ? at - 1 : last - first);
+      }
+      spells_latest_each(&t, lo, hi, M, each);
+      for (int k = 0; k < M; k++)
+        if (each[k] != spells_latest(&t, lo[k], hi[k], -1, -1))
+          fail_msg("rep %d, at %d, month %d: %ld, spells_latest says %ld", rep, modes[mo], k,
+                   each[k], spells_latest(&t, lo[k], hi[k], -1, -1));
+    }
+  }
+}
+
 static void test_parse_at(void **state) {
   (void)state;
   int at = 99;
@@ -494,6 +540,7 @@ int main(void) {
       cmocka_unit_test(test_keep_any_and_coverage),
       cmocka_unit_test(test_replace_and_nothing_half_written),
       cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_latest_each_is_latest),
       cmocka_unit_test(test_parse_at),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
