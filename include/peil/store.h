@@ -140,6 +140,11 @@ size_t peil_enum_type_bytes(size_t nlevels, const char *const *levels);
 int peil_table_create(peil_store *s, const char *table, const peil_column_def *cols,
                       size_t ncols, peil_table_writer **out);
 int peil_table_append(peil_table_writer *w, const void *const *columns, size_t nrows);
+/* From now on, full chunks are compressed and written by a thread of the
+ * writer's own while the caller appends the next rows (one more chunk of
+ * buffers; the file is the same). A no-op where HDF5 is not thread-safe.
+ * A failure of the thread is returned by a later append or the finish. */
+int peil_table_write_behind(peil_table_writer *w);
 /* Writes row count and schema attributes and releases the writer. */
 int peil_table_finish(peil_table_writer *w);
 /* Releases without finishing (the table stays incomplete inside the

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "cohort_internal.h"
 
 #define PANEL_ROWS PEIL_BLOCK_ROWS /* rows buffered per append (a chunk of the writer) */
@@ -85,6 +87,11 @@ static int32_t first_of_month(int32_t day) {
 static void month_text(int32_t first_day, char *buf) {
   peil_date_format(first_day, buf);
   buf[7] = '\0'; /* YYYY-MM */
+}
+
+/* The threads of the run: the option, or one per core. */
+static int threads(const peil_panel_options *o) {
+  return o->threads > 0 ? o->threads : omp_get_num_procs();
 }
 
 /* ---- Setting up: the months, the tables, the columns. */
@@ -241,9 +248,11 @@ static int setup_tables(panel *P) {
     P->nvalues = k + 1;
     rc = parse_value(P, o->values[k], &P->values[k]);
   }
+  /* The tables' chunks are decoded by the threads the writer leaves. */
+  int decode = threads(o) > 1 ? threads(o) - 1 : 1;
   for (size_t i = 0; !rc && i < P->ntables; i++) {
     rc = spell_table_start(&P->tables[i], P->st);
-    if (!rc) peil_scan_set_threads(P->tables[i].scan, o->threads);
+    if (!rc) peil_scan_set_threads(P->tables[i].scan, decode);
   }
   return rc;
 }
@@ -284,6 +293,9 @@ static int create_table(panel *P) {
       break;
   }
   if (!rc) rc = peil_table_create(P->st, P->tmp, defs, nc, &P->w);
+  /* With a second thread, it compresses and writes the chunks while this
+   * one reads the spells and makes the next rows. */
+  if (!rc && threads(P->o) > 1) rc = peil_table_write_behind(P->w);
   for (size_t i = 0; !rc && i < nc; i++)
     if (!(P->buf[i] = malloc(P->cap * peil_type_size(defs[i].type))))
       rc = peil_error(PEIL_ENOMEM, "out of memory");
@@ -312,32 +324,45 @@ static int person_rows(panel *P, int64_t rin) {
   for (size_t t = 0; t < T; t++)
     spells_latest_each(&P->tables[t], P->lo, P->hi, M, &P->which[t * M]);
   size_t m = 0; /* the months kept */
+  const long *which = P->which;
+  int keep_all = !P->o->keep_any;
   for (size_t k = 0; k < M; k++) {
-    int any = !P->o->keep_any;
-    for (size_t t = 0; t < T && !any; t++) any = P->which[t * M + k] >= 0;
+    int any = keep_all;
+    for (size_t t = 0; t < T && !any; t++) any = which[t * M + k] >= 0;
     if (any) P->kept[m++] = k;
   }
+  /* Locals, not P->...: the stores into the columns could alias P's
+   * fields as far as the compiler knows, which would reload them per row. */
   size_t i0 = P->n;
-  for (size_t j = 0; j < m; j++) {
-    if (P->rin64) ((int64_t *)P->buf[0])[i0 + j] = rin;
-    else ((int32_t *)P->buf[0])[i0 + j] = (int32_t)rin;
-    ((int32_t *)P->buf[1])[i0 + j] = P->month[P->kept[j]];
+  const size_t *kept = P->kept;
+  const int32_t *month = P->month;
+  if (P->rin64) {
+    int64_t *col = (int64_t *)P->buf[0] + i0;
+    for (size_t j = 0; j < m; j++) col[j] = rin;
+  } else {
+    int32_t *col = (int32_t *)P->buf[0] + i0;
+    for (size_t j = 0; j < m; j++) col[j] = (int32_t)rin;
   }
+  int32_t *mcol = (int32_t *)P->buf[1] + i0;
+  for (size_t j = 0; j < m; j++) mcol[j] = month[kept[j]];
   for (size_t t = 0; t < T; t++) {
     const long *w = &P->which[t * M];
     int8_t *col = (int8_t *)P->buf[2 + t] + i0;
     int64_t ones = 0;
-    for (size_t j = 0; j < m; j++) ones += col[j] = w[P->kept[j]] >= 0;
+    for (size_t j = 0; j < m; j++) ones += col[j] = w[kept[j]] >= 0;
     P->sum->ones[t] += ones;
   }
   for (size_t v = 0; v < P->nvalues; v++) {
     const panel_value *pv = &P->values[v];
     const spell_table *st = &P->tables[pv->table];
     const long *w = &P->which[pv->table * M];
+    const int32_t *attrs = st->attrs;
+    const spell *sp = st->sp;
+    size_t na = st->nattr, a = pv->attr;
     int32_t *col = (int32_t *)P->buf[2 + T + v] + i0;
     for (size_t j = 0; j < m; j++) {
-      long s = w[P->kept[j]];
-      col[j] = s < 0 ? PEIL_NA_ENUM : st->attrs[(size_t)st->sp[s].attr * st->nattr + pv->attr];
+      long s = w[kept[j]];
+      col[j] = s < 0 ? PEIL_NA_ENUM : attrs[(size_t)sp[s].attr * na + a];
     }
   }
   P->n += m;

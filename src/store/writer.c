@@ -1,6 +1,13 @@
 /* Writing a table: columns appended in row blocks, buffered to whole chunks
- * so that compressed chunks are written once and never re-read. */
+ * so that compressed chunks are written once and never re-read.
+ *
+ * Write-behind (peil_table_write_behind): HDF5 compresses a chunk inside
+ * H5Dwrite, on the calling thread. A writer may instead hand every full
+ * chunk to a thread of its own and go on filling a second buffer: the
+ * caller makes the next rows while the last ones are compressed and
+ * written. The file is the same, chunk for chunk. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +21,7 @@ struct wcol {
   size_t width;    /* bytes per value in buf (enums: the code width on disk) */
   char *name;
   void *buf;       /* one chunk of values waiting to be written */
+  void *spare;     /* write-behind: the chunk the thread is writing */
 };
 
 struct peil_table_writer {
@@ -24,7 +32,18 @@ struct peil_table_writer {
   struct wcol *c;
   size_t chunk;    /* rows per chunk, and capacity of every buf */
   size_t buffered; /* rows in every column's buf */
-  int64_t nrows;   /* rows written to the file */
+  int64_t nrows;   /* rows written to the file (or handed to the thread) */
+  /* write-behind: the thread writes `pending` rows of the spare buffers at
+   * row `pending_at`; its first failure is kept for the caller */
+  int behind;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t pending;
+  int64_t pending_at;
+  int quit;
+  int bg_rc;
+  char *bg_msg;
 };
 
 static int missing_attr(struct wcol *c) {
@@ -139,10 +158,9 @@ int peil_table_create(peil_store *s, const char *table, const peil_column_def *c
   return PEIL_OK;
 }
 
-/* Writes the buffered rows at the end of every column. */
-static int flush(peil_table_writer *w) {
-  if (w->buffered == 0) return PEIL_OK;
-  hsize_t start = (hsize_t)w->nrows, count = w->buffered, total = start + count;
+/* Writes `count` rows from every column's buf (or spare) at row `start`. */
+static int write_rows(peil_table_writer *w, int spare, int64_t start_row, size_t count_rows) {
+  hsize_t start = (hsize_t)start_row, count = count_rows, total = start + count;
   hid_t ms = H5Screate_simple(1, &count, NULL);
   int rc = PEIL_OK;
   for (size_t i = 0; !rc && i < w->ncols; i++) {
@@ -153,16 +171,109 @@ static int flush(peil_table_writer *w) {
     }
     hid_t fs = H5Dget_space(c->dset);
     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    if (H5Dwrite(c->dset, c->mtype, ms, fs, H5P_DEFAULT, c->buf) < 0)
+    if (H5Dwrite(c->dset, c->mtype, ms, fs, H5P_DEFAULT, spare ? c->spare : c->buf) < 0)
       rc = peil_h5_error("%s: cannot write column %s/%s", w->store->path, w->table, c->name);
     H5Sclose(fs);
   }
   H5Sclose(ms);
-  if (!rc) {
-    w->nrows += (int64_t)w->buffered;
-    w->buffered = 0;
-  }
   return rc;
+}
+
+/* The write-behind thread: writes what it is handed, one chunk at a time. */
+static void *write_behind(void *arg) {
+  peil_table_writer *w = arg;
+  /* A thread-safe HDF5 keeps the error handler per thread: silence this
+   * one too (peil reports errors itself). */
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->pending && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->pending) break;
+    pthread_mutex_unlock(&w->mu);
+    int rc = w->bg_rc ? PEIL_OK : write_rows(w, 1, w->pending_at, w->pending);
+    char *msg = rc ? strdup(peil_errmsg()) : NULL; /* messages are per thread */
+    pthread_mutex_lock(&w->mu);
+    if (rc && !w->bg_rc) {
+      w->bg_rc = rc;
+      w->bg_msg = msg;
+    } else {
+      free(msg);
+    }
+    w->pending = 0;
+    pthread_cond_broadcast(&w->cv);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+/* Waits until the thread has written what it was handed; its failure, if
+ * any, becomes the caller's. */
+static int wait_behind(peil_table_writer *w) {
+  pthread_mutex_lock(&w->mu);
+  while (w->pending) pthread_cond_wait(&w->cv, &w->mu);
+  int rc = w->bg_rc;
+  pthread_mutex_unlock(&w->mu);
+  return rc ? peil_error(rc, "%s", w->bg_msg ? w->bg_msg : peil_strerror(rc)) : PEIL_OK;
+}
+
+/* Stops the thread (after what it was handed). */
+static void stop_behind(peil_table_writer *w) {
+  if (!w->behind) return;
+  pthread_mutex_lock(&w->mu);
+  w->quit = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+  w->behind = 0;
+}
+
+/* Writes the buffered rows at the end of every column, or hands a full
+ * chunk to the write-behind thread and swaps in the other buffers. */
+static int flush(peil_table_writer *w) {
+  if (w->buffered == 0) return PEIL_OK;
+  int rc;
+  if (w->behind && w->buffered == w->chunk) {
+    if ((rc = wait_behind(w))) return rc;
+    for (size_t i = 0; i < w->ncols; i++) {
+      void *b = w->c[i].buf;
+      w->c[i].buf = w->c[i].spare;
+      w->c[i].spare = b;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->pending_at = w->nrows;
+    w->pending = w->buffered;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+  } else {
+    if (w->behind && (rc = wait_behind(w))) return rc; /* keep the rows in order */
+    if ((rc = write_rows(w, 0, w->nrows, w->buffered))) return rc;
+  }
+  w->nrows += (int64_t)w->buffered;
+  w->buffered = 0;
+  return PEIL_OK;
+}
+
+int peil_table_write_behind(peil_table_writer *w) {
+  if (w->behind) return PEIL_OK;
+  hbool_t safe = 0;
+  if (H5is_library_threadsafe(&safe) < 0 || !safe) return PEIL_OK; /* HDF5 on one thread only */
+  for (size_t i = 0; i < w->ncols; i++)
+    if (!w->c[i].spare && !(w->c[i].spare = malloc(w->c[i].width * w->chunk)))
+      return peil_error(PEIL_ENOMEM, "out of memory");
+  if (pthread_mutex_init(&w->mu, NULL)) return peil_error(PEIL_ENOMEM, "cannot create a lock");
+  if (pthread_cond_init(&w->cv, NULL)) {
+    pthread_mutex_destroy(&w->mu);
+    return peil_error(PEIL_ENOMEM, "cannot create a condition variable");
+  }
+  if (pthread_create(&w->thread, NULL, write_behind, w)) {
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    return PEIL_OK; /* no thread: write on the caller's */
+  }
+  w->behind = 1;
+  return PEIL_OK;
 }
 
 /* Copies n values into the column buffer; enum codes are narrowed to their
@@ -210,6 +321,8 @@ int peil_table_append(peil_table_writer *w, const void *const *columns, size_t n
 
 int peil_table_finish(peil_table_writer *w) {
   int rc = flush(w);
+  if (!rc && w->behind) rc = wait_behind(w);
+  stop_behind(w);
   if (!rc) rc = peil_h5_attr_i64(w->group, "nrows", w->nrows);
   peil_table_writer_free(w);
   return rc;
@@ -217,10 +330,13 @@ int peil_table_finish(peil_table_writer *w) {
 
 void peil_table_writer_free(peil_table_writer *w) {
   if (!w) return;
+  stop_behind(w);
+  free(w->bg_msg);
   for (size_t i = 0; i < w->ncols; i++) {
     if (w->c[i].dset >= 0) H5Dclose(w->c[i].dset);
     if (w->c[i].mtype >= 0) H5Tclose(w->c[i].mtype);
     free(w->c[i].buf);
+    free(w->c[i].spare);
     free(w->c[i].name);
   }
   if (w->group >= 0) H5Gclose(w->group);

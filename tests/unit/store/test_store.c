@@ -30,9 +30,10 @@ static void fill(size_t i, int8_t *a, int16_t *b, int32_t *c, int64_t *d, float 
   *k = na ? PEIL_NA_ENUM : (int32_t)(i % 4);
 }
 
-static void write_table(peil_store *s, const char *name, size_t n) {
+static void write_table_with(peil_store *s, const char *name, size_t n, int behind) {
   peil_table_writer *w = NULL;
   assert_ok(peil_table_create(s, name, cols, NCOLS, &w));
+  if (behind) assert_ok(peil_table_write_behind(w));
   /* Append in odd-sized pieces so the writer's chunk buffering is exercised. */
   const size_t piece = 7001;
   int8_t a[7001], g[7001];
@@ -50,6 +51,8 @@ static void write_table(peil_store *s, const char *name, size_t n) {
   }
   assert_ok(peil_table_finish(w));
 }
+
+static void write_table(peil_store *s, const char *name, size_t n) { write_table_with(s, name, n, 0); }
 
 static void check_table(peil_store *s, const char *name, size_t n) {
   peil_table_info *ti = NULL;
@@ -256,6 +259,40 @@ static void test_errors_name_the_place(void **state) {
   assert_false(file_exists(path));
 }
 
+/* Write-behind: the same table, chunk for chunk, whether a thread writes
+ * the full chunks or the caller does (several chunks and a partial one, in
+ * odd-sized appends); a writer freed with a chunk in flight stops cleanly. */
+static void test_write_behind(void **state) {
+  (void)state;
+  const char *path = test_path("behind.h5");
+  unlink(path);
+  peil_store *s = NULL;
+  assert_ok(peil_store_open(path, PEIL_STORE_CREATE, &s));
+  peil_store_set_chunk_rows(s, 10000);
+  write_table_with(s, "behind", N, 1);
+  write_table_with(s, "small", 10, 1); /* less than a chunk: no hand-over */
+  peil_table_writer *w = NULL;
+  assert_ok(peil_table_create(s, "dropped", cols, NCOLS, &w));
+  assert_ok(peil_table_write_behind(w));
+  assert_ok(peil_table_write_behind(w)); /* twice: once */
+  int8_t a[25000] = {0}, g[25000] = {0};
+  int16_t b[25000] = {0};
+  int32_t c[25000] = {0}, h[25000] = {0}, k[25000] = {0};
+  int64_t d[25000] = {0};
+  float e[25000] = {0};
+  double f[25000] = {0};
+  const void *bufs[NCOLS] = {a, b, c, d, e, f, g, h, k};
+  assert_ok(peil_table_append(w, bufs, 25000));
+  peil_table_writer_free(w); /* without finish */
+  assert_ok(peil_store_commit(s));
+  peil_store_close(s);
+  assert_ok(peil_store_open(path, PEIL_STORE_READ, &s));
+  check_table(s, "behind", N);
+  check_table(s, "small", 10);
+  peil_store_close(s);
+  unlink(path);
+}
+
 /* A table renamed keeps its columns, rows and attributes; renaming to an
  * existing name, from a missing one, to a bad name or in a read-only store
  * is refused and changes nothing. */
@@ -298,6 +335,7 @@ static void test_rename_table(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rename_table),
+      cmocka_unit_test(test_write_behind),
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_update_keeps_tables_and_abort_discards),
       cmocka_unit_test(test_errors_name_the_place),
