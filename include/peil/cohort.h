@@ -238,8 +238,9 @@ typedef struct {
   const char *persons;        /* the person table (NULL: "persons") */
   const char *table;          /* the panel's name (NULL: "panel") */
   int replace;                /* replace a table of that name (else PEIL_EEXIST) */
-  int threads;                /* that decode the tables' chunks (0: one per core); the
-                                 rows themselves are made and written by one thread */
+  int threads;                /* 0: one per core; 2 or more: one thread compresses and writes
+                                 the panel (peil_table_write_behind) while the caller's reads
+                                 the spells and makes the rows; 1: all on the caller's */
   /* Called after every block of persons with the persons done and the total. */
   void (*progress)(void *arg, int64_t done, int64_t total);
   void *progress_arg;
