@@ -2,11 +2,12 @@
  *
  * The pass is the cohort engine's: the person table in row blocks and,
  * beside it, every spell table read in rin order a person at a time
- * (spells.c). A person's status in a month is a query on their handful of
- * spells (spells_latest, the rule of the engine's status questions, so a
- * panel cell and a cohort count agree by construction). Rows go to the
- * table writer a chunk at a time, so memory is one block per table read
- * and one chunk of rows, whatever the number of persons.
+ * (spells.c). Which spell counts for a month is spells_latest's answer,
+ * the rule of the engine's status questions (so a panel cell and a cohort
+ * count agree by construction), found for all months in one pass over the
+ * person's handful of spells (spells_latest_each). Rows go to the table
+ * writer a chunk at a time, so memory is a block per table read and a
+ * chunk of rows (two with write-behind), whatever the number of persons.
  *
  * The table is written under a temporary name and renamed when complete:
  * the store never holds a half-written panel, and an old panel is dropped
