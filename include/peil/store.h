@@ -151,6 +151,11 @@ int peil_table_finish(peil_table_writer *w);
  * temporary store: close the store without commit). */
 void peil_table_writer_free(peil_table_writer *w);
 
+/* A thread-safe HDF5 keeps its error handler per thread: a thread that
+ * uses stores (other than the one that opened them) calls this first, so
+ * that HDF5 does not print its own error stack (peil reports errors). */
+void peil_store_quiet_thread(void);
+
 /* ---- Scanning a table in row blocks. */
 typedef struct peil_scan peil_scan;
 

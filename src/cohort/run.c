@@ -481,6 +481,7 @@ static int scan_parts(cohort_engine *E, size_t nparts, const peil_cohort_options
   (void)o;
 #pragma omp parallel for schedule(static, 1) num_threads((int)nparts)
   for (int k = 0; k < (int)nparts; k++) {
+    peil_store_quiet_thread();
     prc[k] = cohort_scan(&E[k]);
     if (!prc[k] && E[k].rows && k > 0) prc[k] = cohort_rows_finish(&E[k], E[k].rows);
     if (!prc[k] && E[k].cells && k > 0) prc[k] = cohort_rows_finish(&E[k], E[k].cells);

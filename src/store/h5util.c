@@ -27,6 +27,8 @@ int peil_store_init(void) {
   return PEIL_OK;
 }
 
+void peil_store_quiet_thread(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
 /* H5Ewalk callback: keep the innermost (first) description. */
 static herr_t keep_first(unsigned n, const H5E_error2_t *e, void *data) {
   if (n == 0 && e->desc) snprintf((char *)data, 512, "%s", e->desc);

@@ -182,9 +182,7 @@ static int write_rows(peil_table_writer *w, int spare, int64_t start_row, size_t
 /* The write-behind thread: writes what it is handed, one chunk at a time. */
 static void *write_behind(void *arg) {
   peil_table_writer *w = arg;
-  /* A thread-safe HDF5 keeps the error handler per thread: silence this
-   * one too (peil reports errors itself). */
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  peil_store_quiet_thread(); /* the error handler is per thread */
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (!w->pending && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
