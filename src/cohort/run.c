@@ -417,6 +417,28 @@ static int split(cohort_engine *E, size_t nparts) {
     rins[k] = E[0].persons_rin64 ? ((const int64_t *)b.cols[E[0].slot_rin])[0]
                                  : ((const int32_t *)b.cols[E[0].slot_rin])[0];
   }
+  /* The first row of each part in every table. On a table that is not
+   * sorted the binary search may answer anything: the bounds are made
+   * increasing, so the parts still cover every row once, and a row whose
+   * rin lies outside its part's is found as out of order. */
+  int64_t bound[MAX_PARTS + 1];
+  for (size_t t = 0; t < E[0].ntables; t++) {
+    const spell_table *T = &E[0].tables[t];
+    bound[0] = 0;
+    bound[nparts] = peil_scan_nrows(T->scan);
+    for (size_t k = 1; k < nparts; k++) {
+      int rc = rin_lower_bound(E[0].store, T, rins[k], &bound[k]);
+      if (rc) return rc;
+      if (bound[k] < bound[k - 1]) bound[k] = bound[k - 1];
+    }
+    for (size_t k = 0; k < nparts; k++) {
+      spell_table *P = &E[k].tables[t];
+      int rc = peil_scan_restrict(P->scan, bound[k], bound[k + 1]);
+      if (rc) return rc;
+      P->rin_begin = rins[k];
+      P->rin_end = rins[k + 1];
+    }
+  }
   for (size_t k = 0; k < nparts; k++) {
     cohort_engine *P = &E[k];
     P->person_begin = n * (int64_t)k / (int64_t)nparts;
@@ -424,16 +446,6 @@ static int split(cohort_engine *E, size_t nparts) {
     P->rin_begin = rins[k];
     P->rin_end = rins[k + 1];
     int rc = peil_scan_restrict(P->persons, P->person_begin, P->person_end);
-    for (size_t t = 0; !rc && t < P->ntables; t++) {
-      spell_table *T = &P->tables[t];
-      int64_t from = 0, to = peil_scan_nrows(T->scan);
-      if (k > 0) rc = rin_lower_bound(P->store, T, rins[k], &from);
-      if (!rc && k + 1 < nparts) rc = rin_lower_bound(P->store, T, rins[k + 1], &to);
-      if (!rc && to < from) to = from; /* not sorted: the part finds the rows out of place */
-      if (!rc) rc = peil_scan_restrict(T->scan, from, to);
-      T->rin_begin = rins[k];
-      T->rin_end = rins[k + 1];
-    }
     if (rc) return rc;
   }
   return PEIL_OK;
