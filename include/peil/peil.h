@@ -10,5 +10,6 @@
 #include "peil/sim.h"
 #include "peil/spec.h"
 #include "peil/cohort.h"
+#include "peil/match.h"
 
 #endif

@@ -1,0 +1,171 @@
+/* Greedy nearest-neighbour matching on a one-dimensional distance (the rule
+ * is in peil/match.h).
+ *
+ * Controls are sorted by (distance, data order). A treated unit's place
+ * among them is found by binary search; the nearest unused control on the
+ * right is next_right(place), on the left next_left(place - 1), each a
+ * disjoint-set walk over used controls with path compression. Of controls
+ * at the same difference the first in the data wins: for a candidate, the
+ * first unused control of its run of equal distances (found the same way
+ * from the run's start), and between the two sides the smaller data index. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "peil/match.h"
+
+void peil_nn_options_init(peil_nn_options *o) {
+  memset(o, 0, sizeof *o);
+  o->ratio = 1;
+  o->caliper = NAN;
+}
+
+typedef struct {
+  double d;
+  int64_t i;
+} keyed;
+
+static int by_distance(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  if (x->d != y->d) return x->d < y->d ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
+}
+
+static int by_distance_desc(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  if (x->d != y->d) return x->d > y->d ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first unused position >= p (n when none): right[] points past used ones. */
+static int64_t next_right(int64_t *right, int64_t p) {
+  int64_t r = p;
+  while (right[r] != r) r = right[r];
+  while (right[p] != r) { /* path compression */
+    int64_t q = right[p];
+    right[p] = r;
+    p = q;
+  }
+  return r;
+}
+
+/* The last unused position <= p (-1 when none); left[] is shifted by one so
+ * that -1 is left[0]. */
+static int64_t next_left(int64_t *left, int64_t p) {
+  int64_t x = p + 1, r = x;
+  while (left[r] != r) r = left[r];
+  while (left[x] != r) {
+    int64_t q = left[x];
+    left[x] = r;
+    x = q;
+  }
+  return r - 1;
+}
+
+typedef struct {
+  const keyed *c;     /* controls sorted by distance, then data order */
+  int64_t n;
+  int64_t *run;       /* the first position of each position's run of equal distances */
+  int64_t *right, *left;
+  int replace;
+} controls;
+
+/* The first position whose distance is >= d. */
+static int64_t lower_bound(const controls *C, double d) {
+  int64_t lo = 0, hi = C->n;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (C->c[mid].d < d) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Of the run that position p is in, the first unused position (p is unused). */
+static int64_t first_of_run(controls *C, int64_t p) {
+  return C->replace ? C->run[p] : next_right(C->right, C->run[p]);
+}
+
+/* The nearest control to d (unused unless replacing), or -1. */
+static int64_t nearest(controls *C, double d) {
+  int64_t p = lower_bound(C, d);
+  int64_t r = C->replace ? (p < C->n ? p : C->n) : (p < C->n ? next_right(C->right, p) : C->n);
+  int64_t l = C->replace ? p - 1 : (p > 0 ? next_left(C->left, p - 1) : -1);
+  if (r >= C->n && l < 0) return -1;
+  if (r < C->n) r = first_of_run(C, r);
+  if (l >= 0) l = first_of_run(C, l);
+  if (r >= C->n) return l;
+  if (l < 0) return r;
+  double dr = C->c[r].d - d, dl = d - C->c[l].d;
+  if (dr != dl) return dr < dl ? r : l;
+  return C->c[r].i < C->c[l].i ? r : l;
+}
+
+static void use(controls *C, int64_t p) {
+  if (C->replace) return;
+  C->right[p] = p + 1;
+  C->left[p + 1] = p;
+}
+
+int peil_match_nearest(const double *dt, size_t nt, const double *dc, size_t nc,
+                       const peil_nn_options *o, int64_t *match) {
+  peil_nn_options defaults;
+  if (!o) {
+    peil_nn_options_init(&defaults);
+    o = &defaults;
+  }
+  size_t k = o->ratio ? o->ratio : 1;
+  for (size_t i = 0; i < nt; i++)
+    if (!isfinite(dt[i])) return peil_error(PEIL_EDATA, "treated unit %zu: the distance is missing or not finite", i + 1);
+  for (size_t i = 0; i < nc; i++)
+    if (!isfinite(dc[i])) return peil_error(PEIL_EDATA, "control unit %zu: the distance is missing or not finite", i + 1);
+  for (size_t i = 0; i < nt * k; i++) match[i] = -1;
+  keyed *c = malloc((nc + 1) * sizeof *c), *t = malloc((nt + 1) * sizeof *t);
+  int64_t *run = malloc((nc + 1) * sizeof *run);
+  int64_t *right = o->replace ? NULL : malloc((nc + 1) * sizeof *right);
+  int64_t *left = o->replace ? NULL : malloc((nc + 1) * sizeof *left);
+  if (!c || !t || !run || (!o->replace && (!right || !left))) {
+    free(c), free(t), free(run), free(right), free(left);
+    return peil_error(PEIL_ENOMEM, "out of memory (matching %zu treated to %zu controls)", nt, nc);
+  }
+  for (size_t i = 0; i < nc; i++) c[i] = (keyed){dc[i], (int64_t)i};
+  qsort(c, nc, sizeof *c, by_distance);
+  for (size_t i = 0; i < nc; i++) run[i] = i && c[i].d == c[i - 1].d ? run[i - 1] : (int64_t)i;
+  if (!o->replace)
+    for (size_t i = 0; i <= nc; i++) right[i] = left[i] = (int64_t)i;
+  /* the treated units' order */
+  for (size_t i = 0; i < nt; i++) t[i] = (keyed){dt[i], (int64_t)i};
+  if (o->order == PEIL_MATCH_LARGEST) qsort(t, nt, sizeof *t, by_distance_desc);
+  else if (o->order == PEIL_MATCH_SMALLEST) qsort(t, nt, sizeof *t, by_distance);
+  else if (o->order == PEIL_MATCH_RANDOM && nt > 1) {
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) {
+      free(c), free(t), free(run), free(right), free(left);
+      return peil_error(PEIL_ENOMEM, "out of memory");
+    }
+    gsl_rng_set(r, o->seed);
+    for (size_t i = nt - 1; i > 0; i--) { /* Fisher-Yates */
+      size_t j = gsl_rng_uniform_int(r, i + 1);
+      keyed x = t[i];
+      t[i] = t[j];
+      t[j] = x;
+    }
+    gsl_rng_free(r);
+  }
+  controls C = {c, (int64_t)nc, run, right, left, o->replace};
+  int has_caliper = o->caliper > 0;
+  for (size_t round = 0; round < k; round++)
+    for (size_t q = 0; q < nt; q++) {
+      size_t i = (size_t)t[q].i;
+      if (round && match[i * k + round - 1] < 0) continue; /* unmatched earlier: no more */
+      int64_t p = nearest(&C, t[q].d);
+      if (p < 0) continue;
+      if (has_caliper && fabs(c[p].d - t[q].d) > o->caliper) continue;
+      match[i * k + round] = c[p].i;
+      use(&C, p);
+    }
+  free(c), free(t), free(run), free(right), free(left);
+  return PEIL_OK;
+}
