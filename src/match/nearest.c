@@ -27,16 +27,49 @@ typedef struct {
   int64_t i;
 } keyed;
 
-static int by_distance(const void *a, const void *b) {
-  const keyed *x = a, *y = b;
-  if (x->d != y->d) return x->d < y->d ? -1 : 1;
-  return (x->i > y->i) - (x->i < y->i);
+/* A double as an unsigned key with the same order (finite values). */
+static uint64_t key_of(double d, int descending) {
+  if (d == 0) d = 0.0; /* -0 and +0 are one distance */
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  u = u >> 63 ? ~u : u ^ (UINT64_C(1) << 63);
+  return descending ? ~u : u;
 }
 
-static int by_distance_desc(const void *a, const void *b) {
-  const keyed *x = a, *y = b;
-  if (x->d != y->d) return x->d > y->d ? -1 : 1;
-  return (x->i > y->i) - (x->i < y->i);
+/* Sorts v by distance (ascending, or descending), keeping the given order
+ * of equal distances: a least-significant-digit radix sort, four passes of
+ * 16 bits (passes where every key has the same digit are skipped), which at
+ * ten million units is several times faster than qsort's comparisons. */
+static int sort_keyed(keyed *v, size_t n, int descending) {
+  if (n < 2) return PEIL_OK;
+  keyed *tmp = malloc(n * sizeof *tmp);
+  size_t *count = malloc(65536 * sizeof *count);
+  if (!tmp || !count) {
+    free(tmp);
+    free(count);
+    return peil_error(PEIL_ENOMEM, "out of memory (sorting %zu distances)", n);
+  }
+  keyed *src = v, *dst = tmp;
+  for (int pass = 0; pass < 4; pass++) {
+    int shift = 16 * pass;
+    memset(count, 0, 65536 * sizeof *count);
+    for (size_t i = 0; i < n; i++) count[key_of(src[i].d, descending) >> shift & 0xffff]++;
+    if (count[key_of(src[0].d, descending) >> shift & 0xffff] == n) continue; /* one digit */
+    size_t sum = 0;
+    for (size_t b = 0; b < 65536; b++) {
+      size_t c = count[b];
+      count[b] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++) dst[count[key_of(src[i].d, descending) >> shift & 0xffff]++] = src[i];
+    keyed *x = src;
+    src = dst;
+    dst = x;
+  }
+  if (src != v) memcpy(v, src, n * sizeof *v);
+  free(tmp);
+  free(count);
+  return PEIL_OK;
 }
 
 /* The first unused position >= p (n when none): right[] points past used ones. */
@@ -131,15 +164,15 @@ int peil_match_nearest(const double *dt, size_t nt, const double *dc, size_t nc,
     return peil_error(PEIL_ENOMEM, "out of memory (matching %zu treated to %zu controls)", nt, nc);
   }
   for (size_t i = 0; i < nc; i++) c[i] = (keyed){dc[i], (int64_t)i};
-  qsort(c, nc, sizeof *c, by_distance);
+  int rc = sort_keyed(c, nc, 0); /* stable: equal distances stay in data order */
   for (size_t i = 0; i < nc; i++) run[i] = i && c[i].d == c[i - 1].d ? run[i - 1] : (int64_t)i;
   if (!o->replace)
     for (size_t i = 0; i <= nc; i++) right[i] = left[i] = (int64_t)i;
   /* the treated units' order */
   for (size_t i = 0; i < nt; i++) t[i] = (keyed){dt[i], (int64_t)i};
-  if (o->order == PEIL_MATCH_LARGEST) qsort(t, nt, sizeof *t, by_distance_desc);
-  else if (o->order == PEIL_MATCH_SMALLEST) qsort(t, nt, sizeof *t, by_distance);
-  else if (o->order == PEIL_MATCH_RANDOM && nt > 1) {
+  if (!rc && o->order == PEIL_MATCH_LARGEST) rc = sort_keyed(t, nt, 1);
+  else if (!rc && o->order == PEIL_MATCH_SMALLEST) rc = sort_keyed(t, nt, 0);
+  else if (!rc && o->order == PEIL_MATCH_RANDOM && nt > 1) {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
       free(c), free(t), free(run), free(right), free(left);
@@ -153,6 +186,10 @@ int peil_match_nearest(const double *dt, size_t nt, const double *dc, size_t nc,
       t[j] = x;
     }
     gsl_rng_free(r);
+  }
+  if (rc) {
+    free(c), free(t), free(run), free(right), free(left);
+    return rc;
   }
   controls C = {c, (int64_t)nc, run, right, left, o->replace};
   int has_caliper = o->caliper > 0;

@@ -82,6 +82,15 @@ static void test_by_hand(void **state) {
   assert_int_equal(m[0], 0);
   assert_int_equal(m[2], 1);
   assert_int_equal(m[1], 1);
+  /* -0 and +0 are the same distance: the first in the data */
+  double z[2] = {0.0, -0.0}, zt[1] = {0.0};
+  int64_t zm[1];
+  assert_ok(peil_match_nearest(zt, 1, z, 2, &o, zm));
+  assert_int_equal(zm[0], 0);
+  z[0] = -0.0;
+  z[1] = 0.0;
+  assert_ok(peil_match_nearest(zt, 1, z, 2, &o, zm));
+  assert_int_equal(zm[0], 0);
   /* a missing distance is an error naming the unit */
   dt[2] = NAN;
   assert_int_equal(peil_match_nearest(dt, 3, dc, 4, &o, m), PEIL_EDATA);
