@@ -127,7 +127,7 @@ datasets <- list(
   lalonde = list(
     data = read_data("lalonde"),
     formula = treat ~ age + educ + race + married + nodegree + re74 + re75,
-    exact = treat ~ race + married + nodegree,
+    exact = treat ~ race + married + nodegree + educ,
     cem = treat ~ age + educ + race + married + nodegree + re74 + re75,
     cutpoints = list(age = c(20, 25, 30, 35, 40), educ = c(9, 12, 13), re74 = c(1, 5000), re75 = c(1, 5000)),
     outcomes = "re78"),
