@@ -489,6 +489,58 @@ check_balance <- function(name, bal, m, treat, weights, estimand, sub, mm, pair)
   }
 }
 
+# Strata and stratum weights from the rules in README.md (exact, CEM,
+# subclassification), compared with MatchIt's subclasses (as a partition of
+# the rows) and weights in every such case.
+strata_doc <- function(cs, df, d, discarded) {
+  D <- datasets[[cs$dataset]]
+  vars <- rhs_vars(case_formula(cs))
+  treat <- df$treat
+  if (cs$method == "subclass") {
+    q <- quantile(if (cs$estimand == "ATT") d[treat == 1] else d, probs = seq(0, 1, length.out = cs$subclass + 1),
+                  type = 7, names = FALSE)
+    key <- findInterval(d, q, all.inside = TRUE)
+    key[discarded] <- NA
+    if (any(table(treat, key) == 0)) stop(cs$name, ": a subclass without treated or controls (MatchIt would move units)")
+  } else {
+    cols <- lapply(vars, function(v) {
+      x <- df[[v]]
+      if (cs$method == "exact" || is.character(x)) return(as.character(x))
+      cuts <- if (cs$cutpoints == "user") D$cutpoints[[v]] else NULL
+      breaks <- if (is.null(cuts)) {
+        k <- ceiling(log2(length(x)) + 1) # Sturges
+        b <- seq(min(x), max(x), length.out = k + 1)
+        b[c(1, k + 1)] <- c(-Inf, Inf)
+        b
+      } else c(-Inf, sort(unique(cuts)), Inf)
+      as.character(findInterval(x, breaks))
+    })
+    key <- do.call(paste, c(cols, sep = "\r"))
+    both <- intersect(key[treat == 1], key[treat == 0])
+    key[!key %in% both] <- NA
+  }
+  key <- as.integer(factor(key))
+  n1 <- tabulate(key[treat == 1], max(key, na.rm = TRUE)); n0 <- tabulate(key[treat == 0], max(key, na.rm = TRUE))
+  w <- numeric(length(key))
+  in1 <- treat == 1 & !is.na(key); in0 <- treat == 0 & !is.na(key)
+  if (cs$estimand == "ATT") {
+    w[in1] <- 1
+    w[in0] <- (n1 / n0)[key[in0]]
+  } else {
+    w[in1] <- ((n1 + n0) / n1)[key[in1]]
+    w[in0] <- ((n1 + n0) / n0)[key[in0]]
+    w[in1] <- w[in1] * sum(in1) / sum(w[in1])
+  }
+  w[in0] <- w[in0] * sum(in0) / sum(w[in0])
+  list(key = key, w = w)
+}
+
+same_partition <- function(a, b) {
+  if (!identical(is.na(a), is.na(b))) return(FALSE)
+  a <- a[!is.na(a)]; b <- b[!is.na(b)]
+  length(unique(paste(a, b))) == length(unique(a)) && length(unique(a)) == length(unique(b))
+}
+
 sizes_doc <- function(treat, w, discarded) {
   ess <- function(v) sum(v)^2 / sum(v^2)
   data.frame(what = c("all_ess", "all", "matched_ess", "matched", "unmatched", "discarded"),
@@ -704,6 +756,11 @@ for (cs in cases) {
 
   # Units, balance, sizes.
   sub <- if (is.null(m$subclass)) rep(NA_integer_, n) else as.integer(m$subclass)
+  if (cs$method %in% c("exact", "cem", "subclass")) {
+    sd_ <- strata_doc(cs, df, if (is.null(m$distance)) NULL else unname(m$distance), discarded)
+    if (!same_partition(sd_$key, sub)) stop(cs$name, ": strata differ from the README's rules")
+    if (max(abs(sd_$w - unname(m$weights))) > 1e-13 * max(m$weights)) stop(cs$name, ": stratum weights differ from the README's rules")
+  }
   write_table(data.frame(row = seq_len(n), treat = treat, discarded = as.integer(discarded),
                          subclass = sub, weight = unname(m$weights)), file.path(dir, "units.csv"))
   sm <- summary(m)
