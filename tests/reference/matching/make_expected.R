@@ -618,10 +618,8 @@ run_matchit <- function(cs) {
   m
 }
 
-mm_to_rows <- function(mm_chr) {
-  out <- matrix(as.integer(mm_chr), nrow(mm_chr), ncol(mm_chr))
-  out
-}
+# MatchIt's match matrix holds row names; ours are "1".."n", i.e. row numbers.
+mm_to_rows <- function(mm_chr) matrix(as.integer(mm_chr), nrow(mm_chr), ncol(mm_chr))
 
 pairs_table <- function(mm, i1) {
   data.frame(treated_row = rep(i1, ncol(mm)), k = rep(seq_len(ncol(mm)), each = length(i1)),
@@ -782,7 +780,7 @@ for (cs in cases) {
   md <- md[md$weights > 0, ]
   has_sub <- !is.null(m$subclass)
   if (has_sub) md$subclass <- factor(md$subclass)
-  # Drop factor levels no matched unit has (as match.data() + lm would).
+  # Text covariates become factors of the levels the matched units have.
   covs <- rhs_vars(case_formula(cs))
   eff <- effects_for(md, D$outcomes, covs, cs$estimand, has_sub)
   write_table(eff, file.path(dir, "effects.csv"))
@@ -815,7 +813,8 @@ for (cs in cases) {
 writeLines(ini, file.path(root, "cases.ini"))
 
 # ---------------------------------------------------------------------------
-# IPW and augmented IPW on the logit score (the same model as `ps`).
+# IPW and augmented IPW on the logit score of the main formula, fitted to the
+# maximum-likelihood estimate (`ps_mle`).
 #
 #   e_i        fitted propensity score; T treat; y outcome
 #   ATE        w = T/e + (1-T)/(1-e)        ATT   w = T + (1-T) e/(1-e)
