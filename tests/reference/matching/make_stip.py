@@ -13,8 +13,8 @@ directory, and builds one row per person:
   between 2017-01-01 and 2020-12-31; the reference date is the start date.
 * controls (treat = 0): persons without any programme spell in the data
   window (never treated, as the report's VG1). Each gets a pseudo start date
-  drawn at random from the participants' start dates; he is eligible when he
-  is on bijstand that day and aged 18..59 (the programme takes people below
+  drawn at random from the participants' start dates; the person is eligible
+  when on bijstand that day and aged 18..59 (the programme takes people below
   60). 2,500 of the eligible controls are drawn at random. Both draws use
   numpy's default_rng(20250), so the file is reproducible.
 
