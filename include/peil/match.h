@@ -19,8 +19,9 @@
  *     that comes first in the data;
  *   - with a caliper, a control farther than the caliper is not taken: the
  *     treated unit stays unmatched in that round and takes no more;
- *   - with replacement, controls are never used up (the same rule, and
- *     ties to the first in the data). */
+ *   - with replacement, controls are never used up, but a treated unit's k
+ *     controls are k different ones: its k nearest (ties to the first in
+ *     the data), those within the caliper. */
 #ifndef PEIL_MATCH_H
 #define PEIL_MATCH_H
 

@@ -136,6 +136,31 @@ static int64_t nearest(controls *C, double d) {
   return C->c[r].i < C->c[l].i ? r : l;
 }
 
+static int by_gap(const void *a, const void *b) {
+  const keyed *x = a, *y = b; /* d: the absolute difference; i: the data index */
+  if (x->d != y->d) return x->d < y->d ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
+}
+
+/* With replacement: the k nearest distinct controls to d, nearest first
+ * (ties: the first in the data), into cand as (gap, data index); returns
+ * how many. They lie among the k positions on either side of d's place,
+ * widened to whole runs of equal distances (cand has room for them all:
+ * cap is 2k plus the longest run). */
+static size_t nearest_k(const controls *C, double d, size_t k, keyed *cand) {
+  int64_t p = lower_bound(C, d), n = C->n;
+  int64_t lo = p - (int64_t)k, hi = p + (int64_t)k - 1;
+  if (lo < 0) lo = 0;
+  if (hi > n - 1) hi = n - 1;
+  if (lo > hi) return 0;
+  lo = C->run[lo];
+  while (hi + 1 < n && C->c[hi + 1].d == C->c[hi].d) hi++;
+  size_t m = 0;
+  for (int64_t q = lo; q <= hi; q++) cand[m++] = (keyed){fabs(C->c[q].d - d), C->c[q].i};
+  qsort(cand, m, sizeof *cand, by_gap);
+  return m < k ? m : k;
+}
+
 static void use(controls *C, int64_t p) {
   if (C->replace) return;
   C->right[p] = p + 1;
@@ -193,6 +218,23 @@ int peil_match_nearest(const double *dt, size_t nt, const double *dc, size_t nc,
   }
   controls C = {c, (int64_t)nc, run, right, left, o->replace};
   int has_caliper = o->caliper > 0;
+  if (o->replace && k > 1) {
+    /* Nobody competes for a control: each treated unit takes its k nearest
+     * distinct controls (the rounds give the same), within the caliper. */
+    size_t longest = 1;
+    for (size_t i = 0; i < nc; i++)
+      if ((size_t)(i - (size_t)run[i] + 1) > longest) longest = i - (size_t)run[i] + 1;
+    keyed *cand = malloc((2 * k + 2 * longest + 1) * sizeof *cand);
+    if (!cand) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t q = 0; !rc && q < nt; q++) {
+      size_t i = (size_t)t[q].i, got = nearest_k(&C, t[q].d, k, cand);
+      for (size_t r = 0; r < got && !(has_caliper && cand[r].d > o->caliper); r++)
+        match[i * k + r] = cand[r].i;
+    }
+    free(cand);
+    free(c), free(t), free(run), free(right), free(left);
+    return rc;
+  }
   for (size_t round = 0; round < k; round++)
     for (size_t q = 0; q < nt; q++) {
       size_t i = (size_t)t[q].i;

@@ -1,8 +1,9 @@
 /* Greedy nearest-neighbour matching against a brute-force matcher written
  * from the rule in peil/match.h (for every treated unit in order, scan all
- * controls), on random distances with many ties, for ratios 1 and 3, with
- * and without replacement and caliper, in every order; and a small case
- * worked out by hand. */
+ * controls; with replacement, k distinct controls per treated unit), on
+ * random distances with many ties, for ratios 1 and 3, with and without
+ * replacement and caliper, in every order; and a small case worked out by
+ * hand. */
 #include "test_util.h"
 
 #include <math.h>
@@ -25,6 +26,9 @@ static void brute(const double *dt, size_t nt, const double *dc, size_t nc, cons
       double bd = INFINITY;
       for (size_t j = 0; j < nc; j++) {
         if (!o->replace && used[j]) continue;
+        int mine = 0; /* with replacement: not a control this unit already has */
+        for (size_t e = 0; e < r; e++) mine |= match[i * k + e] == (int64_t)j;
+        if (mine) continue;
         double d = fabs(dc[j] - dt[i]);
         if (d < bd) { /* strict: the first in the data keeps a tie */
           bd = d;
