@@ -20,8 +20,8 @@ static const peil_cohort_cell *find_cell(const peil_cohort_result *r, size_t su,
   return NULL;
 }
 
-static const peil_cohort_pop *find_pop(const peil_cohort_result *r, size_t su, size_t g, size_t st,
-                                       size_t lv) {
+const peil_cohort_pop *cohort_report_find_pop(const peil_cohort_result *r, size_t su, size_t g,
+                                              size_t st, size_t lv) {
   for (size_t i = 0; i < r->npop; i++) {
     const peil_cohort_pop *p = &r->pop[i];
     if (p->date == PEIL_NA_DATE && p->subset == su && p->group == g && p->stratum == st &&
@@ -29,6 +29,17 @@ static const peil_cohort_pop *find_pop(const peil_cohort_result *r, size_t su, s
       return p;
   }
   return NULL;
+}
+
+int cohort_report_level_shown(const peil_cohort_result *r, size_t su, size_t st, size_t lv) {
+  for (size_t g = 0; g < r->ngroups; g++)
+    if (cohort_report_find_pop(r, su, g, st, lv)) return 1;
+  return 0;
+}
+
+void cohort_report_level_heading(FILE *fp, const peil_cohort_result *r, size_t st, size_t lv) {
+  if (st == 0) fprintf(fp, "  all\n");
+  else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
 }
 
 static const peil_cohort_adjusted *find_adj(const peil_cohort_result *r, size_t su, size_t st,
@@ -64,7 +75,7 @@ static size_t group_width(const peil_cohort_result *r) {
   return w;
 }
 
-static void print_value(FILE *fp, double v, int binary, int width) {
+void cohort_report_value(FILE *fp, double v, int binary, int width) {
   if (isnan(v)) fprintf(fp, " %*s", width, "NA");
   else if (binary) fprintf(fp, " %*.1f", width, 100 * v);
   else fprintf(fp, " %*.2f", width, v);
@@ -78,20 +89,16 @@ static void print_population(FILE *fp, const peil_cohort_result *r, size_t su) {
     fprintf(fp, "\npopulation by %s (%% of the group's person-dates)\n", S->name);
     fprintf(fp, "  %-*s %10s", gw, r->group_column ? r->group_column : "group", "n");
     for (int64_t lv = 0; lv < S->nlevels; lv++) {
-      int shown = 0;
-      for (size_t g = 0; g < r->ngroups && !shown; g++) shown = find_pop(r, su, g, st, (size_t)lv) != NULL;
-      if (shown) fprintf(fp, " %12s", S->levels[lv]);
+      if (cohort_report_level_shown(r, su, st, (size_t)lv)) fprintf(fp, " %12s", S->levels[lv]);
     }
     fprintf(fp, "\n");
     for (size_t g = 0; g < r->ngroups; g++) {
-      const peil_cohort_pop *all = find_pop(r, su, g, 0, 0);
+      const peil_cohort_pop *all = cohort_report_find_pop(r, su, g, 0, 0);
       fprintf(fp, "  %-*s %10s", gw, r->groups[g], cli_count(all ? all->n : 0, buf));
       for (int64_t lv = 0; lv < S->nlevels; lv++) {
-        int shown = 0;
-        for (size_t h = 0; h < r->ngroups && !shown; h++) shown = find_pop(r, su, h, st, (size_t)lv) != NULL;
-        if (!shown) continue;
-        const peil_cohort_pop *p = find_pop(r, su, g, st, (size_t)lv);
-        print_value(fp, p ? p->share : NAN, 1, 12);
+        if (!cohort_report_level_shown(r, su, st, (size_t)lv)) continue;
+        const peil_cohort_pop *p = cohort_report_find_pop(r, su, g, st, (size_t)lv);
+        cohort_report_value(fp, p ? p->share : NAN, 1, 12);
       }
       fprintf(fp, "\n");
     }
@@ -131,17 +138,14 @@ static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size
   fprintf(fp, "\n");
   for (size_t st = 0; st < r->nstrata; st++)
     for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++) {
-      int any = 0;
-      for (size_t g = 0; g < r->ngroups && !any; g++) any = find_pop(r, su, g, st, (size_t)lv) != NULL;
-      if (!any) continue;
-      if (st == 0) fprintf(fp, "  all\n");
-      else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
+      if (!cohort_report_level_shown(r, su, st, (size_t)lv)) continue;
+      cohort_report_level_heading(fp, r, st, (size_t)lv);
       for (size_t g = 0; g < r->ngroups; g++) {
-        const peil_cohort_pop *p = find_pop(r, su, g, st, (size_t)lv);
+        const peil_cohort_pop *p = cohort_report_find_pop(r, su, g, st, (size_t)lv);
         fprintf(fp, "    %-*s %10s", gw - 2, r->groups[g], cli_count(p ? p->n : 0, buf));
         for (size_t k = 0; k < nh; k++) {
           const peil_cohort_cell *c = find_cell(r, su, g, st, (size_t)lv, o, h[k]);
-          print_value(fp, c ? c->mean : NAN, O->binary, 7);
+          cohort_report_value(fp, c ? c->mean : NAN, O->binary, 7);
         }
         for (int m = 0; m < 2; m++)
           if (has_model[m]) {
@@ -149,7 +153,7 @@ static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size
             for (size_t k = 0; k < nh; k++) {
               const peil_cohort_adjusted *a =
                   find_adj(r, su, st, (size_t)lv, o, h[k], models[m], g, 0);
-              print_value(fp, a ? a->estimate : NAN, 1, 9);
+              cohort_report_value(fp, a ? a->estimate : NAN, 1, 9);
             }
           }
         fprintf(fp, "\n");
@@ -199,17 +203,14 @@ static void print_family(FILE *fp, const peil_cohort_result *r, size_t su, size_
   fprintf(fp, "\n");
   for (size_t st = 0; st < r->nstrata; st++)
     for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++) {
-      int any = 0;
-      for (size_t g = 0; g < r->ngroups && !any; g++) any = find_pop(r, su, g, st, (size_t)lv) != NULL;
-      if (!any) continue;
-      if (st == 0) fprintf(fp, "  all\n");
-      else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
+      if (!cohort_report_level_shown(r, su, st, (size_t)lv)) continue;
+      cohort_report_level_heading(fp, r, st, (size_t)lv);
       for (size_t g = 0; g < r->ngroups; g++) {
         const peil_cohort_cell *c0 = find_cell(r, su, g, st, (size_t)lv, o, h[0]);
         fprintf(fp, "    %-*s %10s", gw - 2, r->groups[g], cli_count(c0 ? c0->n : 0, buf));
         for (size_t k = 0; k < n; k++) {
           const peil_cohort_cell *c = find_cell(r, su, g, st, (size_t)lv, o + k, h[0]);
-          print_value(fp, c ? c->mean : NAN, 1, CW(k));
+          cohort_report_value(fp, c ? c->mean : NAN, 1, CW(k));
         }
         fprintf(fp, "\n");
       }
@@ -262,7 +263,7 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
       const peil_cohort_pop *p = NULL;
       int64_t tot = 0;
       for (size_t g = 0; g < r->ngroups; g++)
-        if ((p = find_pop(r, su, g, 0, 0))) tot += p->n;
+        if ((p = cohort_report_find_pop(r, su, g, 0, 0))) tot += p->n;
       fprintf(fp, "\n== subset %s (%s): %s person-dates\n", r->subsets[su],
               r->subset_definitions[su], cli_count(tot, buf));
       print_population(fp, r, su);

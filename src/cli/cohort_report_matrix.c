@@ -10,29 +10,6 @@
 #include "cli.h"
 #include "cohort_report.h"
 
-/* Is there a population entry (pooled) for this cell? Cells that are not
- * shown (the empty "(missing)" level) have none. */
-static int shown(const peil_cohort_result *r, size_t su, size_t g, size_t st, size_t lv) {
-  for (size_t i = 0; i < r->npop; i++) {
-    const peil_cohort_pop *p = &r->pop[i];
-    if (p->date == PEIL_NA_DATE && p->subset == su && p->group == g && p->stratum == st &&
-        p->level == lv)
-      return 1;
-  }
-  return 0;
-}
-
-/* The heading of a stratum level ("all", "duration < 1 year"). */
-static void print_level(FILE *fp, const peil_cohort_result *r, size_t st, size_t lv) {
-  if (st == 0) fprintf(fp, "  all\n");
-  else fprintf(fp, "  %s %s\n", r->strata[st].name, r->strata[st].levels[lv]);
-}
-
-static void print_share(FILE *fp, double v, int width) {
-  if (isnan(v)) fprintf(fp, " %*s", width, "NA");
-  else fprintf(fp, " %*.1f", width, 100 * v);
-}
-
 static size_t states_width(const peil_cohort_result *r) {
   size_t w = 8;
   for (size_t i = 0; i < r->nstates; i++)
@@ -54,7 +31,7 @@ static void print_matrix(FILE *fp, const peil_cohort_result *r, const peil_cohor
     int64_t row = 0;
     for (size_t b = 0; b < S; b++) row += t[a * S + b].n;
     fprintf(fp, "      %-*s %10s", w, r->states[a], cli_count(row, buf));
-    for (size_t b = 0; b < S; b++) print_share(fp, t[a * S + b].share, w);
+    for (size_t b = 0; b < S; b++) cohort_report_value(fp, t[a * S + b].share, 1, w);
     fprintf(fp, "\n");
   }
 }
@@ -86,7 +63,7 @@ static void print_paths(FILE *fp, const peil_cohort_result *r, size_t su, size_t
     snprintf(lab, sizeof lab, "%s > %s > %s", r->states[v[i]->state[0]], r->states[v[i]->state[1]],
              r->states[v[i]->state[2]]);
     fprintf(fp, "      %-*s %10s", w, lab, cli_count(v[i]->n, buf));
-    print_share(fp, v[i]->share, 7);
+    cohort_report_value(fp, v[i]->share, 1, 7);
     fprintf(fp, "\n");
   }
   free(v);
@@ -99,10 +76,11 @@ void cohort_report_transitions_text(FILE *fp, const peil_cohort_result *r, size_
   for (size_t k = 0; k < r->nmoments; k++) fprintf(fp, "%s %d", k ? (k + 1 == r->nmoments ? " and" : ",") : "", r->moments[k]);
   fprintf(fp, " (%% of the row; person-dates observed at every moment)\n");
   for (size_t st = 0; st < r->nstrata; st++)
-    for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++)
-      for (size_t g = 0, said = 0; g < r->ngroups; g++) {
-        if (!shown(r, su, g, st, (size_t)lv)) continue;
-        if (!said++) print_level(fp, r, st, (size_t)lv);
+    for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++) {
+      if (!cohort_report_level_shown(r, su, st, (size_t)lv)) continue;
+      cohort_report_level_heading(fp, r, st, (size_t)lv);
+      for (size_t g = 0; g < r->ngroups; g++) {
+        if (!cohort_report_find_pop(r, su, g, st, (size_t)lv)) continue;
         fprintf(fp, "    %s\n", r->groups[g]);
         for (size_t step = 0; step + 1 < r->nmoments; step++)
           for (size_t i = 0; i < r->ntransitions; i++) {
@@ -116,6 +94,7 @@ void cohort_report_transitions_text(FILE *fp, const peil_cohort_result *r, size_
           }
         if (r->nmoments == 3) print_paths(fp, r, su, g, st, (size_t)lv);
       }
+    }
 }
 
 void cohort_report_cooccur_text(FILE *fp, const peil_cohort_result *r, size_t su) {
@@ -128,10 +107,11 @@ void cohort_report_cooccur_text(FILE *fp, const peil_cohort_result *r, size_t su
     fprintf(fp, "\nco-occurrence %s: %s (of the person-dates with A, %% that also have B)\n", C->name,
             C->definition);
     for (size_t st = 0; st < r->nstrata; st++)
-      for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++)
-          for (size_t g = 0, said = 0; g < r->ngroups; g++) {
-          if (!shown(r, su, g, st, (size_t)lv)) continue;
-          if (!said++) print_level(fp, r, st, (size_t)lv);
+      for (int64_t lv = 0; lv < r->strata[st].nlevels; lv++) {
+        if (!cohort_report_level_shown(r, su, st, (size_t)lv)) continue;
+        cohort_report_level_heading(fp, r, st, (size_t)lv);
+        for (size_t g = 0; g < r->ngroups; g++) {
+          if (!cohort_report_find_pop(r, su, g, st, (size_t)lv)) continue;
           /* the entries of this cell: a-major, for the levels present */
           size_t first = r->ncooc_cells, n = 0;
           for (size_t i = 0; i < r->ncooc_cells; i++) {
@@ -159,10 +139,11 @@ void cohort_report_cooccur_text(FILE *fp, const peil_cohort_result *r, size_t su
             char lab[256];
             snprintf(lab, sizeof lab, "[%zu] %s", a + 1, C->levels[e[a * m].a]);
             fprintf(fp, "    %-*s %10s", (int)w, lab, cli_count(e[a * m].n_a, buf));
-            for (size_t b = 0; b < m; b++) print_share(fp, e[a * m + b].share, 8);
+            for (size_t b = 0; b < m; b++) cohort_report_value(fp, e[a * m + b].share, 1, 8);
             fprintf(fp, "\n");
           }
         }
+      }
   }
 }
 

@@ -365,6 +365,10 @@ int cohort_scan(cohort_engine *E);
 /* After the pass (and the merge of the threads' counts): warnings about
  * orphans and missing groups, and the error of an empty population. */
 int cohort_scan_finish(cohort_engine *E);
+/* The number of cells of the counts: subsets x (dates + pooled) x groups x
+ * flat levels; and the cell of an entry of the population table. */
+size_t cohort_ncells(const cohort_engine *E);
+size_t cohort_pop_cell(const cohort_engine *E, const peil_cohort_pop *p);
 /* The cells (flat indexes of popcount) a member is counted in: per subset
  * it is in, the date and pooled, per stratum its level. */
 size_t cohort_member_cells(const cohort_engine *E, size_t di, size_t g, const uint8_t *in,

@@ -42,7 +42,7 @@ int cohort_cooccur_setup(cohort_engine *E) {
 }
 
 int cohort_cooccur_start(cohort_engine *E) {
-  size_t ncells = E->res->nsubsets * (E->spec->ndates + 1) * E->res->ngroups * E->nlevels_flat;
+  size_t ncells = cohort_ncells(E);
   for (size_t i = 0; i < E->ncooc; i++) {
     size_t C = E->cooc[i].nlevels;
     if (!(E->cooc[i].counts = calloc(ncells * C * C + 1, sizeof *E->cooc[i].counts)))
@@ -88,17 +88,12 @@ void cohort_cooccur_count(cohort_engine *E, const cohort_member *m, const size_t
 int cohort_cooccur_build(cohort_engine *E) {
   peil_cohort_result *R = E->res;
   size_t cap = 0;
-  size_t D = E->spec->ndates + 1, G = R->ngroups, L = E->nlevels_flat;
   for (size_t i = 0; i < E->ncooc; i++) {
     const cooc_state *c = &E->cooc[i];
     size_t C = c->nlevels;
     for (size_t e = 0; e < R->npop; e++) {
       const peil_cohort_pop *p = &R->pop[e];
-      size_t d = p->date == PEIL_NA_DATE ? D - 1 : 0;
-      if (p->date != PEIL_NA_DATE)
-        while (E->spec->dates[d] != p->date) d++;
-      size_t cell = ((p->subset * D + d) * G + p->group) * L + E->level_base[p->stratum] + p->level;
-      const int64_t *cnt = &c->counts[cell * C * C];
+      const int64_t *cnt = &c->counts[cohort_pop_cell(E, p) * C * C];
       for (size_t a = 0; a < C; a++) {
         if (!cnt[a * C + a]) continue;
         for (size_t b = 0; b < C; b++) {

@@ -225,8 +225,7 @@ static int setup(cohort_engine *E) {
   if ((rc = cohort_vars_resolve(E))) return rc;
   for (size_t i = 0; i < E->ntables; i++)
     if ((rc = spell_table_start(&E->tables[i], E->store))) return rc;
-  size_t S = E->res->nsubsets, D = s->ndates + 1, G = E->res->ngroups;
-  size_t cells = S * D * G * E->nlevels_flat;
+  size_t cells = cohort_ncells(E);
   E->counts = calloc(cells * E->nslots * 3, sizeof *E->counts);
   E->popcount = calloc(cells, sizeof *E->popcount);
   if (!E->counts || !E->popcount) return peil_error(PEIL_ENOMEM, "out of memory");
@@ -457,7 +456,7 @@ static void add_counts(int64_t *dst, const int64_t *src, size_t n) {
 
 /* Adds engine P's counts to E's (the first part's). */
 static void merge(cohort_engine *E, const cohort_engine *P) {
-  size_t ncells = E->res->nsubsets * (E->spec->ndates + 1) * E->res->ngroups * E->nlevels_flat;
+  size_t ncells = cohort_ncells(E);
   for (size_t i = 0; i < ncells * E->nslots * 3; i++) E->counts[i] += P->counts[i];
   add_counts(E->popcount, P->popcount, ncells);
   if (E->trans) add_counts(E->trans, P->trans, ncells * E->npaths);

@@ -83,6 +83,19 @@ typedef struct {
   size_t *cells;     /* the cells of one member */
 } row_buf;
 
+size_t cohort_ncells(const cohort_engine *E) {
+  return E->res->nsubsets * (E->spec->ndates + 1) * E->res->ngroups * E->nlevels_flat;
+}
+
+size_t cohort_pop_cell(const cohort_engine *E, const peil_cohort_pop *p) {
+  size_t D = E->spec->ndates + 1, d = D - 1; /* pooled: the last */
+  if (p->date != PEIL_NA_DATE)
+    for (d = 0; E->spec->dates[d] != p->date; d++) {
+    }
+  return ((p->subset * D + d) * E->res->ngroups + p->group) * E->nlevels_flat +
+         E->level_base[p->stratum] + p->level;
+}
+
 size_t cohort_member_cells(const cohort_engine *E, size_t di, size_t g, const uint8_t *in,
                            const size_t *level, size_t *cells) {
   const peil_cohort_result *R = E->res;

@@ -44,7 +44,7 @@ int cohort_transitions_setup(cohort_engine *E) {
 /* Called once the cells are known (after the strata are resolved). */
 int cohort_transitions_start(cohort_engine *E) {
   if (!E->nstates) return PEIL_OK;
-  size_t ncells = E->res->nsubsets * (E->spec->ndates + 1) * E->res->ngroups * E->nlevels_flat;
+  size_t ncells = cohort_ncells(E);
   E->trans = calloc(ncells * E->npaths, sizeof *E->trans);
   return E->trans ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
 }
@@ -114,14 +114,9 @@ int cohort_transitions_build(cohort_engine *E) {
   size_t S = E->nstates, M = R->nmoments;
   R->transitions = calloc(R->npop * (M - 1) * S * S + 1, sizeof *R->transitions);
   if (!R->transitions) return peil_error(PEIL_ENOMEM, "out of memory");
-  size_t D = E->spec->ndates + 1, G = R->ngroups, L = E->nlevels_flat, cap = 0;
+  size_t cap = 0;
   for (size_t i = 0; i < R->npop; i++) {
-    const peil_cohort_pop *p = &R->pop[i];
-    size_t d = p->date == PEIL_NA_DATE ? D - 1 : 0;
-    if (p->date != PEIL_NA_DATE)
-      while (E->spec->dates[d] != p->date) d++;
-    size_t cell = ((p->subset * D + d) * G + p->group) * L + E->level_base[p->stratum] + p->level;
-    int rc = build_cell(E, &E->trans[cell * E->npaths], p, &cap);
+    int rc = build_cell(E, &E->trans[cohort_pop_cell(E, &R->pop[i]) * E->npaths], &R->pop[i], &cap);
     if (rc) return rc;
   }
   if (E->trans_censored) {
