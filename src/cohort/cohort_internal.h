@@ -411,6 +411,9 @@ void cohort_rows_free(cohort_rows *r);
 
 int cohort_correct(cohort_engine *E, peil_store *cells_store, const peil_cohort_options *o);
 
+/* A formatted copy (no length limit), NULL when out of memory (run.c). */
+char *cohort_dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

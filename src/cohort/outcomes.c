@@ -6,24 +6,12 @@
  * spell) is categorical; it becomes one 0/1 outcome per category, so that
  * the tables show the distribution and the correction can adjust each
  * share like any other. */
-#define _GNU_SOURCE /* vasprintf */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cohort_internal.h"
-
-static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *dupf(const char *fmt, ...) {
-  char *s;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vasprintf(&s, fmt, ap);
-  va_end(ap);
-  return n < 0 ? NULL : s;
-}
 
 static int add_result_outcome(peil_cohort_result *R, char *name, char *definition, int window,
                               int binary) {
@@ -54,7 +42,7 @@ static outcome_slot *add_slot(cohort_engine *E, size_t def, int horizon) {
 
 /* A column name from a level ("Den Haag" -> "Den_Haag"), unique among the slots. */
 static char *level_column(const cohort_engine *E, const char *outcome, const char *level) {
-  char *c = dupf("%s_%s", outcome, level);
+  char *c = cohort_dupf("%s_%s", outcome, level);
   if (!c) return NULL;
   for (char *p = c + strlen(outcome) + 1; *p; p++)
     if (!isalnum((unsigned char)*p)) *p = '_';
@@ -62,7 +50,7 @@ static char *level_column(const cohort_engine *E, const char *outcome, const cha
     size_t i = 0;
     while (i < E->nslots && strcmp(E->slots[i].column, c)) i++;
     if (i == E->nslots) return c;
-    char *d = dupf("%s_%s_%d", outcome, level, k);
+    char *d = cohort_dupf("%s_%s_%d", outcome, level, k);
     free(c);
     if (!(c = d)) return NULL;
     for (char *p = c + strlen(outcome) + 1; *p; p++)
@@ -91,23 +79,23 @@ static int setup_first(cohort_engine *E, size_t def, int table, int bit) {
     int lo = 0, hi = 0;
     char *col, *text;
     if (none) {
-      col = dupf("%s_none", o->name);
-      text = dupf("%s: no spell in months %d-%d", o->text, o->from, o->to);
+      col = cohort_dupf("%s_none", o->name);
+      text = cohort_dupf("%s: no spell in months %d-%d", o->text, o->from, o->to);
     } else if (o->by) {
       col = level_column(E, o->name, levels[k]);
-      text = dupf("%s: the first spell's %s is %s", o->text, o->by, levels[k]);
+      text = cohort_dupf("%s: the first spell's %s is %s", o->text, o->by, levels[k]);
     } else {
       lo = k ? o->bins[k - 1] : o->from;
       hi = k < o->nbins ? o->bins[k] : o->to;
-      col = dupf("%s_%d_%d", o->name, lo, hi);
-      text = dupf("%s: the first spell starts in months %d-%d", o->text, lo, hi);
+      col = cohort_dupf("%s_%d_%d", o->name, lo, hi);
+      text = cohort_dupf("%s: the first spell starts in months %d-%d", o->text, lo, hi);
     }
     char *name = col ? strdup(col) : NULL;
     int rc = add_result_outcome(R, name, text, 1, 1);
     peil_cohort_outcome *ro = rc ? NULL : &R->outcomes[R->noutcomes - 1];
     if (ro && (!(ro->family = strdup(o->name)) ||
                 !(ro->category = none ? strdup("none")
-                                      : o->by ? strdup(levels[k]) : dupf("%d-%d", lo, hi))))
+                                      : o->by ? strdup(levels[k]) : cohort_dupf("%d-%d", lo, hi))))
       rc = peil_error(PEIL_ENOMEM, "out of memory");
     outcome_slot *sl = rc ? NULL : add_slot(E, def, o->to);
     if (!sl) {
@@ -163,7 +151,7 @@ int cohort_outcomes_setup(cohort_engine *E) {
       }
       sl->table = table;
       sl->bit = bit;
-      sl->column = window ? strdup(o->name) : dupf("%s_%d", o->name, sl->horizon);
+      sl->column = window ? strdup(o->name) : cohort_dupf("%s_%d", o->name, sl->horizon);
       if (!sl->column) rc = peil_error(PEIL_ENOMEM, "out of memory");
       if (!rc && none_tables) {
         if (!(sl->none_tables = malloc(o->nnone * sizeof *sl->none_tables))) {

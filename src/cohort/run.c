@@ -26,9 +26,8 @@ int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...) {
   return PEIL_OK;
 }
 
-static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A formatted copy (vasprintf: no length limit), NULL when out of memory. */
-static char *dupf(const char *fmt, ...) {
+char *cohort_dupf(const char *fmt, ...) {
   char *s;
   va_list ap;
   va_start(ap, fmt);
@@ -156,14 +155,14 @@ static int describe(cohort_engine *E) {
   peil_cohort_result *R = E->res;
   const char *t = s->spells;
   char a[12], b[12];
-  if (s->pop == POP_STOCK) R->population = dupf("stock of %s on the reference date", t);
-  else if (s->pop == POP_INFLOW) R->population = dupf("inflow into %s in the %d months from the reference date", t, s->period);
+  if (s->pop == POP_STOCK) R->population = cohort_dupf("stock of %s on the reference date", t);
+  else if (s->pop == POP_INFLOW) R->population = cohort_dupf("inflow into %s in the %d months from the reference date", t, s->period);
   else if (s->exit_from != PEIL_NA_DATE) {
     peil_date_format(s->exit_from, a);
     peil_date_format(s->exit_to, b);
-    R->population = dupf("last ended %s spell before the reference date, ended %s .. %s", t, a, b);
+    R->population = cohort_dupf("last ended %s spell before the reference date, ended %s .. %s", t, a, b);
   } else
-    R->population = dupf("last ended %s spell before the reference date", t);
+    R->population = cohort_dupf("last ended %s spell before the reference date", t);
   R->name = strdup(s->name);
   R->clock = strdup(s->clock == CLOCK_EVENT ? "event" : "calendar");
   R->dates = malloc(s->ndates * sizeof *R->dates);
@@ -180,11 +179,11 @@ static int describe(cohort_engine *E) {
   R->nhorizons = s->horizons.n;
   R->data_start = E->data_start;
   R->data_end = E->data_end;
-  if (!(R->subsets[0] = strdup("all")) || !(R->subset_definitions[0] = dupf("the whole population")))
+  if (!(R->subsets[0] = strdup("all")) || !(R->subset_definitions[0] = cohort_dupf("the whole population")))
     return peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t i = 0; i < s->nsubsets; i++)
     if (!(R->subsets[i + 1] = strdup(s->subsets[i].name)) ||
-        !(R->subset_definitions[i + 1] = dupf("on %s", s->subsets[i].text)))
+        !(R->subset_definitions[i + 1] = cohort_dupf("on %s", s->subsets[i].text)))
       return peil_error(PEIL_ENOMEM, "out of memory");
   return PEIL_OK;
 }
@@ -477,8 +476,7 @@ static void merge(cohort_engine *E, const cohort_engine *P) {
 
 /* The pass over the persons in nparts threads. E[0] writes the rows to
  * rows_store/cells_store; the others to stores in memory, appended after. */
-static int scan_parts(cohort_engine *E, size_t nparts, const peil_cohort_options *o,
-                      peil_store **part_stores) {
+static int scan_parts(cohort_engine *E, size_t nparts, peil_store **part_stores) {
   int rc = split(E, nparts);
   for (size_t k = 1; !rc && k < nparts; k++) {
     if (!E[0].rows && !E[0].cells) break;
@@ -489,7 +487,6 @@ static int scan_parts(cohort_engine *E, size_t nparts, const peil_cohort_options
   if (rc) return rc;
   int prc[MAX_PARTS] = {0};
   char *msg[MAX_PARTS] = {0};
-  (void)o;
 #pragma omp parallel for schedule(static, 1) num_threads((int)nparts)
   for (int k = 0; k < (int)nparts; k++) {
     peil_store_quiet_thread();
@@ -548,7 +545,7 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
       break;
     }
   }
-  if (!rc) rc = nparts > 1 ? scan_parts(E, nparts, o, part_stores) : cohort_scan(&E[0]);
+  if (!rc) rc = nparts > 1 ? scan_parts(E, nparts, part_stores) : cohort_scan(&E[0]);
   if (!rc) rc = cohort_scan_finish(&E[0]);
   if (!rc && E[0].rows) rc = cohort_rows_finish(&E[0], E[0].rows);
   if (!rc && E[0].cells) rc = cohort_rows_finish(&E[0], E[0].cells);
