@@ -28,4 +28,11 @@ int match_stratum_weights(const peil_match_data *d, int64_t *id, size_t ns, peil
 int match_random_pairs(const peil_match_data *d, const int64_t *id, size_t ns, size_t k,
                        uint64_t seed, int64_t *focal_of, size_t *nfocal, int64_t *pairs);
 
+/* ---- mahalanobis.c */
+
+/* Greedy 1:k nearest neighbour on the Mahalanobis distance of the balance
+ * columns (pooled within-group covariance), within d->stratum; fills
+ * r->n_treated, treated_unit and pairs (r->ratio set). */
+int match_mahalanobis(const peil_match_data *d, const peil_match_options *o, peil_match_result *r);
+
 #endif

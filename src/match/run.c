@@ -237,8 +237,9 @@ static int check_options(const peil_match_data *d, const double *dist, const pei
   if (o->method == PEIL_MATCH_NEAREST && o->estimand == PEIL_ATE)
     return peil_error(PEIL_EINVAL, "--method nearest estimates the ATT or the ATC, not the ATE (use "
                       "exact, cem or subclass, or weighting)");
-  if (o->method == PEIL_MATCH_NEAREST && o->distance == PEIL_DISTANCE_MAHALANOBIS && o->discard)
-    return peil_error(PEIL_EINVAL, "--discard needs a score; Mahalanobis matching has none");
+  if (o->method == PEIL_MATCH_NEAREST && o->distance == PEIL_DISTANCE_MAHALANOBIS &&
+      (o->discard || isfinite(o->caliper_sd) || o->nn.caliper > 0))
+    return peil_error(PEIL_EINVAL, "--discard and --caliper need a score; Mahalanobis matching has none");
   if ((o->method == PEIL_MATCH_NEAREST && o->distance != PEIL_DISTANCE_MAHALANOBIS) ||
       o->method == PEIL_MATCH_SUBCLASS || o->discard) {
     if (!dist) return peil_error(PEIL_EINVAL, "--method %s needs a distance", m);
@@ -290,7 +291,8 @@ int peil_match_run(const peil_match_data *d, const double *distance, const peil_
       r->ratio = o->nn.ratio ? o->nn.ratio : 1;
       if (isfinite(o->caliper_sd)) r->caliper = o->caliper_sd * r->sd_distance;
       else if (o->nn.caliper > 0) r->caliper = o->nn.caliper;
-      rc = nearest_in_strata(d, distance, o, r);
+      rc = o->distance == PEIL_DISTANCE_MAHALANOBIS ? match_mahalanobis(d, o, r)
+                                                    : nearest_in_strata(d, distance, o, r);
       if (!rc) rc = pair_weights(d, r, !o->nn.replace);
       break;
     case PEIL_MATCH_EXACT:
