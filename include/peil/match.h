@@ -176,6 +176,9 @@ typedef struct {
   double caliper_sd;          /* caliper in SDs of the distance (MatchIt's); NaN: none */
   peil_discard discard;
   size_t subclasses;          /* subclassification: number of subclasses (6) */
+  size_t exact_ratio;         /* exact, CEM: 0 keeps whole strata (MatchIt); k draws k controls
+                                 per treated unit at random within each stratum (seed nn.seed),
+                                 as the STiP report's 1:1 exact matching */
   const peil_cem_cuts *cuts;  /* CEM */
   size_t ncuts;
   int threads;                /* 0: one per core; results do not depend on it */
@@ -193,13 +196,16 @@ typedef struct {
   int64_t *subclass;      /* stratum, subclass or matched set; -1: none (and always
                              for nearest neighbour with replacement) */
   size_t nsubclass;
-  /* Nearest neighbour: n_treated x ratio, in the order of the treated units
-   * in the data: the control unit taken by treated unit t in round r at
+  /* Pair matching (nearest neighbour, exact with exact_ratio): n_treated x
+   * ratio, in the order of the focal units in the data (the treated; the
+   * controls for the ATC): the unit matched to focal unit t in round r at
    * pairs[t * ratio + r], -1 for none; treated_unit[t] is t's unit. */
   size_t ratio, n_treated;
   int64_t *treated_unit;
   int64_t *pairs;
   double caliper;         /* absolute caliper used, NaN: none */
+  size_t nbounds;         /* subclassification: the subclasses' boundaries (quantiles) */
+  double *bounds;
   double sd_distance;     /* SD of the distance over the units not discarded */
   /* Strata (exact, --exact) that had no treated units or no controls: their
    * units stay unmatched and the run goes on; listed for the report. */
@@ -207,11 +213,12 @@ typedef struct {
   char **warnings;
 } peil_match_result;
 
-/* The distance of every unit for o->distance: the GLM kinds fit
- * binomial(link) of the formula to the units' rows of the table (the fit is
- * returned in *fit when fit is not NULL), USER copies d->user_distance. */
+/* The distance of every unit (d->n values) for o->distance: the GLM kinds
+ * fit binomial(o->link) of lo->formula to exactly the units' rows (lo as
+ * given to peil_match_data_load; the fit is returned in *fit when fit is
+ * not NULL); USER copies d->user_distance. */
 int peil_match_distance(peil_store *s, const char *table, const peil_match_data *d,
-                        const char *formula, const char *where, const peil_match_options *o,
+                        const peil_match_load_options *lo, const peil_match_options *o,
                         double *distance, peil_glm **fit);
 
 /* Matches the units on `distance` (NULL for exact, CEM and Mahalanobis). */

@@ -110,6 +110,11 @@ typedef struct {
   int threads;                   /* 0: one per core */
   const char *margins;           /* categorical column: adjusted means per level */
   int ame;                       /* average marginal effects of every data column */
+  /* Not NULL: after the fit, the table row (0-based) of each used row and
+   * its linear predictor (offsets included), n_used values each, malloc'ed
+   * for the caller to free (a propensity score for every unit). */
+  int64_t **fitted_rows;
+  double **fitted_eta;
 } peil_glm_options;
 
 void peil_glm_options_init(peil_glm_options *o);

@@ -422,6 +422,7 @@ static int alloc_cache(frame_ctx *x, int64_t rows) {
   if (o->weights) ok &= (fr->w = big_alloc(n * sizeof *fr->w)) != NULL;
   if (x->f->noffsets) ok &= (fr->off = big_alloc(n * sizeof *fr->off)) != NULL;
   if (o->cluster) ok &= (fr->cluster = big_alloc(n * sizeof *fr->cluster)) != NULL;
+  if (o->fitted_rows) ok &= (fr->rowid = big_alloc(n * sizeof *fr->rowid)) != NULL;
   if (!ok) return peil_error(PEIL_ENOMEM, "out of memory caching %lld rows", (long long)rows);
   x->cap = (int64_t)n;
   return PEIL_OK;
@@ -556,6 +557,7 @@ static int read_rows(frame_ctx *x) {
       for (size_t i = 0, r = (size_t)at; i < m; i++) {
         if (!keep[i]) continue;
         fr->y[r] = y[i];
+        if (fr->rowid) fr->rowid[r] = blk.start + (int64_t)i;
         if (fr->w) fr->w[r] = wt[i];
         if (fr->off) fr->off[r] = off[i];
         if (fr->cluster) {
@@ -961,6 +963,7 @@ void frame_free(model_frame *fr) {
   free(fr->w);
   free(fr->off);
   free(fr->cluster);
+  free(fr->rowid);
   for (size_t v = 0; v < fr->nvars && fr->vars; v++) {
     model_var *mv = &fr->vars[v];
     for (size_t k = 0; k < mv->nlevels && mv->labels; k++) free(mv->labels[k]);

@@ -209,6 +209,38 @@ static int separation_check(peil_glm *g, const peil_glm_options *o, const irls_p
   return rc;
 }
 
+typedef struct {
+  const irls_problem *pb;
+  const double *beta;
+  double *eta;
+} eta_ctx;
+
+static int eta_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t start, size_t n) {
+  eta_ctx *c = vctx;
+  int rc = design_fill(c->pb->d, c->pb->fr, start, n, NULL, 0, ws);
+  if (!rc) irls_block_eta(c->pb, ws, start, n, c->beta, c->eta + start);
+  return rc;
+}
+
+/* The fitted linear predictor of every used row, with the rows' place in
+ * the table (options fitted_rows, fitted_eta). */
+static int fitted_values(const peil_glm_options *o, const irls_problem *pb, const irls_result *res,
+                         model_frame *fr) {
+  size_t n = (size_t)fr->n;
+  double *eta = malloc((n ? n : 1) * sizeof *eta);
+  if (!eta) return peil_error(PEIL_ENOMEM, "out of memory");
+  eta_ctx c = {pb, res->fit.beta, eta};
+  int rc = frame_for_blocks(fr, pb->d, pb->threads, pb->pool, eta_block, &c);
+  if (rc) {
+    free(eta);
+    return rc;
+  }
+  *o->fitted_eta = eta;
+  *o->fitted_rows = fr->rowid;
+  fr->rowid = NULL;
+  return PEIL_OK;
+}
+
 int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, peil_glm **out) {
   *out = NULL;
   const peil_family *fam = NULL;
@@ -323,6 +355,7 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
   t0 = peil_seconds();
   if (!rc && (o->margins || o->ame)) rc = margins_compute(g, o, &pb, &res, g->vcov_matrix);
   g->seconds_effects = peil_seconds() - t0;
+  if (!rc && o->fitted_rows && o->fitted_eta) rc = fitted_values(o, &pb, &res, &fr);
   fit_stats_free(&st);
   ws_pool_free(&pool);
   if (have_res) irls_result_free(&res);

@@ -58,6 +58,7 @@ typedef struct {
   double *w;            /* prior weights, NULL: all 1 */
   double *off;          /* summed offsets, NULL: none */
   int32_t *cluster;     /* cluster index of each row, NULL: no clusters */
+  int64_t *rowid;       /* table row of each used row, NULL unless fitted_rows asked */
   int64_t nclusters;
 
   const peil_formula *formula;
