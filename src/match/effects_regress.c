@@ -43,6 +43,9 @@ int eff_store_open(const eff_sample *s, eff_store **out) {
   if (!e) return peil_error(PEIL_ENOMEM, "out of memory");
   e->s = s;
   int rc = peil_store_open(name, PEIL_STORE_MEMORY, &e->st);
+  /* chunks no longer than the table: a full-size chunk per column would
+   * make a small sample's store tens of MB of copying */
+  if (!rc) peil_store_set_chunk_rows(e->st, s->n < PEIL_BLOCK_ROWS ? (s->n ? s->n : 1) : PEIL_BLOCK_ROWS);
   size_t p = s->p, nc = 3 + (s->cl ? 1 : 0) + 2 * p;
   peil_column_def *defs = calloc(nc, sizeof *defs);
   char (*names)[24] = calloc(nc, sizeof *names);

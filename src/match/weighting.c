@@ -165,6 +165,7 @@ static int write_units(const peil_match_data *d, const design *D, const double *
   peil_store *st = NULL;
   int rc = peil_store_open(name, PEIL_STORE_MEMORY, &st);
   if (rc) return rc;
+  peil_store_set_chunk_rows(st, d->n < PEIL_BLOCK_ROWS ? (d->n ? d->n : 1) : PEIL_BLOCK_ROWS);
   size_t nc = 2 + D->p - 1;
   peil_column_def *defs = calloc(nc, sizeof *defs);
   char (*names)[24] = calloc(nc, sizeof *names);
