@@ -313,14 +313,20 @@ typedef struct {
   double estimate, std_error, statistic, p_value, conf_low, conf_high;
   int64_t n_treated, n_control; /* matched units with the outcome */
   double n_control_eff;   /* (sum w)^2 / sum w^2 of the controls */
-  int64_t n_clusters;     /* CR1: clusters, else 0 */
+  int64_t n_clusters;     /* the subclasses, pairs or strata of the matched units with the
+                             outcome (0 without); bootstrap: the clusters resampled (after
+                             matching with replacement the matched sets) */
+  int64_t n_replicates;   /* bootstrap: replicates with an estimate, else 0 */
 } peil_effect_row;
 
 typedef struct {
   double conf_level;      /* 0.95 */
   size_t bootstrap;       /* replicates, 0: none */
   uint64_t seed;
-  int threads;
+  int threads;            /* 0: one per core; results do not depend on it */
+  size_t variance_matches;/* Abadie-Imbens: J, the units of the same group whose outcomes
+                             estimate a unit's conditional variance (2, as Stata's
+                             teffects nnmatch vce(robust)) */
 } peil_effect_options;
 
 void peil_effect_options_init(peil_effect_options *o);
