@@ -347,6 +347,22 @@ int peil_match_effects_compute(const peil_match_data *d, const peil_match_result
                                const peil_effect_options *o, peil_match_effects **out);
 void peil_match_effects_free(peil_match_effects *e);
 
+/* ---- Outcome trajectories: per outcome (in the order given, e.g. in work
+ * at 6, 12, 18, 24 months), the mean of the focal units (the treated; the
+ * controls for the ATC) and the weighted mean of the matched others. */
+typedef struct {
+  const char *outcome;    /* d's name */
+  double horizon;         /* the number in the name (in_work_12m: 12), else the position */
+  double mean_focal, mean_other;
+  int64_t n_focal, n_other; /* matched units with the outcome */
+} peil_trajectory_point;
+
+int peil_match_trajectory(const peil_match_data *d, const peil_match_result *r,
+                          peil_trajectory_point **out, size_t *n);
+/* The trajectory as a self-contained SVG line plot. */
+int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f, const char *title,
+                              const char *focal_label, const char *other_label);
+
 /* ---- Weighting on the propensity score ps (probability scale, all
  * units): IPW (Hajek) and augmented IPW for the estimand, with
  * M-estimation standard errors that account for the estimated score. */
