@@ -3,26 +3,27 @@
 # and PREPARE: a shell command run untimed before every timed run (e.g. a
 # fresh copy of a store the command writes into), none when empty.
 
-# measure LOG CMD...: runs CMD with its output in LOG; sets RC, WALL (s) and
-# RSS (MB, peak resident set of the process and its children).
+# measure LOG CMD...: runs CMD with its output in LOG; sets RC, WALL (s),
+# RSS (MB, peak resident set of the process and its children) and USR and
+# SYS (CPU seconds in user and kernel mode, the process and its children).
 measure() {
   local log=$1
   shift
   RC=0
   if [ -n "$GNU_TIME" ] && [ -x "$GNU_TIME" ]; then
-    "$GNU_TIME" -f '%e %M' -o "$DIR/time.txt" "$@" > "$log" 2>&1 || RC=$?
+    "$GNU_TIME" -f '%e %M %U %S' -o "$DIR/time.txt" "$@" > "$log" 2>&1 || RC=$?
   else
     "$PY" -c '
 import resource, subprocess, sys, time
 t = time.monotonic()
 rc = subprocess.call(sys.argv[2:])
 wall = time.monotonic() - t
-kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-open(sys.argv[1], "w").write("%.2f %d\n" % (wall, kb))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.2f %d %.2f %.2f\n" % (wall, ru.ru_maxrss, ru.ru_utime, ru.ru_stime))
 sys.exit(rc)' "$DIR/time.txt" "$@" > "$log" 2>&1 || RC=$?
   fi
   local kb
-  read -r WALL kb < <(tail -n 1 "$DIR/time.txt")
+  read -r WALL kb USR SYS < <(tail -n 1 "$DIR/time.txt")
   RSS=$(awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }')
 }
 
