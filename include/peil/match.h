@@ -183,6 +183,8 @@ typedef struct {
   const peil_cem_cuts *cuts;  /* CEM */
   size_t ncuts;
   int threads;                /* 0: one per core; results do not depend on it */
+  int allow_separation;       /* the score model: separation is a warning (the scores of the
+                                 units involved go to 0 or 1), not an error, as in R's glm */
 } peil_match_options;
 
 void peil_match_options_init(peil_match_options *o);

@@ -26,6 +26,10 @@ static void help(void) {
          "                         linear (its linear predictor), mahalanobis, or the\n"
          "                         name of a column holding a score\n"
          "      --link L           logit (default) or probit score model\n"
+         "      --allow-separation the score model: separation (a level or range\n"
+         "                         with only treated units or only controls) is a\n"
+         "                         note, not an error; those units' scores go to 0\n"
+         "                         or 1, as with R's glm and MatchIt\n"
          "      --estimand E       ATT (default), ATC, or ATE (exact, cem, subclass)\n"
          "      --ratio K          nearest: K controls per treated unit (default 1);\n"
          "                         exact, cem: draw K controls per treated unit at\n"
@@ -116,7 +120,7 @@ int cmd_match(int argc, char **argv) {
   enum {
     O_DISTANCE = 256, O_LINK, O_ESTIMAND, O_RATIO, O_REPLACE, O_CALIPER, O_CALIPER_ABS, O_ORDER,
     O_SEED, O_EXACT, O_DISCARD, O_SUBCLASS, O_CUTS, O_WHERE, O_OUTCOME, O_BOOT, O_WEIGHTING,
-    O_LEVEL, O_JSON, O_LOVE, O_TRAJ, O_REPORT, O_THREADS, O_DELIM, O_DECIMAL, O_SCHEMA
+    O_LEVEL, O_JSON, O_LOVE, O_TRAJ, O_REPORT, O_THREADS, O_DELIM, O_DECIMAL, O_SCHEMA, O_SEP
   };
   static const struct option opts[] = {
       {"formula", required_argument, 0, 'f'},     {"method", required_argument, 0, 'm'},
@@ -134,6 +138,7 @@ int cmd_match(int argc, char **argv) {
       {"threads", required_argument, 0, O_THREADS}, {"table", required_argument, 0, 't'},
       {"delimiter", required_argument, 0, O_DELIM}, {"decimal", required_argument, 0, O_DECIMAL},
       {"schema", required_argument, 0, O_SCHEMA}, {"output", required_argument, 0, 'o'},
+      {"allow-separation", no_argument, 0, O_SEP},
       {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   peil_match_options mo;
@@ -170,6 +175,7 @@ int cmd_match(int argc, char **argv) {
       else mo.distance = PEIL_DISTANCE_USER, lo.distance_column = optarg;
       break;
     case O_LINK: mo.link = optarg; break;
+    case O_SEP: mo.allow_separation = 1; break;
     case O_ESTIMAND:
       if (strcmp(optarg, "ATT") == 0 || strcmp(optarg, "att") == 0) mo.estimand = PEIL_ATT;
       else if (strcmp(optarg, "ATC") == 0 || strcmp(optarg, "atc") == 0) mo.estimand = PEIL_ATC;

@@ -30,7 +30,7 @@ static const char *distance_text(const peil_match_options *o) {
   switch (o->distance) {
   case PEIL_DISTANCE_GLM: return strcmp(o->link ? o->link : "logit", "probit") ? "logit propensity score" : "probit propensity score";
   case PEIL_DISTANCE_GLM_LINEAR: return strcmp(o->link ? o->link : "logit", "probit") ? "linear predictor of the logit score" : "linear predictor of the probit score";
-  case PEIL_DISTANCE_USER: return "the given score";
+  case PEIL_DISTANCE_USER: return "given score";
   default: return "Mahalanobis distance";
   }
 }
@@ -123,7 +123,9 @@ static void print_header(FILE *fp, const match_report *m) {
   char a[32], b[32], c[32], e[32], f[32];
   fprintf(fp, "Matching: %s", method_text(o));
   if (o->method == PEIL_MATCH_NEAREST) {
-    fprintf(fp, " 1:%zu on the %s, %s replacement", r->ratio, distance_text(o), o->nn.replace ? "with" : "without");
+    fprintf(fp, " 1:%zu on the %s", r->ratio, distance_text(o));
+    if (o->distance == PEIL_DISTANCE_USER && m->load->distance_column) fprintf(fp, " '%s'", m->load->distance_column);
+    fprintf(fp, ", %s replacement", o->nn.replace ? "with" : "without");
     if (isfinite(r->caliper)) {
       if (isfinite(o->caliper_sd)) fprintf(fp, ", caliper %g SD (%.6g)", o->caliper_sd, r->caliper);
       else fprintf(fp, ", caliper %.6g", r->caliper);
@@ -131,6 +133,7 @@ static void print_header(FILE *fp, const match_report *m) {
     if (!o->nn.replace) fprintf(fp, ", %s first", order_name(o->nn.order));
   } else if (o->method == PEIL_MATCH_SUBCLASS) {
     fprintf(fp, " into %zu subclasses of the %s", o->subclasses, distance_text(o));
+    if (o->distance == PEIL_DISTANCE_USER && m->load->distance_column) fprintf(fp, " '%s'", m->load->distance_column);
   } else if (o->exact_ratio) {
     fprintf(fp, " (1:%zu, seed %llu)", o->exact_ratio, (unsigned long long)o->nn.seed);
   }
@@ -247,8 +250,10 @@ int match_report_text(FILE *fp, const match_report *m) {
   print_effects(fp, "Before matching, all units unweighted (naive and regression-adjusted)", m->before, level);
   print_effects(fp, "Weighting on the propensity score (IPW, augmented IPW)", m->weighted, level);
   print_trajectory(fp, m);
-  if (m->r->nwarnings) {
+  size_t nfit = m->fit ? m->fit->nwarnings : 0;
+  if (m->r->nwarnings || nfit) {
     fprintf(fp, "\nNotes\n");
+    for (size_t k = 0; k < nfit; k++) fprintf(fp, "  score model: %s\n", m->fit->warnings[k]);
     for (size_t k = 0; k < m->r->nwarnings; k++) fprintf(fp, "  %s\n", m->r->warnings[k]);
   }
   return ferror(fp) ? peil_error(PEIL_EIO, "writing the report failed") : PEIL_OK;
@@ -414,6 +419,11 @@ int match_report_json(FILE *fp, const match_report *m) {
   }
   json_object_set_new(doc, "trajectory", tr);
   json_t *warn = json_array();
+  for (size_t k = 0; m->fit && k < m->fit->nwarnings; k++) {
+    char buf[2048];
+    snprintf(buf, sizeof buf, "score model: %s", m->fit->warnings[k]);
+    json_array_append_new(warn, json_string(buf));
+  }
   for (size_t k = 0; k < r->nwarnings; k++) json_array_append_new(warn, json_string(r->warnings[k]));
   const peil_match_effects *e[3] = {m->effects, m->before, m->weighted};
   for (int k = 0; k < 3; k++)

@@ -54,6 +54,7 @@ int peil_match_distance(peil_store *s, const char *table, const peil_match_data 
   go.family = "binomial";
   go.link = link;
   go.threads = o->threads;
+  go.allow_separation = o->allow_separation;
   char *where = fit_filter(lo->where, lo);
   if (!where) return peil_error(PEIL_ENOMEM, "out of memory");
   go.where = *where ? where : NULL;
