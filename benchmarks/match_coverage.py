@@ -6,7 +6,7 @@ tests/cli/test_match_coverage.sh, with fewer and smaller replications).
     /usr/bin/python3 benchmarks/match_coverage.py --peil build/peil \
         [--reps 100] [--persons 50000] [--seed 1000] [--hidden-bias 0] \
         [--design risk] [--jobs 2] [--dir D] [--csv results.csv] \
-        [--min-cover K]
+        [--min-cover K] [--summary FILE.json]
 
 Replication r (r = 0 .. reps-1) uses seed S + r:
 
@@ -43,7 +43,9 @@ Output: one line per replication (--csv: the same as CSV), then per
 outcome the number of intervals that cover each truth, the mean estimate
 minus the truth (bias) with its Monte Carlo SE, the mean standard error and
 the SD of the estimates. --min-cover K: exit 1 when an outcome's intervals
-cover the matched treated's ATT fewer than K times.
+cover the matched treated's ATT fewer than K times. --summary: the table as
+JSON (per outcome: reps, covered_matched, covered_all, bias, bias_mc_se,
+mean_se, sd_estimate).
 """
 import argparse
 import concurrent.futures as cf
@@ -123,10 +125,11 @@ def main():
     ap.add_argument("--design", choices=["risk", "never"], default="risk")
     ap.add_argument("--formula", default=FORMULA)
     ap.add_argument("--caliper", type=float, default=0.2)
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--dir", default=None, help="scratch directory (default: the system's)")
     ap.add_argument("--csv", help="write the replications here")
     ap.add_argument("--min-cover", type=int, default=None)
+    ap.add_argument("--summary", help="write the table as JSON here")
     args = ap.parse_args()
     args.peil = os.path.abspath(args.peil)
     if args.dir:
@@ -162,6 +165,7 @@ def main():
           f"mean ATT (matched) | bias (± MC SE) | mean SE | SD of estimates |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     worst = n
+    summary = {}
     for k, y in zip(HORIZONS, OUTCOMES):
         est = np.array([o[f"est_{k}"] for o in results])
         se = np.array([o[f"se_{k}"] for o in results])
@@ -173,9 +177,17 @@ def main():
         ca = int(np.sum((lo <= ta) & (ta <= hi)))
         worst = min(worst, cm)
         bias = est - tm
+        summary[y] = {"reps": n, "covered_matched": cm, "covered_all": ca,
+                      "bias": float(bias.mean()),
+                      "bias_mc_se": float(bias.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
+                      "mean_se": float(se.mean()),
+                      "sd_estimate": float(est.std(ddof=1)) if n > 1 else None}
         print(f"| {y} | {cm}/{n} | {ca}/{n} | {est.mean():+.4f} | {tm.mean():+.4f} | "
               f"{bias.mean():+.4f} ± {bias.std(ddof=1) / math.sqrt(n) if n > 1 else float('nan'):.4f} | "
               f"{se.mean():.4f} | {est.std(ddof=1) if n > 1 else float('nan'):.4f} |")
+    if args.summary:
+        with open(args.summary, "w") as f:
+            json.dump(summary, f, indent=2)
     if args.min_cover is not None:
         if worst < args.min_cover:
             print(f"FAIL: an outcome's intervals cover the matched treated's ATT {worst} times, "
