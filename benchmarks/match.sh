@@ -31,9 +31,10 @@
 # Runs:
 #   (a) peil match STORE --table units -f 'treat ~ x1' --distance score
 #       --caliper 0.2 [--exact municipality,year] [--threads 1]: sizes,
-#       balance (distance and x1), no outcome. Each once under GNU time
-#       (wall, user and system CPU, peak RSS: CPU > wall shows the second
-#       core at work) and REPS times (best, median).
+#       balance (distance and x1), no outcome; and both on one core
+#       (taskset -c 0 --threads 1). Each once under GNU time (wall, user and
+#       system CPU, peak RSS: CPU > wall shows the second core at work) and
+#       REPS times (best, median).
 #   (b) per size: peil match STORE (and the CSV) -f 'treat ~ age + x1 + x2
 #       + income + municipality' (logit score, 1:1 nearest, no caliper,
 #       largest first, balance): end to end, best of REPS;
@@ -103,7 +104,9 @@ echo "# peil match: $("$PEIL" --version 2>/dev/null | head -n 1), $(date -u +%Y-
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)$(awk -v l="$load" 'BEGIN { if (l >= 1.2) print "  (busy machine: figures will be low)" }')"
 echo
 FAILED=0
-cpu_pct() { awk -v u="$1" -v s="$2" -v w="$3" 'BEGIN { printf "%.0f", w > 0 ? 100 * (u + s) / w : 0 }'; }
+# ratio A B: A / B, "12x" or "0.8x"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf (r < 10 ? "%.1fx" : "%.0fx"), r }'; }
+cpu_pct() { awk -v u="$1" -v s="$2" -v w="$3" 'BEGIN { printf "%.0f", (w > 0 ? 100 * (u + s) / w : 0) }'; }
 # json_sizes LOG: "matched T / C" from peil's JSON.
 json_sizes() {
   "$PY" -c '
@@ -125,24 +128,30 @@ if [ "$PART_A" = 1 ]; then
   echo
   rows=()
   A=("$PEIL" match "$STORE" --table units -f 'treat ~ x1' --distance score --caliper 0.2)
-  bench_a() { # LABEL NOTE ARGS...
-    local label=$1 note=$2
+  bench_a() { # LABEL NOTE [taskset -c 0] -- ARGS...
+    local label=$1 note=$2 pre=()
     shift 2
+    while [ "$1" != -- ]; do pre+=("$1"); shift; done
+    shift
     echo "$label ..." >&2
-    measure "$DIR/a.log" "${A[@]}" "$@" --json
+    measure "$DIR/a.log" "${pre[@]}" "${A[@]}" "$@" --json
     if [ "$RC" != 0 ]; then
       echo "$label failed (exit $RC):" >&2; sed 's/^/  /' "$DIR/a.log" >&2
       FAILED=1; rows+=("| $label | failed | | | | | | | $note |"); return
     fi
     local sizes
     sizes=$(json_sizes "$DIR/a.log")
-    time_it "${A[@]}" "$@" -q
+    time_it "${pre[@]}" "${A[@]}" "$@" -q
     rows+=("| $label | $BEST | $MEDIAN | $WALL | $USR | $SYS | $(cpu_pct "$USR" "$SYS" "$WALL") | $RSS | $note; $sizes |")
   }
-  bench_a "peil match" "one stratum"
-  bench_a "peil match --exact municipality,year" "36 strata in parallel" --exact municipality,year
-  bench_a "peil match, --threads 1" "one stratum" --threads 1
-  bench_a "peil match --exact municipality,year, --threads 1" "36 strata" --exact municipality,year --threads 1
+  bench_a "peil match" "one stratum" -- 
+  bench_a "peil match --exact municipality,year" "36 strata in parallel" -- --exact municipality,year
+  if command -v taskset > /dev/null; then
+    # one core: peil's balance step takes one thread per core whatever
+    # --threads says, so the process is pinned to a core as well
+    bench_a "peil match, one core" "one stratum; taskset -c 0, --threads 1" taskset -c 0 -- --threads 1
+    bench_a "peil match --exact municipality,year, one core" "36 strata; taskset -c 0, --threads 1" taskset -c 0 -- --exact municipality,year --threads 1
+  fi
   echo "| command | best (s) | median (s) | measured run (s) | user (s) | system (s) | CPU % | peak RSS (MiB) | note |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${rows[@]}"
@@ -192,7 +201,7 @@ if [ "$PART_B" = 1 ]; then
       measure "$DIR/b-r.log" timeout "$R_TIMEOUT" Rscript "$here/match_matchit.R" "$csv" "$FORMULA"
       if [ "$RC" = 124 ]; then
         rows+=("| MatchIt 4.5.1 (matchit + summary) | $n | > $R_TIMEOUT | > $R_TIMEOUT | $RSS | killed by timeout $R_TIMEOUT |")
-        [ -n "$peil_best" ] && checks+=("n = $n: MatchIt > $R_TIMEOUT s, peil $peil_best s: > $(awk -v r="$R_TIMEOUT" -v p="$peil_best" 'BEGIN { printf "%.0f", r / p }')x")
+        [ -n "$peil_best" ] && checks+=("n = $n: MatchIt > $R_TIMEOUT s, peil $peil_best s: peil > $(ratio "$R_TIMEOUT" "$peil_best") faster")
       elif [ "$RC" != 0 ]; then
         echo "MatchIt failed (exit $RC):" >&2; sed 's/^/  /' "$DIR/b-r.log" >&2
         FAILED=1; rows+=("| MatchIt 4.5.1 | $n | failed | | | exit $RC |")
@@ -201,7 +210,7 @@ if [ "$PART_B" = 1 ]; then
         rt=$(awk -v a="$rmatch" -v b="$rsum" 'BEGIN { printf "%.2f", a + b }')
         rm_sizes=$(sed -n 's/^matched: treated \([0-9]*\) control \([0-9]*\)/\1 treated \/ \2 controls matched/p' "$DIR/b-r.log")
         rows+=("| MatchIt 4.5.1 (matchit + summary) | $n | $rt | $WALL | $RSS | matchit $rmatch s + summary $rsum s (fread $rread s not counted); $rm_sizes |")
-        [ -n "$peil_best" ] && checks+=("n = $n: MatchIt $rt s, peil $peil_best s: $(awk -v r="$rt" -v p="$peil_best" 'BEGIN { printf "%.0f", r / p }')x")
+        [ -n "$peil_best" ] && checks+=("n = $n: MatchIt $rt s, peil $peil_best s: peil $(ratio "$rt" "$peil_best") faster")
       fi
     fi
     if [ "$RUN_PY" = 1 ]; then
@@ -216,7 +225,7 @@ if [ "$PART_B" = 1 ]; then
         pt=$(awk -v a="$pfit" -v b="$pmatch" -v c="$pbal" 'BEGIN { printf "%.2f", a + b + c }')
         rows+=("| statsmodels + Python (fit + match + balance) | $n | $pt | $WALL | $RSS | Logit $pfit s + matching $pmatch s + balance $pbal s (h5py read $pread s not counted) |")
         checks+=("n = $n, Python vs peil: $(sed -n 's/^check: //p' "$DIR/b-py.log")")
-        [ -n "$peil_best" ] && checks+=("n = $n: statsmodels + Python $pt s, peil $peil_best s: $(awk -v r="$pt" -v p="$peil_best" 'BEGIN { printf "%.0f", r / p }')x")
+        [ -n "$peil_best" ] && checks+=("n = $n: statsmodels + Python $pt s (process $WALL s), peil $peil_best s: peil $(ratio "$pt" "$peil_best") faster ($(ratio "$WALL" "$peil_best") by process)")
       fi
     fi
   done
