@@ -23,7 +23,7 @@
 #
 # Runs, each a table (per outcome: intervals covering the ATT of the matched
 # treated and of all treated, mean estimate, mean truth, bias with its Monte
-# Carlo SE, mean SE, SD of the estimates):
+# Carlo SE, mean SE, SD of the errors estimate - ATT):
 #   1. selection on observables only (--hidden-bias 0): target >= 90/100;
 #   2. --hidden-bias X for each X of --hidden: the bias should show;
 #   3. with --never: the never-treated comparison group.
