@@ -16,6 +16,8 @@
 #   --no-a, --no-b    skip part (a) or (b)                      [PART_A=1 PART_B=1]
 #   --no-r            skip MatchIt                              [RUN_R=1]
 #   --no-python       skip statsmodels + Python matching        [RUN_PY=1]
+#   --no-thp          skip the peil runs with transparent huge pages
+#                     (GLIBC_TUNABLES=glibc.malloc.hugetlb=1)    [THP=1]
 #   --seed S          data seed                                 [SEED=2024]
 #   --dir D           data and logs      [DIR=$SCRATCH/peil-match or /tmp/peil-match]
 # GNU_TIME= (empty) and HYPERFINE= (empty) force the fallbacks of timing.sh.
@@ -46,6 +48,11 @@
 #       that its pairs are peil's (`peil match -o`, an untimed run).
 # The speed-up is MatchIt's match + summary time over peil's best end-to-end
 # time from the store (peil's reading counts against it).
+# Huge pages: every peil run is repeated with glibc's malloc asked for
+# transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1; glibc >=
+# 2.35, and the kernel's THP mode 'madvise' or 'always'). On a virtual
+# machine where a page fault costs several microseconds, first touching a
+# gigabyte of fresh 4 KiB pages is seconds of system time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
@@ -60,6 +67,8 @@ PART_A=${PART_A:-1}
 PART_B=${PART_B:-1}
 RUN_R=${RUN_R:-1}
 RUN_PY=${RUN_PY:-1}
+THP=${THP:-1}
+THP_ENV=GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 SEED=${SEED:-2024}
 DIR=${DIR:-${SCRATCH:-/tmp}/peil-match}
 GNU_TIME=${GNU_TIME-/usr/bin/time}
@@ -75,6 +84,7 @@ while [ $# -gt 0 ]; do
     --no-b) PART_B=0; shift ;;
     --no-r) RUN_R=0; shift ;;
     --no-python) RUN_PY=0; shift ;;
+    --no-thp) THP=0; shift ;;
     --seed) SEED=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -152,6 +162,10 @@ if [ "$PART_A" = 1 ]; then
     bench_a "peil match, one core" "one stratum; taskset -c 0, --threads 1" taskset -c 0 -- --threads 1
     bench_a "peil match --exact municipality,year, one core" "36 strata; taskset -c 0, --threads 1" taskset -c 0 -- --exact municipality,year --threads 1
   fi
+  if [ "$THP" = 1 ]; then
+    bench_a "peil match, huge pages" "one stratum; $THP_ENV" env "$THP_ENV" --
+    bench_a "peil match --exact municipality,year, huge pages" "36 strata; $THP_ENV" env "$THP_ENV" -- --exact municipality,year
+  fi
   echo "| command | best (s) | median (s) | measured run (s) | user (s) | system (s) | CPU % | peak RSS (MiB) | note |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${rows[@]}"
@@ -182,9 +196,15 @@ if [ "$PART_B" = 1 ]; then
     fi
     cat "$csv" > /dev/null # in the page cache for every tool alike
     peil_best=""
-    for input in store csv; do
-      if [ "$input" = store ]; then cmd=("$PEIL" match "$store" --table units -f "$FORMULA")
-      else cmd=("$PEIL" match "$csv" -f "$FORMULA"); fi
+    thp_best=""
+    inputs="store csv"
+    [ "$THP" = 1 ] && inputs="store csv store-thp"
+    for input in $inputs; do
+      case $input in
+        store) cmd=("$PEIL" match "$store" --table units -f "$FORMULA") ;;
+        csv) cmd=("$PEIL" match "$csv" -f "$FORMULA") ;;
+        store-thp) cmd=(env "$THP_ENV" "$PEIL" match "$store" --table units -f "$FORMULA") ;;
+      esac
       echo "peil ($input), n = $n ..." >&2
       measure "$DIR/b-peil.log" "${cmd[@]}" --json
       if [ "$RC" != 0 ]; then
@@ -194,7 +214,10 @@ if [ "$PART_B" = 1 ]; then
       sizes=$(json_sizes "$DIR/b-peil.log")
       time_it "${cmd[@]}" -q
       [ "$input" = store ] && peil_best=$BEST
-      rows+=("| peil match ($input) | $n | $BEST | $WALL | $RSS | end to end, best of $REPS (median $MEDIAN s); $sizes |")
+      [ "$input" = store-thp ] && thp_best=$BEST
+      note="end to end, best of $REPS (median $MEDIAN s); $sizes"
+      [ "$input" = store-thp ] && note="$note; $THP_ENV"
+      rows+=("| peil match ($input) | $n | $BEST | $WALL | $RSS | $note |")
     done
     if [ "$RUN_R" = 1 ]; then
       echo "MatchIt, n = $n (limit $R_TIMEOUT s) ..." >&2
@@ -211,6 +234,7 @@ if [ "$PART_B" = 1 ]; then
         rm_sizes=$(sed -n 's/^matched: treated \([0-9]*\) control \([0-9]*\)/\1 treated \/ \2 controls matched/p' "$DIR/b-r.log")
         rows+=("| MatchIt 4.5.1 (matchit + summary) | $n | $rt | $WALL | $RSS | matchit $rmatch s + summary $rsum s (fread $rread s not counted); $rm_sizes |")
         [ -n "$peil_best" ] && checks+=("n = $n: MatchIt $rt s, peil $peil_best s: peil $(ratio "$rt" "$peil_best") faster")
+        [ -n "$thp_best" ] && checks+=("n = $n: MatchIt $rt s, peil with huge pages $thp_best s: peil $(ratio "$rt" "$thp_best") faster")
       fi
     fi
     if [ "$RUN_PY" = 1 ]; then

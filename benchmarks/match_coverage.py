@@ -22,7 +22,8 @@ Replication r (r = 0 .. reps-1) uses seed S + r:
             bijstand spell the whole month, below 60, not yet in the
             programme (make_stip.build's design "risk").
      never  make_stip's own: persons never in the programme, on bijstand
-            and 18..59 on the pseudo date (the report's VG1).
+            and 18..59 on the pseudo date (the report's VG1), and below 60
+            by calendar months, as the programme's rule.
 3. `peil match EXTRACT.csv -f FORMULA --caliper 0.2 --outcome
    in_work_6m,in_work_12m,in_work_18m,in_work_24m --json -o matched.h5`:
    1:1 nearest neighbour on the logit score, without replacement, caliper
@@ -81,6 +82,9 @@ def replication(args, r):
         make_stip.simulate(args.peil, store, args.persons, seed, extra)
         ex = make_stip.load(args.peil, store, work)
         treated, controls, _ = make_stip.build(ex, seed, n_controls=None, design=args.design)
+        # the programme takes people below 60 by calendar months (the risk
+        # set has this already): never-participants of 60 are not comparable
+        controls = [r for r in controls if r["age_band_sim"] != "60+"]
         data = os.path.join(work, "extract.csv")
         make_stip.frame(treated, controls, extra=True).to_csv(data, index=False, lineterminator="\n")
         matched = os.path.join(work, "matched.h5")

@@ -17,7 +17,8 @@
 #   --hidden "X ..."  also runs with --hidden-bias X          [HIDDEN="0.5 1"]
 #   --hidden-reps R   replications of those runs             [HIDDEN_REPS=REPS]
 #   --never           also make_stip's own control design (never-treated,
-#                     the report's VG1) with its reference formula [NEVER=0]
+#                     the report's VG1), with the same formula and with the
+#                     formula of tests/reference/matching's stip cases [NEVER=0]
 #   --jobs J          replications at a time                 [JOBS=2]
 #   --dir D           scratch  [DIR=$SCRATCH/peil-match-coverage or /tmp/...]
 #
@@ -26,7 +27,7 @@
 # Carlo SE, mean SE, SD of the errors estimate - ATT):
 #   1. selection on observables only (--hidden-bias 0): target >= 90/100;
 #   2. --hidden-bias X for each X of --hidden: the bias should show;
-#   3. with --never: the never-treated comparison group.
+#   3. with --never: the never-treated comparison group (two formulas).
 # Exit 1 when run 1 covers the matched treated's ATT fewer than 90% of the
 # replications at some outcome.
 set -euo pipefail
@@ -91,7 +92,8 @@ for x in $HIDDEN; do
   run "hidden bias $x" --reps "$HIDDEN_REPS" --hidden-bias "$x" --csv "$DIR/run.csv"
 done
 if [ "$NEVER" = 1 ]; then
-  run "never-treated controls (make_stip's design)" --reps "$REPS" --design never \
+  run "never-treated controls (make_stip's design)" --reps "$REPS" --design never --csv "$DIR/run.csv"
+  run "never-treated controls, the stip formula" --reps "$REPS" --design never \
     --formula 'treat ~ age + sex + migration + education + municipality + duration + worked + factor(year)' \
     --csv "$DIR/run.csv"
 fi
