@@ -39,7 +39,7 @@
 #      "before matching" rows (naive difference, OLS-adjusted).
 #   The JSON and the matched samples stay in DIR ({exact,psm}-{never,risk}
 #   .json, .h5); the full report is the same command without --json.
-# About 25 s of CPU at 100,000 persons (30 s on two idle cores).
+# About 10 s at 100,000 persons on two idle cores (90 s at load 7).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
