@@ -30,7 +30,7 @@ static const char *distance_text(const peil_match_options *o) {
   switch (o->distance) {
   case PEIL_DISTANCE_GLM: return strcmp(o->link ? o->link : "logit", "probit") ? "logit propensity score" : "probit propensity score";
   case PEIL_DISTANCE_GLM_LINEAR: return strcmp(o->link ? o->link : "logit", "probit") ? "linear predictor of the logit score" : "linear predictor of the probit score";
-  case PEIL_DISTANCE_USER: return "the given score";
+  case PEIL_DISTANCE_USER: return "given score";
   default: return "Mahalanobis distance";
   }
 }
