@@ -177,6 +177,9 @@ typedef struct {
   double caliper_sd;          /* caliper in SDs of the distance (MatchIt's); NaN: none */
   peil_discard discard;
   size_t subclasses;          /* subclassification: number of subclasses (6) */
+  size_t exact_ratio;         /* exact, CEM: 0 keeps whole strata (MatchIt); k draws k controls
+                                 per treated unit at random within each stratum (seed nn.seed),
+                                 as the STiP report's 1:1 exact matching */
   const peil_cem_cuts *cuts;  /* CEM */
   size_t ncuts;
   int threads;                /* 0: one per core; results do not depend on it */
@@ -194,13 +197,16 @@ typedef struct {
   int64_t *subclass;      /* stratum, subclass or matched set; -1: none (and always
                              for nearest neighbour with replacement) */
   size_t nsubclass;
-  /* Nearest neighbour: n_treated x ratio, in the order of the treated units
-   * in the data: the control unit taken by treated unit t in round r at
+  /* Pair matching (nearest neighbour, exact with exact_ratio): n_treated x
+   * ratio, in the order of the focal units in the data (the treated; the
+   * controls for the ATC): the unit matched to focal unit t in round r at
    * pairs[t * ratio + r], -1 for none; treated_unit[t] is t's unit. */
   size_t ratio, n_treated;
   int64_t *treated_unit;
   int64_t *pairs;
   double caliper;         /* absolute caliper used, NaN: none */
+  size_t nbounds;         /* subclassification: the subclasses' boundaries (quantiles) */
+  double *bounds;
   double sd_distance;     /* SD of the distance over the units not discarded */
   /* Strata (exact, --exact) that had no treated units or no controls: their
    * units stay unmatched and the run goes on; listed for the report. */
@@ -208,11 +214,12 @@ typedef struct {
   char **warnings;
 } peil_match_result;
 
-/* The distance of every unit for o->distance: the GLM kinds fit
- * binomial(link) of the formula to the units' rows of the table (the fit is
- * returned in *fit when fit is not NULL), USER copies d->user_distance. */
+/* The distance of every unit (d->n values) for o->distance: the GLM kinds
+ * fit binomial(o->link) of lo->formula to exactly the units' rows (lo as
+ * given to peil_match_data_load; the fit is returned in *fit when fit is
+ * not NULL); USER copies d->user_distance. */
 int peil_match_distance(peil_store *s, const char *table, const peil_match_data *d,
-                        const char *formula, const char *where, const peil_match_options *o,
+                        const peil_match_load_options *lo, const peil_match_options *o,
                         double *distance, peil_glm **fit);
 
 /* Matches the units on `distance` (NULL for exact, CEM and Mahalanobis). */
@@ -306,14 +313,20 @@ typedef struct {
   double estimate, std_error, statistic, p_value, conf_low, conf_high;
   int64_t n_treated, n_control; /* matched units with the outcome */
   double n_control_eff;   /* (sum w)^2 / sum w^2 of the controls */
-  int64_t n_clusters;     /* CR1: clusters, else 0 */
+  int64_t n_clusters;     /* the subclasses, pairs or strata of the matched units with the
+                             outcome (0 without); bootstrap: the clusters resampled (after
+                             matching with replacement the matched sets) */
+  int64_t n_replicates;   /* bootstrap: replicates with an estimate, else 0 */
 } peil_effect_row;
 
 typedef struct {
   double conf_level;      /* 0.95 */
   size_t bootstrap;       /* replicates, 0: none */
   uint64_t seed;
-  int threads;
+  int threads;            /* 0: one per core; results do not depend on it */
+  size_t variance_matches;/* Abadie-Imbens: J, the units of the same group whose outcomes
+                             estimate a unit's conditional variance (2, as Stata's
+                             teffects nnmatch vce(robust)) */
 } peil_effect_options;
 
 void peil_effect_options_init(peil_effect_options *o);
@@ -333,6 +346,22 @@ typedef struct {
 int peil_match_effects_compute(const peil_match_data *d, const peil_match_result *r,
                                const peil_effect_options *o, peil_match_effects **out);
 void peil_match_effects_free(peil_match_effects *e);
+
+/* ---- Outcome trajectories: per outcome (in the order given, e.g. in work
+ * at 6, 12, 18, 24 months), the mean of the focal units (the treated; the
+ * controls for the ATC) and the weighted mean of the matched others. */
+typedef struct {
+  const char *outcome;    /* d's name */
+  double horizon;         /* the number in the name (in_work_12m: 12), else the position */
+  double mean_focal, mean_other;
+  int64_t n_focal, n_other; /* matched units with the outcome */
+} peil_trajectory_point;
+
+int peil_match_trajectory(const peil_match_data *d, const peil_match_result *r,
+                          peil_trajectory_point **out, size_t *n);
+/* The trajectory as a self-contained SVG line plot. */
+int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f, const char *title,
+                              const char *focal_label, const char *other_label);
 
 /* ---- Weighting on the propensity score ps (probability scale, all
  * units): IPW (Hajek) and augmented IPW for the estimand, with

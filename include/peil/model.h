@@ -152,6 +152,9 @@ typedef struct {
   int extra_steps;               /* steps after that, to the optimum (R stops short) */
   double last_change;            /* |dev - dev_old| / (|dev| + 0.1) of the last iteration */
   int64_t nclusters;             /* > 0 when SEs are clustered */
+  int64_t n_hat_one;             /* HC3: rows whose hat value exceeds 1 - sqrt(DBL_EPSILON),
+                                    where 1 / (1 - h) is rounding noise (sandwich warns that
+                                    the covariance becomes numerically unstable) */
   const char *solver;            /* "cholesky" or "qr" */
 
   size_t nmargins;               /* adjusted means per level of `margins` */

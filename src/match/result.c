@@ -20,7 +20,7 @@ void peil_match_options_init(peil_match_options *o) {
 void peil_match_result_free(peil_match_result *r) {
   if (!r) return;
   free(r->distance), free(r->discarded), free(r->weight), free(r->subclass);
-  free(r->treated_unit), free(r->pairs);
+  free(r->treated_unit), free(r->pairs), free(r->bounds);
   for (size_t k = 0; r->warnings && k < r->nwarnings; k++) free(r->warnings[k]);
   free(r->warnings);
   free(r);

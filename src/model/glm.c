@@ -312,6 +312,7 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
     double disp = fam->has_dispersion ? st.disp_sum / (n_eff - k) : 1;
     rc = vcov_assemble(&rq, &st, n_eff, disp, g->vcov_matrix);
     g->nclusters = o->cluster ? st.nclusters : 0;
+    g->n_hat_one = st.n_hat_one;
   }
   if (!rc && (rc = summarise(g, o, &fr, &d, &res, &st, frequency)))
     rc = peil_error(PEIL_ENOMEM, "out of memory");
@@ -342,6 +343,11 @@ int peil_glm_fit(peil_store *s, const char *table, const peil_glm_options *o, pe
       add_warning(g, "fitted %s numerically %s occurred in %lld rows",
                   fam->family == PEIL_BINOMIAL ? "probabilities" : "rates",
                   fam->family == PEIL_BINOMIAL ? "0 or 1" : "0", (long long)st.n_boundary))
+    rc = peil_error(PEIL_ENOMEM, "out of memory");
+  if (!rc && st.n_hat_one > 0 &&
+      add_warning(g, "HC3 standard errors are numerically unstable: %lld row%s a hat value "
+                  "within sqrt(DBL_EPSILON) of 1", (long long)st.n_hat_one,
+                  st.n_hat_one == 1 ? " has" : "s have"))
     rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc && res.boundary && add_warning(g, "the algorithm stopped at a boundary value (step halving)"))
     rc = peil_error(PEIL_ENOMEM, "out of memory");

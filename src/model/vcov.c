@@ -21,12 +21,15 @@
 #include "cells.h"
 #include "vcov.h"
 
+/* sqrt(DBL_EPSILON), the bound of sandwich::meatHC's "hat values close to 1". */
+#define HAT_ONE_EPS 1.4901161193847656e-08
+
 typedef struct {
   const vcov_request *rq;
   size_t p;
   double *meat;      /* per group p x p */
   double *disp, *aic;
-  int64_t *nbound, *nextreme;
+  int64_t *nbound, *nextreme, *nhat;
   /* Clusters: per group the clusters it touches in order of appearance and
    * their score sums; per thread a map from cluster to local index. */
   int32_t **local_ids;
@@ -130,6 +133,8 @@ static int stats_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t s
         h += xa * t;
       }
       h *= rq->frequency ? wk[i] : f[i] * wk[i];
+      /* sandwich's meatHC warns above this bound: 1 / (1 - h) is then noise */
+      if (h > 1 - HAT_ONE_EPS) c->nhat[g]++;
       m[i] /= 1 - h;
     }
   }
@@ -164,8 +169,9 @@ int vcov_pass(const vcov_request *rq, fit_stats *st) {
   c.aic = calloc(ng, sizeof *c.aic);
   c.nbound = calloc(ng, sizeof *c.nbound);
   c.nextreme = calloc(ng, sizeof *c.nextreme);
+  c.nhat = calloc(ng, sizeof *c.nhat);
   st->meat = calloc(p * p, sizeof *st->meat);
-  int rc = !c.meat || !c.disp || !c.aic || !c.nbound || !c.nextreme || !st->meat
+  int rc = !c.meat || !c.disp || !c.aic || !c.nbound || !c.nextreme || !c.nhat || !st->meat
                ? peil_error(PEIL_ENOMEM, "out of memory") : PEIL_OK;
   if (!rc && rq->clustered) {
     c.local_ids = calloc(ng, sizeof *c.local_ids);
@@ -196,6 +202,7 @@ int vcov_pass(const vcov_request *rq, fit_stats *st) {
       st->aic_sum += c.aic[g];
       st->n_boundary += c.nbound[g];
       st->n_extreme += c.nextreme[g];
+      st->n_hat_one += c.nhat[g];
     }
     if (rq->clustered) {
       /* u_g summed over groups in group order, then sum_g u_g u_g'. */
@@ -224,7 +231,7 @@ int vcov_pass(const vcov_request *rq, fit_stats *st) {
   for (size_t g = 0; c.local_ids && g < ng; g++) free(c.local_ids[g]), free(c.local_u[g]);
   for (int t = 0; c.map && t < nt; t++) free(c.map[t]), free(c.map_group[t]);
   free(c.local_ids), free(c.local_u), free(c.nlocal), free(c.caplocal), free(c.map), free(c.map_group);
-  free(c.meat), free(c.disp), free(c.aic), free(c.nbound), free(c.nextreme);
+  free(c.meat), free(c.disp), free(c.aic), free(c.nbound), free(c.nextreme), free(c.nhat);
   cells_ws_free(&c.cw);
   if (rc) fit_stats_free(st);
   return rc;

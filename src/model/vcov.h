@@ -12,6 +12,7 @@ typedef struct {
   double aic_sum;      /* the family's -2 log-likelihood terms */
   int64_t n_boundary;  /* fitted probabilities (rates) numerically 0 or 1 */
   int64_t n_extreme;   /* fitted values within 1e-6 of 0 or 1: worth a look for separation */
+  int64_t n_hat_one;   /* HC3: rows with a hat value above 1 - sqrt(DBL_EPSILON) */
   double *meat;        /* p x p */
   int64_t nclusters;
 } fit_stats;

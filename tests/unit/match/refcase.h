@@ -250,6 +250,47 @@ REF_FN const char *ref_expected_table(const ref_case *c, peil_store *s, const ch
   return table;
 }
 
+/* pairs.csv of the case into r (ratio, n_treated, treated_unit, pairs). */
+REF_FN int ref_read_pairs(const ref_case *c, const peil_match_data *d, peil_store *s,
+                          peil_match_result *r) {
+  size_t np = 0;
+  const char *pt = ref_expected_table(c, s, "pairs");
+  if (!pt) return -1;
+  double *tr = ref_column(s, pt, "treated_row", &np);
+  double *k = ref_column(s, pt, "k", NULL);
+  double *cr = ref_column(s, pt, "control_row", NULL);
+  r->ratio = (size_t)(c->ratio > 0 ? c->ratio : 1);
+  r->n_treated = d->n_treated;
+  r->treated_unit = malloc(d->n_treated * sizeof *r->treated_unit);
+  r->pairs = malloc(d->n_treated * r->ratio * sizeof *r->pairs);
+  int64_t *rank = malloc(d->n * sizeof *rank); /* unit -> treated rank */
+  size_t nt = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    rank[i] = d->treat[i] ? (int64_t)nt : -1;
+    if (d->treat[i]) r->treated_unit[nt++] = (int64_t)i;
+  }
+  for (size_t q = 0; q < nt * r->ratio; q++) r->pairs[q] = -1;
+  for (size_t q = 0; q < np; q++) {
+    int64_t unit = (int64_t)tr[q] - 1, ctrl = isnan(cr[q]) ? -1 : (int64_t)cr[q] - 1;
+    r->pairs[(size_t)rank[unit] * r->ratio + (size_t)k[q] - 1] = ctrl;
+  }
+  free(rank), free(tr), free(k), free(cr);
+  return 0;
+}
+
+/* Only the pairs of a case (no units.csv): a result with pairs set. */
+REF_FN peil_match_result *ref_case_expected_pairs(const ref_case *c, const peil_match_data *d,
+                                                  peil_store *s) {
+  peil_match_result *r = calloc(1, sizeof *r);
+  r->n = d->n;
+  r->method = PEIL_MATCH_NEAREST;
+  if (ref_read_pairs(c, d, s, r)) {
+    peil_match_result_free(r);
+    return NULL;
+  }
+  return r;
+}
+
 /* The expected matching of the case as a peil_match_result: weights,
  * discarded, subclasses from units.csv, pairs from pairs.csv (nearest),
  * the distance from scores/ (subclass and nearest). */
@@ -282,29 +323,7 @@ REF_FN peil_match_result *ref_case_expected(const ref_case *c, const peil_match_
   r->nsubclass = (size_t)(maxsub + 1);
   free(disc), free(sub);
   if (*c->distance) r->distance = ref_scores(c, s, c->distance, NULL);
-  if (r->method == PEIL_MATCH_NEAREST) {
-    size_t np = 0;
-    const char *pt = ref_expected_table(c, s, "pairs");
-    double *tr = ref_column(s, pt, "treated_row", &np);
-    double *k = ref_column(s, pt, "k", NULL);
-    double *cr = ref_column(s, pt, "control_row", NULL);
-    r->ratio = (size_t)(c->ratio > 0 ? c->ratio : 1);
-    r->n_treated = d->n_treated;
-    r->treated_unit = malloc(d->n_treated * sizeof *r->treated_unit);
-    r->pairs = malloc(d->n_treated * r->ratio * sizeof *r->pairs);
-    int64_t *rank = malloc(d->n * sizeof *rank); /* unit -> treated rank */
-    size_t nt = 0;
-    for (size_t i = 0; i < d->n; i++) {
-      rank[i] = d->treat[i] ? (int64_t)nt : -1;
-      if (d->treat[i]) r->treated_unit[nt++] = (int64_t)i;
-    }
-    for (size_t q = 0; q < nt * r->ratio; q++) r->pairs[q] = -1;
-    for (size_t q = 0; q < np; q++) {
-      int64_t unit = (int64_t)tr[q] - 1, ctrl = isnan(cr[q]) ? -1 : (int64_t)cr[q] - 1;
-      r->pairs[(size_t)rank[unit] * r->ratio + (size_t)k[q] - 1] = ctrl;
-    }
-    free(rank), free(tr), free(k), free(cr);
-  }
+  if (r->method == PEIL_MATCH_NEAREST && ref_read_pairs(c, d, s, r)) return NULL;
   return r;
 }
 

@@ -1,0 +1,168 @@
+/* peil_match_run against tests/reference/matching: for all 105 cases the
+ * same discarded units, the same strata / subclasses / matched sets (as a
+ * partition of the units), the same weights to 1e-12 and, for nearest
+ * neighbour, exactly the expected pairs. The distance is the case's score
+ * from scores/ (a user score), so this tests the matching, not the fit;
+ * test_score checks peil's own logit score and that matching on it gives
+ * the same wherever the reference says it should. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "unit/match/refcase.h"
+
+/* Options of a case. cuts/cutbuf hold CEM cut points. */
+typedef struct {
+  peil_cem_cuts cuts[16];
+  double values[16][32];
+  char names[16][32];
+} cut_store;
+
+static void case_options(const ref_case *c, peil_match_options *o, cut_store *cs) {
+  peil_match_options_init(o);
+  o->method = ref_method(c);
+  o->estimand = ref_estimand(c);
+  o->distance = PEIL_DISTANCE_USER;
+  o->threads = 2;
+  if (c->ratio) o->nn.ratio = (size_t)c->ratio;
+  o->nn.replace = c->replace;
+  o->nn.order = strcmp(c->m_order, "smallest") == 0 ? PEIL_MATCH_SMALLEST
+                : strcmp(c->m_order, "data") == 0   ? PEIL_MATCH_DATA
+                                                    : PEIL_MATCH_LARGEST;
+  o->caliper_sd = c->caliper;
+  o->discard = strcmp(c->discard, "both") == 0      ? PEIL_DISCARD_BOTH
+               : strcmp(c->discard, "treated") == 0 ? PEIL_DISCARD_TREATED
+               : strcmp(c->discard, "control") == 0 ? PEIL_DISCARD_CONTROL
+                                                    : PEIL_DISCARD_NONE;
+  if (c->subclass) o->subclasses = (size_t)c->subclass;
+  /* "age=20 25 30; educ=9 12" */
+  if (o->method == PEIL_MATCH_CEM && strcmp(c->cutpoints, "sturges") != 0) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", c->cutpoints);
+    const char *part[16];
+    size_t np = ref_split(buf, ';', part, 16);
+    for (size_t j = 0; j < np; j++) {
+      while (*part[j] == ' ') part[j]++;
+      const char *eq = strchr(part[j], '=');
+      snprintf(cs->names[j], sizeof cs->names[j], "%.*s", (int)(eq - part[j]), part[j]);
+      size_t nv = 0;
+      for (char *p = (char *)eq + 1, *e; *p; p = e) {
+        cs->values[j][nv++] = strtod(p, &e);
+        if (e == p) break;
+      }
+      cs->cuts[j] = (peil_cem_cuts){cs->names[j], cs->values[j], nv};
+    }
+    o->cuts = cs->cuts;
+    o->ncuts = np;
+  }
+}
+
+/* Same partition: a bijection between the labels, NA (-1) on the same units. */
+static int same_partition(const int64_t *a, const int64_t *b, size_t n, size_t nlab) {
+  int64_t *ab = malloc((nlab + 1) * sizeof *ab), *ba = malloc((n + 1) * sizeof *ba);
+  for (size_t k = 0; k <= nlab; k++) ab[k] = -1;
+  for (size_t k = 0; k <= n; k++) ba[k] = -1;
+  int ok = 1;
+  for (size_t i = 0; i < n && ok; i++) {
+    if ((a[i] < 0) != (b[i] < 0)) ok = 0;
+    if (a[i] < 0 || !ok) continue;
+    if ((size_t)a[i] > nlab || (size_t)b[i] > n) {
+      ok = 0;
+      break;
+    }
+    if (ab[a[i]] < 0 && ba[b[i]] < 0) ab[a[i]] = b[i], ba[b[i]] = a[i];
+    else if (ab[a[i]] != b[i] || ba[b[i]] != a[i]) ok = 0;
+  }
+  free(ab), free(ba);
+  return ok;
+}
+
+static void test_reference_cases(void **state) {
+  (void)state;
+  ref_case *cases = NULL;
+  size_t ncases = 0;
+  assert_int_equal(ref_cases_load(&cases, &ncases), 0);
+  peil_store *s = ref_store();
+  size_t failures = 0, npairs = 0;
+  double worst = 0;
+  for (size_t ci = 0; ci < ncases; ci++) {
+    const ref_case *c = &cases[ci];
+    peil_match_data *d = ref_case_data(c, s);
+    assert_non_null(d);
+    peil_match_result *want = ref_case_expected(c, d, s);
+    assert_non_null(want);
+    peil_match_options o;
+    cut_store cs;
+    case_options(c, &o, &cs);
+    peil_match_result *got = NULL;
+    if (peil_match_run(d, want->distance, &o, &got)) {
+      fprintf(stderr, "%s: %s\n", c->name, peil_errmsg());
+      failures++;
+      goto next;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < d->n; i++) {
+      if (got->discarded[i] != want->discarded[i]) {
+        if (bad++ < 3) fprintf(stderr, "%s: unit %zu discarded %d, expected %d\n", c->name, i + 1, got->discarded[i], want->discarded[i]);
+      }
+      double e = fabs(got->weight[i] - want->weight[i]) / fmax(1, fabs(want->weight[i]));
+      if (e > worst) worst = e;
+      if (e > 1e-12 && bad++ < 3)
+        fprintf(stderr, "%s: unit %zu weight %.17g, expected %.17g\n", c->name, i + 1, got->weight[i], want->weight[i]);
+    }
+    if (!(c->replace && o.method == PEIL_MATCH_NEAREST) &&
+        !same_partition(want->subclass, got->subclass, d->n, want->nsubclass)) {
+      fprintf(stderr, "%s: the subclasses are not the expected partition\n", c->name);
+      bad++;
+    }
+    if (o.method == PEIL_MATCH_NEAREST) {
+      assert_int_equal(got->n_treated, want->n_treated);
+      assert_int_equal(got->ratio, want->ratio);
+      for (size_t q = 0; q < got->n_treated * got->ratio; q++) {
+        npairs++;
+        if (got->pairs[q] != want->pairs[q] && bad++ < 3)
+          fprintf(stderr, "%s: treated row %lld round %zu: control row %lld, expected %lld\n", c->name,
+                  (long long)want->treated_unit[q / got->ratio] + 1, q % got->ratio + 1,
+                  (long long)got->pairs[q] + 1, (long long)want->pairs[q] + 1);
+      }
+    }
+    if (o.method == PEIL_MATCH_SUBCLASS) {
+      /* The boundaries: info.csv's q_cut_1 .. q_cut_7. */
+      const char *t = ref_expected_table(c, s, "info");
+      size_t ni = 0;
+      char **key = ref_text_column(s, t, "key", &ni);
+      double *val = ref_column(s, t, "value", NULL);
+      size_t nq = 0;
+      for (size_t j = 0; j < ni; j++)
+        if (strncmp(key[j], "q_cut_", 6) == 0) {
+          size_t at = (size_t)atoi(key[j] + 6) - 1;
+          nq++;
+          if (at >= got->nbounds || got->bounds[at] != val[j]) {
+            fprintf(stderr, "%s: %s %.17g, expected %.17g\n", c->name, key[j], at < got->nbounds ? got->bounds[at] : NAN, val[j]);
+            bad++;
+          }
+        }
+      assert_int_equal(nq, got->nbounds);
+      ref_strings_free(key, ni), free(val);
+    }
+    if (bad) failures++;
+  next:
+    peil_match_result_free(got);
+    peil_match_result_free(want);
+    peil_match_data_free(d);
+  }
+  fprintf(stderr, "%zu cases, %zu pair choices, largest weight difference %.3g\n", ncases, npairs, worst);
+  assert_int_equal(failures, 0);
+  peil_store_close(s);
+  free(cases);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reference_cases),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
