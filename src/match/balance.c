@@ -15,8 +15,8 @@
  *     statistics of a numeric column and the pair distance.
  *
  * Per column: one pass in unit order for the group sums (Neumaier
- * compensated, so the order is fixed and the sums exact to a few ulps at
- * any n), one for the sums of squares, and for a numeric column a radix
+ * compensated: a fixed order, and a rounding error that does not grow
+ * with n), one for the sums of squares, and for a numeric column a radix
  * sort of its values (stable: equal values keep the unit order) and a
  * sweep over them for the eCDFs and for the mean distance of all
  * treated-control pairs within strata (exact, CEM): over the gaps between
