@@ -77,7 +77,7 @@ int match_report_compute(match_report *m) {
   peil_match_result all = {0};
   all.n = d->n;
   all.method = PEIL_MATCH_EXACT;
-  all.estimand = m->r->estimand == PEIL_ATC ? PEIL_ATC : m->r->estimand;
+  all.estimand = m->r->estimand;
   all.caliper = all.sd_distance = NAN;
   all.weight = malloc(d->n * sizeof *all.weight);
   all.subclass = malloc(d->n * sizeof *all.subclass);
