@@ -46,6 +46,9 @@ static inline int eff_is_target(const eff_sample *s, size_t i) {
   return s->estimand == PEIL_ATE || (s->estimand == PEIL_ATT) == (s->t[i] == 1);
 }
 
+/* The regressions use a thread per this many rows at most. */
+#define EFF_ROWS_PER_THREAD 50000
+
 /* The sample's weighted difference in means (treated minus controls). */
 double eff_diff_means(const eff_sample *s);
 
