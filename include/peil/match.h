@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "peil/core.h"
 #include "peil/model.h"
@@ -227,19 +228,29 @@ int peil_match_run(const peil_match_data *d, const double *distance,
 void peil_match_result_free(peil_match_result *r);
 
 /* ---- Balance (MatchIt's summary(), cobalt's bal.tab): per balance column,
- * before matching (all units, weight 1) and after (the matching weights). */
+ * before matching (all units, weight 1) and after (the matching weights).
+ *
+ * The rules are MatchIt 4.5.1's summary() with its defaults (standardize =
+ * TRUE, no interactions), written out in tests/reference/matching/README.md;
+ * src/match/balance.c says where MatchIt's code and that text differ. A
+ * column is binary when every value over all units is 0 or 1. Sorting is
+ * per column (O(n log n), a radix sort), nothing is O(n^2): the mean pair
+ * distance within strata is a sweep over sorted values. Sums run in a fixed
+ * order (compensated), so results do not depend on the thread count. */
 
 typedef struct {
   double mean_treated, mean_control;
   double std_mean_diff;   /* standardised by the SD of the treated (ATT), of the
-                             controls (ATC) or pooled (ATE), of the full sample */
+                             controls (ATC) or pooled (ATE), of the full sample;
+                             the raw difference when it is at most sqrt(DBL_EPSILON) */
   double var_ratio;       /* NaN for binary columns */
   double ecdf_mean, ecdf_max;
-  double std_pair_dist;   /* matched only; NaN where not defined */
+  double std_pair_dist;   /* matched only; NaN where not defined (before
+                             matching, subclassification) */
 } peil_balance_stats;
 
 typedef struct {
-  const char *term;       /* "distance" for the score, else the covariate's term */
+  char *term;             /* "distance" for the score, else the covariate's term (a copy) */
   int var, level;         /* as in peil_match_covariate; var -1 for the distance */
   int binary;
   peil_balance_stats all, matched;
@@ -250,15 +261,27 @@ typedef struct {
 } peil_match_sizes;       /* [0] controls, [1] treated */
 
 typedef struct {
+  peil_match_method method;   /* the result's, for the reader of the table */
+  peil_estimand estimand;
   size_t nrows;
-  peil_balance_row *rows;
+  peil_balance_row *rows;     /* the distance first (when the result has one), then d->cov */
   peil_match_sizes sizes;
-  size_t n_imbalanced;    /* matched rows with |std_mean_diff| > 0.1 */
+  size_t n_imbalanced;    /* covariate rows (not the distance) with matched
+                             |std_mean_diff| > 0.1 */
 } peil_match_balance;
 
+/* The balance table of result r on the units d. Errors: r not of d's
+ * units (PEIL_EINVAL), a weight negative or not finite, a pair naming no
+ * unit (PEIL_EDATA). */
 int peil_match_balance_compute(const peil_match_data *d, const peil_match_result *r,
                                peil_match_balance **out);
 void peil_match_balance_free(peil_match_balance *b);
+
+/* A Love plot of b as a self-contained SVG document written to f: the
+ * absolute standardised mean difference of every row before matching (open
+ * circle) and after (filled), one line per term in the table's order, the
+ * threshold 0.1 dashed; title may be NULL. PEIL_EIO when writing fails. */
+int peil_match_love_plot(const peil_match_balance *b, FILE *f, const char *title);
 
 /* ---- Effects on the matched sample. */
 
@@ -323,6 +346,22 @@ typedef struct {
 int peil_match_effects_compute(const peil_match_data *d, const peil_match_result *r,
                                const peil_effect_options *o, peil_match_effects **out);
 void peil_match_effects_free(peil_match_effects *e);
+
+/* ---- Outcome trajectories: per outcome (in the order given, e.g. in work
+ * at 6, 12, 18, 24 months), the mean of the focal units (the treated; the
+ * controls for the ATC) and the weighted mean of the matched others. */
+typedef struct {
+  const char *outcome;    /* d's name */
+  double horizon;         /* the number in the name (in_work_12m: 12), else the position */
+  double mean_focal, mean_other;
+  int64_t n_focal, n_other; /* matched units with the outcome */
+} peil_trajectory_point;
+
+int peil_match_trajectory(const peil_match_data *d, const peil_match_result *r,
+                          peil_trajectory_point **out, size_t *n);
+/* The trajectory as a self-contained SVG line plot. */
+int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f, const char *title,
+                              const char *focal_label, const char *other_label);
 
 /* ---- Weighting on the propensity score ps (probability scale, all
  * units): IPW (Hajek) and augmented IPW for the estimand, with

@@ -25,6 +25,7 @@ int cmd_ols(int argc, char **argv);
 int cmd_glm(int argc, char **argv);
 int cmd_cohort(int argc, char **argv);
 int cmd_panel(int argc, char **argv);
+int cmd_match(int argc, char **argv);
 
 /* Global switches (set by main from --quiet / --progress, and each command
  * accepts them too). */
@@ -63,5 +64,16 @@ int cli_parse_csv_char(const char *s, char *c);
 /* Splits "a,b,c" into a NULL-terminated malloc'ed vector (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **v);
+
+/* The data of a command that takes a store or a CSV file: a store's table
+ * (--table T, or its only table), or the CSV file imported into a
+ * temporary store that is discarded on close (and on a signal). */
+typedef struct {
+  peil_store *store;
+  char *table;
+  int temporary; /* a CSV imported into a store that is never committed */
+} cli_data;
+int cli_data_open(const char *path, const char *table, const peil_csv_options *csv, cli_data *in);
+void cli_data_close(cli_data *in);
 
 #endif

@@ -133,3 +133,46 @@ int cli_parse_threads(const char *cmd, const char *arg, int *threads) {
   *threads = (int)v;
   return 0;
 }
+
+int cli_data_open(const char *path, const char *table, const peil_csv_options *csv, cli_data *in) {
+  memset(in, 0, sizeof *in);
+  if (access(path, R_OK) != 0) return peil_error(PEIL_ENOTFOUND, "%s: no such file", path);
+  if (peil_store_is_hdf5(path)) {
+    int rc = peil_store_open(path, PEIL_STORE_READ, &in->store);
+    if (rc) return rc;
+    if (table) {
+      if (!peil_store_has_table(in->store, table))
+        return peil_error(PEIL_ENOTFOUND, "%s: no table '%s'", path, table);
+      in->table = strdup(table);
+      return PEIL_OK;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    if ((rc = peil_store_list_tables(in->store, &names, &n))) return rc;
+    if (n == 1) in->table = strdup(names[0]);
+    else {
+      char list[512] = "";
+      size_t used = 0;
+      for (size_t i = 0; i < n && used < sizeof list - 64; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
+      rc = peil_error(PEIL_EINVAL, "%s has %zu tables (%s): choose one with --table", path, n, list);
+    }
+    peil_strings_free(names, n);
+    return rc;
+  }
+  /* CSV: import into a store beside the system's temporary files that is
+   * discarded on close (and on a signal). */
+  const char *tmp = getenv("TMPDIR");
+  char spath[4096];
+  snprintf(spath, sizeof spath, "%s/peil-csv-%d.h5", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+  int rc = peil_store_open(spath, PEIL_STORE_CREATE, &in->store);
+  if (rc) return rc;
+  in->temporary = 1;
+  in->table = strdup(table ? table : "data");
+  return peil_csv_import(path, csv, in->store, in->table, NULL);
+}
+
+void cli_data_close(cli_data *in) {
+  peil_store_close(in->store); /* never committed: a CSV's store disappears */
+  free(in->table);
+}

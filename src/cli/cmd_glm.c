@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "glm_report.h"
@@ -66,56 +65,6 @@ static void help(const char *cmd) {
          "\n"
          "Exit codes: 0 ok, 1 runtime failure, 2 bad input (unknown columns or\n"
          "levels, a non-binary outcome, no rows, separation, no convergence).\n");
-}
-
-typedef struct {
-  peil_store *store;
-  char *table;
-  int temporary; /* a CSV imported into a store that is never committed */
-} glm_input;
-
-static int open_input(const char *path, const char *table, const peil_csv_options *csv,
-                      glm_input *in) {
-  memset(in, 0, sizeof *in);
-  if (access(path, R_OK) != 0) return peil_error(PEIL_ENOTFOUND, "%s: no such file", path);
-  if (peil_store_is_hdf5(path)) {
-    int rc = peil_store_open(path, PEIL_STORE_READ, &in->store);
-    if (rc) return rc;
-    if (table) {
-      if (!peil_store_has_table(in->store, table))
-        return peil_error(PEIL_ENOTFOUND, "%s: no table '%s'", path, table);
-      in->table = strdup(table);
-      return PEIL_OK;
-    }
-    char **names = NULL;
-    size_t n = 0;
-    if ((rc = peil_store_list_tables(in->store, &names, &n))) return rc;
-    if (n == 1) in->table = strdup(names[0]);
-    else {
-      char list[512] = "";
-      size_t used = 0;
-      for (size_t i = 0; i < n && used < sizeof list - 64; i++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", names[i]);
-      rc = peil_error(PEIL_EINVAL, "%s has %zu tables (%s): choose one with --table", path, n, list);
-    }
-    peil_strings_free(names, n);
-    return rc;
-  }
-  /* CSV: import into a store beside the system's temporary files that is
-   * discarded on close (and on a signal). */
-  const char *tmp = getenv("TMPDIR");
-  char spath[4096];
-  snprintf(spath, sizeof spath, "%s/peil-csv-%d.h5", tmp && *tmp ? tmp : "/tmp", (int)getpid());
-  int rc = peil_store_open(spath, PEIL_STORE_CREATE, &in->store);
-  if (rc) return rc;
-  in->temporary = 1;
-  in->table = strdup(table ? table : "data");
-  return peil_csv_import(path, csv, in->store, in->table, NULL);
-}
-
-static void close_input(glm_input *in) {
-  peil_store_close(in->store); /* never committed: a CSV's store disappears */
-  free(in->table);
 }
 
 static int run(const char *cmd, int argc, char **argv) {
@@ -245,8 +194,8 @@ static int run(const char *cmd, int argc, char **argv) {
   if (o.weights && o.weight_type == PEIL_WEIGHTS_SAMPLING && !vcov_given) o.vcov = PEIL_VCOV_HC1;
 
   const char *path = argv[optind];
-  glm_input in;
-  int rc = open_input(path, table, &csv, &in);
+  cli_data in;
+  int rc = cli_data_open(path, table, &csv, &in);
   peil_glm *g = NULL;
   if (!rc) rc = peil_glm_fit(in.store, in.table, &o, &g);
   cli_output out = {0};
@@ -261,7 +210,7 @@ static int run(const char *cmd, int argc, char **argv) {
   if (!rc && !ro.json)
     for (size_t i = 0; i < g->nwarnings; i++) cli_note("warning: %s", g->warnings[i]);
   peil_glm_free(g);
-  close_input(&in);
+  cli_data_close(&in);
   free(refs);
   return rc ? cli_fail(cmd, rc) : 0;
 }

@@ -444,7 +444,9 @@ balance_doc <- function(x, treat, w, estimand, sub = NULL, mm = NULL, pair = FAL
                 ATE = sqrt((wvar(x[t1], one[t1]) + wvar(x[t0], one[t0])) / 2))
   if (!is.finite(sd_) || sd_ < sqrt(.Machine$double.eps)) { # the "proportional" pooled SD
     sd_ <- if (bin) sqrt((sum(x[t1]) * (1 - sum(x[t1]) / sum(t1)) + sum(x[t0]) * (1 - sum(x[t0]) / sum(t0))) / length(x))
-           else sqrt((sum((x[t1] - mean(x[t1]))^2) + sum((x[t0] - mean(x[t0]))^2)) / (length(x) - 2))
+           # n - 1: MatchIt 4.5.1's summary() passes s.weights (ones) to pooled_sd(),
+           # whose weighted branch divides by 1 - sum(w'^2), not by n - 2
+           else sqrt((sum((x[t1] - mean(x[t1]))^2) + sum((x[t0] - mean(x[t0]))^2)) / (length(x) - 1))
   }
   standardised <- abs(diff) > sqrt(.Machine$double.eps)
   out[["smd"]] <- if (standardised) diff / sd_ else diff
@@ -648,7 +650,9 @@ balance_table <- function(sm, m) {
                ecdf_mean = tab[, "eCDF Mean"], ecdf_max = tab[, "eCDF Max"],
                std_pair_dist = tab[, "Std. Pair Dist."], stringsAsFactors = FALSE, row.names = NULL)
   }
-  rbind(one(sm$sum.all, "all"), one(sm$sum.matched, "matched"))
+  # Subclassification's summary() calls its matched balance sum.across (the
+  # same statistics on the subclass weights, without pair distances).
+  rbind(one(sm$sum.all, "all"), one(if (is.null(sm$sum.matched)) sm$sum.across else sm$sum.matched, "matched"))
 }
 
 sizes_table <- function(sm) {
