@@ -122,8 +122,10 @@ static void test_replicate_estimator(void **state) {
       eff_sample smp;
       assert_ok(eff_sample_build(d, r, k, &smp));
       double *ws = malloc(eff_wls_ws_size(smp.p) * sizeof *ws);
+      double both[2];
+      eff_wls_treat(&smp, smp.w, ws, &both[0], &both[1]);
       for (int g = 0; g < 2; g++) {
-        double got = eff_wls_treat(&smp, smp.w, g, ws);
+        double got = both[g];
         const peil_effect_row *row = NULL;
         for (size_t q = 0; q < e->nrows && !row; q++)
           if (!strcmp(e->rows[q].outcome, d->outcome_name[k]) &&
