@@ -299,8 +299,8 @@ typedef enum {
   PEIL_SE_CLUSTER = 0,    /* CR1 on the pair / stratum / subclass (sandwich::vcovCL, HC1) */
   PEIL_SE_HC1,
   PEIL_SE_HC3,
-  PEIL_SE_ABADIE_IMBENS,  /* nearest neighbour with replacement */
-  PEIL_SE_BOOTSTRAP,      /* seeded, replicates of the matched sets */
+  PEIL_SE_ABADIE_IMBENS,  /* nearest neighbour with replacement (AI 2006, population) */
+  PEIL_SE_BOOTSTRAP,      /* seeded, the matched sets / subclasses resampled */
   PEIL_SE_NONE,
   PEIL_SE_HC0,
   PEIL_SE_MEST,           /* IPW: M-estimation sandwich with the score model stacked */
@@ -340,11 +340,16 @@ typedef struct {
   char **warnings;
 } peil_match_effects;
 
-/* For every outcome: the weighted difference in means, the regression-
- * adjusted and the g-computation estimate, each with the standard errors
- * that apply (cluster-robust where units have a subclass, HC3, Abadie-
- * Imbens after nearest neighbour with replacement, the bootstrap when
- * asked). */
+/* For every outcome, on the units with weight > 0 and the outcome: the
+ * weighted difference in means, the regression-adjusted and the
+ * g-computation estimate (factors by treatment contrasts, the first level
+ * present the reference), each with the standard errors that apply, in this
+ * order: CR1 (where every unit has a subclass), HC1, HC3 (NaN where a hat
+ * value is 1 to rounding), Abadie-Imbens (difference in means, nearest
+ * neighbour with replacement), bootstrap (when o->bootstrap > 0). An
+ * estimate that is not defined (g-computation with aliased coefficients)
+ * is NaN with a warning. Rows own their outcome string; quantity is
+ * static. o NULL: the defaults. */
 int peil_match_effects_compute(const peil_match_data *d, const peil_match_result *r,
                                const peil_effect_options *o, peil_match_effects **out);
 void peil_match_effects_free(peil_match_effects *e);
@@ -366,8 +371,13 @@ int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f,
                               const char *focal_label, const char *other_label);
 
 /* ---- Weighting on the propensity score ps (probability scale, all
- * units): IPW (Hajek) and augmented IPW for the estimand, with
- * M-estimation standard errors that account for the estimated score. */
+ * units, strictly between 0 and 1): IPW (Hajek) and augmented IPW for the
+ * estimand (ATE, ATT or ATC). Per outcome the rows ipw effect (HC0, HC1:
+ * the weights as known; MEST: the M-estimation sandwich with the logit
+ * score equations of intercept + the formula's variables stacked, which
+ * accounts for the estimated score when ps is that model's ML fit), ipw
+ * mu1 and mu0 (MEST), aipw effect (INFLUENCE; linear outcome models per
+ * group taken as known). */
 int peil_match_weighting(const peil_match_data *d, const double *ps, peil_estimand estimand,
                          const peil_effect_options *o, peil_match_effects **out);
 

@@ -77,7 +77,7 @@ int match_report_compute(match_report *m) {
   peil_match_result all = {0};
   all.n = d->n;
   all.method = PEIL_MATCH_EXACT;
-  all.estimand = m->r->estimand == PEIL_ATC ? PEIL_ATC : m->r->estimand;
+  all.estimand = m->r->estimand;
   all.caliper = all.sd_distance = NAN;
   all.weight = malloc(d->n * sizeof *all.weight);
   all.subclass = malloc(d->n * sizeof *all.subclass);
@@ -458,7 +458,9 @@ static int write_units(peil_store *s, const match_report *m) {
     }
     defs[j] = (peil_column_def){"row", PEIL_INT64, 0, NULL}, cols[j++] = d->row;
     defs[j] = (peil_column_def){"treat", PEIL_BOOL, 0, NULL}, cols[j] = treat, own[j++] = treat;
-    defs[j] = (peil_column_def){"distance", PEIL_FLOAT64, 0, NULL}, cols[j] = dist, own[j++] = dist;
+    own[j] = dist;
+    if (r->distance) defs[j] = (peil_column_def){"distance", PEIL_FLOAT64, 0, NULL}, cols[j++] = dist;
+    else free(dist), own[j] = NULL; /* exact and CEM have no distance */
     defs[j] = (peil_column_def){"discarded", PEIL_BOOL, 0, NULL}, cols[j] = disc, own[j++] = disc;
     defs[j] = (peil_column_def){"weight", PEIL_FLOAT64, 0, NULL}, cols[j++] = r->weight;
     defs[j] = (peil_column_def){"subclass", PEIL_INT64, 0, NULL}, cols[j] = sub, own[j++] = sub;

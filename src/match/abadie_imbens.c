@@ -30,7 +30,12 @@
  * distance all tied units, as AI define the set of J matches), units not
  * discarded and with the outcome:
  *
- *   sigma2_j = J'/(J' + 1) (Y_j - mean of the J' units' Y)^2,  J' >= J the units used.
+ *   sigma2_j = J'/(J' + 1) (Y_j - mean of the J' units' Y)^2,  J' >= J the units used
+ *
+ * (AI 2006, eq. 14). The Matching package (Var.calc = J) uses the sample
+ * variance of j and its J neighbours instead: the same for J = 1, where
+ * tests/unit/match/test_abadie_imbens.c agrees with it to 4e-16 (ATT and
+ * ATC, 1 and 2 matches); for J >= 2 the two unbiased estimators differ.
  *
  * Not accounted for: that the propensity score was estimated (Abadie and
  * Imbens 2016), and the conditional bias of matching (no bias correction). */

@@ -15,8 +15,8 @@
  *     statistics of a numeric column and the pair distance.
  *
  * Per column: one pass in unit order for the group sums (Neumaier
- * compensated, so the order is fixed and the sums exact to a few ulps at
- * any n), one for the sums of squares, and for a numeric column a radix
+ * compensated: a fixed order, and a rounding error that does not grow
+ * with n), one for the sums of squares, and for a numeric column a radix
  * sort of its values (stable: equal values keep the unit order) and a
  * sweep over them for the eCDFs and for the mean distance of all
  * treated-control pairs within strata (exact, CEM): over the gaps between
@@ -72,10 +72,20 @@ static inline double value_of(uint64_t u) {
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_PASSES 6 /* 6 x 11 >= 64 */
 
-/* One thread's scratch: sort buffers for n units and per-stratum sums. */
+/* What the sweep in sorted order needs of a unit. It travels with the key
+ * through the radix sort: fetching it by unit index afterwards would be a
+ * cache miss per unit and per column (a third of the time at 5 million
+ * units), for 24 bytes more per unit of sort buffers. */
+typedef struct {
+  double w;   /* matching weight */
+  int64_t st; /* (stratum + 1) * 2 + treated; stratum -1: none */
+} unit_info;
+
+/* One thread's scratch: sort buffers for n units (48 bytes a unit) and
+ * per-stratum sums. */
 typedef struct {
   uint64_t *key, *key2;
-  uint32_t *idx, *idx2;
+  unit_info *pay, *pay2;
   size_t *count; /* RADIX_PASSES x RADIX_SIZE */
   int64_t *tl, *cl; /* per stratum: treated, controls so far (binary: with x = 1) */
   double *last;
@@ -85,8 +95,8 @@ typedef struct {
 static void ws_free(workspace *w) {
   free(w->key);
   free(w->key2);
-  free(w->idx);
-  free(w->idx2);
+  free(w->pay);
+  free(w->pay2);
   free(w->count);
   free(w->tl);
   free(w->cl);
@@ -101,14 +111,14 @@ static int ws_alloc(workspace *w, size_t n, size_t nstrata) {
   if (n == 0) n = 1;
   w->key = malloc(n * sizeof *w->key);
   w->key2 = malloc(n * sizeof *w->key2);
-  w->idx = malloc(n * sizeof *w->idx);
-  w->idx2 = malloc(n * sizeof *w->idx2);
+  w->pay = malloc(n * sizeof *w->pay);
+  w->pay2 = malloc(n * sizeof *w->pay2);
   w->count = malloc(RADIX_PASSES * RADIX_SIZE * sizeof *w->count);
   w->tl = malloc(ns * sizeof *w->tl);
   w->cl = malloc(ns * sizeof *w->cl);
   w->last = malloc(ns * sizeof *w->last);
   w->tot = malloc(ns * sizeof *w->tot);
-  if (!w->key || !w->key2 || !w->idx || !w->idx2 || !w->count || !w->tl || !w->cl || !w->last ||
+  if (!w->key || !w->key2 || !w->pay || !w->pay2 || !w->count || !w->tl || !w->cl || !w->last ||
       !w->tot) {
     ws_free(w);
     return -1;
@@ -116,18 +126,22 @@ static int ws_alloc(workspace *w, size_t n, size_t nstrata) {
   return 0;
 }
 
-/* Sorts x's values into w->key (ascending) with their units in w->idx:
- * least significant digit first, every pass stable, passes in which all
- * keys share the digit skipped. */
-static void sort_values(workspace *w, const double *x, size_t n) {
+/* Sorts x's values into w->key (ascending) with what the sweep needs of
+ * their units in w->pay (weight w, stratum or NULL, treatment):
+ * least significant digit first, every pass stable (equal values keep the
+ * unit order), passes in which all keys share the digit skipped. */
+static void sort_values(workspace *w, const double *x, size_t n, const double *wt,
+                        const int64_t *stratum, const int8_t *treat) {
   uint64_t *k = w->key, *k2 = w->key2;
-  uint32_t *ix = w->idx, *ix2 = w->idx2;
+  unit_info *ix = w->pay, *ix2 = w->pay2;
   size_t *count = w->count;
   memset(count, 0, RADIX_PASSES * RADIX_SIZE * sizeof *count);
   for (size_t i = 0; i < n; i++) {
     uint64_t u = key_of(x[i]);
     k[i] = u;
-    ix[i] = (uint32_t)i;
+    int64_t s = stratum && stratum[i] >= 0 ? stratum[i] : -1;
+    ix[i].w = wt[i];
+    ix[i].st = (s + 1) * 2 + (treat[i] != 0);
     for (int p = 0; p < RADIX_PASSES; p++) count[p * RADIX_SIZE + (u >> (p * RADIX_BITS) & (RADIX_SIZE - 1))]++;
   }
   if (n < 2) return;
@@ -149,18 +163,19 @@ static void sort_values(workspace *w, const double *x, size_t n) {
     uint64_t *tk = k;
     k = k2;
     k2 = tk;
-    uint32_t *ti = ix;
+    unit_info *ti = ix;
     ix = ix2;
     ix2 = ti;
   }
   /* the sorted data is in k/ix: keep it under the names the caller reads */
   w->key = k;
   w->key2 = k2;
-  w->idx = ix;
-  w->idx2 = ix2;
+  w->pay = ix;
+  w->pay2 = ix2;
 }
 
 /* ---- One column. */
+
 
 typedef struct {
   size_t n;
@@ -290,107 +305,146 @@ static double pair_dist_strata_binary(const context *c, workspace *ws, const dou
   return tot / cnt;
 }
 
-/* The same for a numeric column, over its sorted values (ws->key, ws->idx):
- * in each stratum, the sum over pairs of |x_t - x_c| is the sum over the
- * gaps between its consecutive values of gap x (treated below x controls
- * above + controls below x treated above). */
-static double pair_dist_strata_sorted(const context *c, workspace *ws) {
+/* One sweep over a numeric column's sorted values (ws->key, ws->pay) for
+ * what needs the order:
+ *   - the eCDFs of both samples: weights normalised to sum 1 in each group,
+ *     D(v) = |F1(v) - F0(v)| at every distinct value v of all units (weight
+ *     0 or not), its mean and maximum over those values;
+ *   - with strata (pd not NULL), the mean |x_t - x_c| over all treated-
+ *     control pairs within a stratum: in each stratum, the sum over its
+ *     pairs is the sum over the gaps between its consecutive values of
+ *     gap x (treated below x controls above + controls below x treated
+ *     above), every term positive.
+ * One pass, so each unit's treatment, weight and stratum are fetched once. */
+typedef struct {
+  int want;              /* compute this sample's eCDF */
+  double inv[2];         /* all: 1 / n_g (w' = w / sum(w) with w = 1) */
+  double sw[2];          /* matched: the groups' sums of weights */
+  ksum cs, sum;
+  double max;
+  size_t nv;
+} ecdf_acc;
+
+static void sorted_sweep(const context *c, workspace *ws, const group_stats *ga,
+                         const group_stats *gm, int ecdf_all, int ecdf_matched, double *ecdf,
+                         double *pd) {
+  ecdf_acc e[2];
+  memset(e, 0, sizeof e);
+  e[0].want = ecdf_all;
+  e[1].want = ecdf_matched;
+  for (int t = 0; t < 2; t++) e[1].sw[t] = gm->sw[t], e[0].sw[t] = ga->sw[t];
+  int strata = pd != NULL;
   int64_t *tl = ws->tl, *cl = ws->cl;
-  memset(tl, 0, c->nstrata * sizeof *tl);
-  memset(cl, 0, c->nstrata * sizeof *cl);
-  memset(ws->tot, 0, c->nstrata * sizeof *ws->tot);
-  for (size_t q = 0; q < c->n; q++) {
-    uint32_t i = ws->idx[q];
-    int64_t s = c->stratum[i];
-    if (s < 0) continue;
+  if (strata) {
+    memset(tl, 0, c->nstrata * sizeof *tl);
+    memset(cl, 0, c->nstrata * sizeof *cl);
+    memset(ws->tot, 0, c->nstrata * sizeof *ws->tot);
+  }
+  size_t n = c->n;
+  for (size_t q = 0; q < n; q++) {
+    const unit_info *u = &ws->pay[q];
+    int t = (int)(u->st & 1);
     double v = value_of(ws->key[q]);
-    if (tl[s] + cl[s] > 0) {
-      double gap = v - ws->last[s];
-      if (gap != 0) {
-        double straddle = (double)tl[s] * (double)(c->n0s[s] - cl[s]) +
-                          (double)cl[s] * (double)(c->n1s[s] - tl[s]);
-        ks_add(&ws->tot[s], gap * straddle);
+    if (e[0].want) ks_add(&e[0].cs, t ? 1 / e[0].sw[1] : -(1 / e[0].sw[0]));
+    if (e[1].want) {
+      double wi = u->w;
+      if (wi != 0) ks_add(&e[1].cs, t ? wi / e[1].sw[1] : -(wi / e[1].sw[0]));
+    }
+    if (strata) {
+      int64_t s = (u->st >> 1) - 1;
+      if (s >= 0) {
+        if (tl[s] + cl[s] > 0) {
+          double gap = v - ws->last[s];
+          if (gap != 0) {
+            double straddle = (double)tl[s] * (double)(c->n0s[s] - cl[s]) +
+                              (double)cl[s] * (double)(c->n1s[s] - tl[s]);
+            ks_add(&ws->tot[s], gap * straddle);
+          }
+        }
+        if (t)
+          tl[s]++;
+        else
+          cl[s]++;
+        ws->last[s] = v;
       }
     }
-    if (c->treat[i])
-      tl[s]++;
-    else
-      cl[s]++;
-    ws->last[s] = v;
+    if (q + 1 < n && value_of(ws->key[q + 1]) == v) continue; /* not the last of its value */
+    for (int m = 0; m < 2; m++) {
+      if (!e[m].want) continue;
+      double dv = fabs(ks_val(&e[m].cs));
+      ks_add(&e[m].sum, dv);
+      if (dv > e[m].max || isnan(dv)) e[m].max = dv;
+      e[m].nv++;
+    }
   }
-  ksum tot = {0, 0};
-  double cnt = 0;
-  for (size_t s = 0; s < c->nstrata; s++) {
-    ks_add(&tot, ks_val(&ws->tot[s]));
-    cnt += (double)c->n1s[s] * (double)c->n0s[s];
+  for (int m = 0; m < 2; m++) {
+    ecdf[2 * m] = e[m].want ? ks_val(&e[m].sum) / (double)e[m].nv : NAN;
+    ecdf[2 * m + 1] = e[m].want ? e[m].max : NAN;
   }
-  return ks_val(&tot) / cnt;
-}
-
-/* eCDF mean and max of a numeric column over its sorted values: the
- * weights normalised to sum 1 in each group, D(v) = |F1(v) - F0(v)| at
- * every distinct value v of all units (weight 0 or not). */
-static void ecdf_stats(const context *c, const workspace *ws, const double *w, const group_stats *g,
-                       double *mean, double *max) {
-  ksum cs = {0, 0}, sum = {0, 0};
-  double mx = 0;
-  size_t nv = 0;
-  for (size_t q = 0; q < c->n; q++) {
-    uint32_t i = ws->idx[q];
-    int t = c->treat[i] != 0;
-    double wi = w ? w[i] : 1.0;
-    if (wi != 0) ks_add(&cs, t ? wi / g->sw[1] : -(wi / g->sw[0]));
-    if (q + 1 < c->n && value_of(ws->key[q + 1]) == value_of(ws->key[q])) continue;
-    double dv = fabs(ks_val(&cs));
-    ks_add(&sum, dv);
-    if (dv > mx || isnan(dv)) mx = dv;
-    nv++;
+  if (strata) {
+    ksum tot = {0, 0};
+    double cnt = 0;
+    for (size_t s = 0; s < c->nstrata; s++) {
+      ks_add(&tot, ks_val(&ws->tot[s]));
+      cnt += (double)c->n1s[s] * (double)c->n0s[s];
+    }
+    *pd = ks_val(&tot) / cnt;
   }
-  *mean = ks_val(&sum) / (double)nv;
-  *max = mx;
 }
 
 /* Both samples of one balance column. */
 static void column_balance(const context *c, workspace *ws, const double *x, int binary,
                            peil_balance_row *row) {
-  group_stats ga, gm;
-  group_sums(c, x, NULL, binary, &ga);
-  group_sums(c, x, c->w, binary, &gm);
-  double n_g[2] = {ga.sw[0], ga.sw[1]};
-  double sd = standard_sd(c, x, binary, &ga, n_g);
-  if (!binary) sort_values(ws, x, c->n);
+  group_stats g[2];
+  group_sums(c, x, NULL, binary, &g[0]);
+  group_sums(c, x, c->w, binary, &g[1]);
+  double n_g[2] = {g[0].sw[0], g[0].sw[1]};
+  double sd = standard_sd(c, x, binary, &g[0], n_g);
+
+  /* MatchIt's bal1var(): "too small" when neither group has two units of
+   * nonzero weight; then a difference above sqrt(eps) is not standardised
+   * but NA, and neither is the pair distance, variance ratio or eCDF of a
+   * numeric column computed. */
+  int too_small[2], standardised[2];
+  double diff[2];
+  for (int m = 0; m < 2; m++) {
+    too_small[m] = g[m].nonzero[1] < 2 && g[m].nonzero[0] < 2;
+    diff[m] = g[m].mean[1] - g[m].mean[0];
+    standardised[m] = fabs(diff[m]) > SQRT_EPS;
+  }
+  int want_pd = c->pairs_from && !(standardised[1] && too_small[1]);
+  double pd = NAN, ecdf[4] = {NAN, NAN, NAN, NAN};
+  if (want_pd && c->pairs_from == 1) pd = pair_dist_matrix(c, x);
+  if (want_pd && c->pairs_from == 2 && binary) pd = pair_dist_strata_binary(c, ws, x);
+  if (!binary) {
+    int strata_pd = want_pd && c->pairs_from == 2;
+    if (!too_small[0] || !too_small[1] || strata_pd) {
+      sort_values(ws, x, c->n, c->w, c->stratum, c->treat);
+      sorted_sweep(c, ws, &g[0], &g[1], !too_small[0], !too_small[1], ecdf, strata_pd ? &pd : NULL);
+    }
+  }
 
   for (int m = 0; m < 2; m++) {
-    const group_stats *g = m ? &gm : &ga;
-    const double *w = m ? c->w : NULL;
     peil_balance_stats *st = m ? &row->matched : &row->all;
-    int too_small = g->nonzero[1] < 2 && g->nonzero[0] < 2;
-    double diff = g->mean[1] - g->mean[0];
-    st->mean_treated = g->mean[1];
-    st->mean_control = g->mean[0];
+    st->mean_treated = g[m].mean[1];
+    st->mean_control = g[m].mean[0];
     st->std_mean_diff = st->var_ratio = st->ecdf_mean = st->ecdf_max = st->std_pair_dist = NAN;
-    int standardised = fabs(diff) > SQRT_EPS;
-    double pd = NAN;
-    if (m && c->pairs_from && !(standardised && too_small)) {
-      if (c->pairs_from == 1)
-        pd = pair_dist_matrix(c, x);
-      else
-        pd = binary ? pair_dist_strata_binary(c, ws, x) : pair_dist_strata_sorted(c, ws);
-    }
-    if (standardised) {
-      if (!too_small) {
-        st->std_mean_diff = diff / sd;
-        st->std_pair_dist = fabs(pd) > 1e-8 ? pd / sd : pd;
+    double p = m ? pd : NAN; /* before matching: no pair distance */
+    if (standardised[m]) {
+      if (!too_small[m]) {
+        st->std_mean_diff = diff[m] / sd;
+        st->std_pair_dist = fabs(p) > 1e-8 ? p / sd : p;
       }
     } else {
-      st->std_mean_diff = diff;
-      st->std_pair_dist = pd;
+      st->std_mean_diff = diff[m];
+      st->std_pair_dist = p;
     }
     if (binary) {
-      st->ecdf_mean = st->ecdf_max = fabs(diff);
-    } else if (!too_small) {
-      st->var_ratio = g->var[1] / g->var[0];
-      ecdf_stats(c, ws, w, g, &st->ecdf_mean, &st->ecdf_max);
+      st->ecdf_mean = st->ecdf_max = fabs(diff[m]);
+    } else if (!too_small[m]) {
+      st->var_ratio = g[m].var[1] / g[m].var[0];
+      st->ecdf_mean = ecdf[2 * m];
+      st->ecdf_max = ecdf[2 * m + 1];
     }
   }
 }
@@ -421,9 +475,6 @@ static int check_input(const peil_match_data *d, const peil_match_result *r) {
     return peil_error(PEIL_EINVAL, "balance: the matching result has %zu units, the data %zu", r->n,
                       d->n);
   if (!r->weight) return peil_error(PEIL_EINVAL, "balance: the matching result has no weights");
-  if (d->n > UINT32_MAX)
-    return peil_error(PEIL_EINVAL, "balance: %zu units, more than the %lu a balance table handles",
-                      d->n, (unsigned long)UINT32_MAX);
   for (size_t i = 0; i < d->n; i++)
     if (!(r->weight[i] >= 0) || !isfinite(r->weight[i]))
       return peil_error(PEIL_EDATA, "balance: unit %zu (row %lld) has weight %g", i,

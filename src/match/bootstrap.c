@@ -178,8 +178,8 @@ int eff_bootstrap(const peil_match_result *r, const eff_sample *s, const peil_ef
         replicate_weights(&c, s, mult, wr);
         double dm = weighted_diff(s, wr);
         est[b * 3 + 0] = dm;
-        est[b * 3 + 1] = isnan(dm) ? NAN : eff_wls_treat(s, wr, 0, ws);
-        est[b * 3 + 2] = isnan(dm) ? NAN : eff_wls_treat(s, wr, 1, ws);
+        est[b * 3 + 1] = est[b * 3 + 2] = NAN;
+        if (!isnan(dm)) eff_wls_treat(s, wr, ws, &est[b * 3 + 1], &est[b * 3 + 2]);
       }
       free(mult), free(wr), free(ws);
       if (rng) gsl_rng_free(rng);

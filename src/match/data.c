@@ -387,7 +387,7 @@ static int factor_levels(const loader *L, const source *S, peil_match_var *mv) {
   size_t n = L->n, nd = 0;
   double *u = malloc((n ? n : 1) * sizeof *u);
   if (!u) return peil_error(PEIL_ENOMEM, "out of memory");
-  memcpy(u, S->v, n * sizeof *u);
+  if (n) memcpy(u, S->v, n * sizeof *u); /* no units: S->v may be NULL */
   qsort(u, n, sizeof *u, cmp_double);
   for (size_t i = 0; i < n; i++)
     if (nd == 0 || u[i] != u[nd - 1]) u[nd++] = u[i];

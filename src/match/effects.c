@@ -130,6 +130,11 @@ static int outcome_rows(const peil_match_data *d, const peil_match_result *r,
   double bse[3] = {NAN, NAN, NAN};
   int64_t nrep[3] = {0, 0, 0}, nbcl = 0;
   if (o->bootstrap > 0) rc = eff_bootstrap(r, &s, o, bse, nrep, &nbcl);
+  if (!rc && o->bootstrap > 0 && ai)
+    rc = eff_add_warning(e, "%s, bootstrap: the matched sets share controls (matching with "
+                         "replacement), which resampling sets ignores: the bootstrap understates "
+                         "the variance (Abadie and Imbens 2008); the Abadie-Imbens standard error "
+                         "accounts for it", name);
   static const peil_effect_estimator ests[3] = {PEIL_EFFECT_DIFF_MEANS, PEIL_EFFECT_LM_ADJUSTED,
                                                 PEIL_EFFECT_GCOMP};
   for (size_t a = 0; a < 3 && !rc; a++) {

@@ -46,6 +46,9 @@ static inline int eff_is_target(const eff_sample *s, size_t i) {
   return s->estimand == PEIL_ATE || (s->estimand == PEIL_ATT) == (s->t[i] == 1);
 }
 
+/* The regressions use a thread per this many rows at most. */
+#define EFF_ROWS_PER_THREAD 50000
+
 /* The sample's weighted difference in means (treated minus controls). */
 double eff_diff_means(const eff_sample *s);
 
@@ -83,10 +86,12 @@ int eff_bootstrap(const peil_match_result *r, const eff_sample *s, const peil_ef
 /* Weighted least squares on the sample's rows with weights wr (rows with
  * wr 0 are left out), the covariates centred at their wr-weighted mean over
  * the target units (effects_wls.c): the coefficient of treat in y ~ treat + x
- * (gcomp 0) or y ~ treat + x + treat:x (gcomp 1), NaN when it is not
- * defined (treat aliased; gcomp: any coefficient aliased, as the regression
- * through peil_glm_fit). ws holds eff_wls_ws_size(p) doubles. */
+ * (*adjusted) and in y ~ treat + x + treat:x (*gcomp), from one cross
+ * product; NaN when not defined (treat aliased; gcomp: any coefficient
+ * aliased, as the regression through peil_glm_fit). ws holds
+ * eff_wls_ws_size(p) doubles. */
 size_t eff_wls_ws_size(size_t p);
-double eff_wls_treat(const eff_sample *s, const double *wr, int gcomp, double *ws);
+void eff_wls_treat(const eff_sample *s, const double *wr, double *ws, double *adjusted,
+                   double *gcomp);
 
 #endif

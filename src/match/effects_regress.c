@@ -124,7 +124,10 @@ int eff_regress(eff_store *st, peil_effect_estimator est, peil_se_kind se, int t
   go.weights = "w";
   go.weight_type = PEIL_WEIGHTS_SAMPLING;
   go.alias_tol = 1e-7; /* lm's tolerance */
-  go.threads = threads;
+  /* a thread per EFF_ROWS_PER_THREAD rows at most: on a small sample the
+   * threads would only wait for each other (and spin, on a busy machine) */
+  size_t most = s->n / EFF_ROWS_PER_THREAD;
+  go.threads = most < 1 ? 1 : (threads <= 0 || (size_t)threads > most ? (int)most : threads);
   switch (se) {
   case PEIL_SE_CLUSTER:
     go.cluster = "cl";

@@ -26,10 +26,39 @@ size_t eff_wls_ws_size(size_t p) {
   return 3 * p + P * P + 4 * P;
 }
 
-double eff_wls_treat(const eff_sample *s, const double *wr, int gcomp, double *ws) {
+/* Solves R'u = b, R beta = u over the first q columns (aliased ones 0) and
+ * returns beta[1], the coefficient of treat (scaled back). */
+static double treat_coef(const double *R, size_t ld, size_t q, const double *keep, const double *b,
+                         const double *scale, double *z) {
+  for (size_t j = 0; j < q; j++) {
+    if (!keep[j]) {
+      z[j] = 0;
+      continue;
+    }
+    double v = b[j];
+    for (size_t k = 0; k < j; k++)
+      if (keep[k]) v -= R[k * ld + j] * z[k];
+    z[j] = v / R[j * ld + j];
+  }
+  for (size_t jj = q; jj-- > 0;) {
+    if (!keep[jj]) {
+      z[jj] = 0;
+      continue;
+    }
+    double v = z[jj];
+    for (size_t c = jj + 1; c < q; c++)
+      if (keep[c]) v -= R[jj * ld + c] * z[c];
+    z[jj] = v / R[jj * ld + jj];
+  }
+  return z[1] * scale[1];
+}
+
+void eff_wls_treat(const eff_sample *s, const double *wr, double *ws, double *adjusted,
+                   double *gcomp) {
   const size_t n = s->n, p = s->p, P = 2 + 2 * p;
   double *cbar = ws, *use_x = ws + p, *use_t = ws + 2 * p;
   double *A = ws + 3 * p, *b = A + P * P, *z = b + P, *scale = z + P, *keep = scale + P;
+  *adjusted = *gcomp = NAN;
   /* centres and zero columns */
   for (size_t j = 0; j < p; j++) {
     const double *x = s->x + j * n;
@@ -49,11 +78,14 @@ double eff_wls_treat(const eff_sample *s, const double *wr, int gcomp, double *w
       if (s->t[i] == 1) zt = 0;
     }
     use_x[j] = !zx;
-    use_t[j] = gcomp && !zt;
+    use_t[j] = !zt;
   }
-  /* the columns: intercept, treat, x, treat:x */
+  /* the columns: intercept, treat, x (the regression adjustment's q_adj),
+   * then treat:x; the adjustment's system is the leading block of
+   * g-computation's, and so is its Cholesky factor */
   size_t q = 2;
   for (size_t j = 0; j < p; j++) q += use_x[j] != 0;
+  size_t q_adj = q;
   for (size_t j = 0; j < p; j++) q += use_t[j] != 0;
   memset(A, 0, q * q * sizeof *A);
   memset(b, 0, q * sizeof *b);
@@ -82,13 +114,16 @@ double eff_wls_treat(const eff_sample *s, const double *wr, int gcomp, double *w
     b[a] *= scale[a];
   }
   /* Cholesky A = R'R over the columns kept, in order (row-major upper R) */
+  int all = 1;
   for (size_t j = 0; j < q; j++) {
     keep[j] = 0;
-    if (scale[j] == 0) continue; /* a zero column */
     double djj = A[j * q + j];
     for (size_t k = 0; k < j; k++)
       if (keep[k]) djj -= A[k * q + j] * A[k * q + j];
-    if (!(djj > WLS_ALIAS_TOL)) continue;
+    if (scale[j] == 0 || !(djj > WLS_ALIAS_TOL)) {
+      all = 0;
+      continue;
+    }
     double rjj = sqrt(djj);
     A[j * q + j] = rjj;
     for (size_t c2 = j + 1; c2 < q; c2++) {
@@ -99,29 +134,7 @@ double eff_wls_treat(const eff_sample *s, const double *wr, int gcomp, double *w
     }
     keep[j] = 1;
   }
-  if (!keep[1]) return NAN;
-  for (size_t j = 0; j < q; j++)
-    if (gcomp && !keep[j]) return NAN;
-  /* solve R'u = b, then R beta = u (aliased coefficients 0) */
-  for (size_t j = 0; j < q; j++) {
-    if (!keep[j]) {
-      z[j] = 0;
-      continue;
-    }
-    double v = b[j];
-    for (size_t k = 0; k < j; k++)
-      if (keep[k]) v -= A[k * q + j] * z[k];
-    z[j] = v / A[j * q + j];
-  }
-  for (size_t jj = q; jj-- > 0;) {
-    if (!keep[jj]) {
-      z[jj] = 0;
-      continue;
-    }
-    double v = z[jj];
-    for (size_t c2 = jj + 1; c2 < q; c2++)
-      if (keep[c2]) v -= A[jj * q + c2] * z[c2];
-    z[jj] = v / A[jj * q + jj];
-  }
-  return z[1] * scale[1];
+  if (!keep[1]) return;
+  *adjusted = treat_coef(A, q, q_adj, keep, b, scale, z);
+  if (all) *gcomp = treat_coef(A, q, q, keep, b, scale, z);
 }

@@ -123,7 +123,8 @@ static int outcome_model(peil_store *st, const design *D, int group, int threads
   go.family = "gaussian";
   go.where = group ? "treat == 1" : "treat == 0";
   go.alias_tol = 1e-7;
-  go.threads = threads;
+  size_t most = D->n / EFF_ROWS_PER_THREAD;
+  go.threads = most < 1 ? 1 : (threads <= 0 || (size_t)threads > most ? (int)most : threads);
   peil_glm *g = NULL;
   int rc = peil_glm_fit(st, "units", &go, &g);
   free(f);

@@ -436,6 +436,7 @@ static int read_rows(frame_ctx *x) {
   peil_scan *sc = NULL;
   int rc = peil_scan_open(x->store, x->table, (const char *const *)x->cols.names, x->cols.n, 0, &sc);
   if (rc) return rc;
+  peil_scan_set_threads(sc, o->threads); /* the fit's threads decode the columns too */
   int omp_before = model_scan_threads(o->threads), nthreads = model_threads(o->threads);
   size_t n = x->cols.n, cap = 0;
   void **buf = calloc(n, sizeof *buf);

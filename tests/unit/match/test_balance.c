@@ -302,7 +302,8 @@ static void test_strata_brute_force(void **state) {
   }
 }
 
-/* MatchIt's corner rules, worked out by hand on eight units. */
+/* MatchIt's corner rules, worked out by hand on eight units (every value
+ * also what MatchIt 4.5.1's bal1var() gives on these data). */
 static void test_corner_rules(void **state) {
   (void)state;
   synth z;
@@ -333,7 +334,9 @@ static void test_corner_rules(void **state) {
   assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
   double ss = 9 + 4 + 1 + 36; /* controls 0 1 2 9 about their mean 3 */
   assert_close(b->rows[0].all.std_mean_diff, (2.0 - 3.0) / sqrt(ss / 7), 1e-14);
-  assert_close(b->rows[0].all.var_ratio, 0.0 / (ss / 3), 1e-14);
+  assert_true(b->rows[0].all.var_ratio == 0);
+  assert_close(b->rows[0].all.ecdf_mean, 0.25, 1e-14);
+  assert_close(b->rows[0].all.ecdf_max, 0.5, 1e-14);
   /* same: difference 0, not standardised; the pair distance is raw too:
    * pairs |1-2|,|1-2|,|1-0|,|1-4|,.. = mean over 16 pairs */
   assert_true(b->rows[1].all.std_mean_diff == 0);
@@ -341,6 +344,10 @@ static void test_corner_rules(void **state) {
   for (int i = 0; i < 4; i++)
     for (int j = 4; j < 8; j++) pd += fabs(same[i] - same[j]);
   assert_close(b->rows[1].matched.std_pair_dist, pd / 16, 1e-14);
+  assert_close(pd / 16, 1.5, 1e-15);
+  assert_close(b->rows[1].matched.var_ratio, 0.5, 1e-14);
+  assert_close(b->rows[1].matched.ecdf_mean, 0.2, 1e-14);
+  assert_close(b->rows[1].matched.ecdf_max, 0.25, 1e-14);
   /* flag: p1 = 1, SD 0: pooled sqrt(sum_g S_g (1 - S_g / n_g) / n) = sqrt((0 + 1 x 3/4) / 8) */
   assert_close(b->rows[2].all.std_mean_diff, (1 - 0.25) / sqrt(0.75 / 8), 1e-14);
   assert_true(isnan(b->rows[2].all.var_ratio));
