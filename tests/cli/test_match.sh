@@ -45,7 +45,7 @@ expect_out '"subclass_bounds"'
 
 # A user score, exact strata, CEM with cut points, Mahalanobis, random pairs.
 expect_exit 0 "$PEIL" match "$T/l.h5" -f "$F" --distance re74 --exact race --ratio 2 --replace
-expect_out "on the given score, with replacement"
+expect_out "on the given score 're74', with replacement"
 expect_exit 0 "$PEIL" match "$L" -f "$F" --method cem --cutpoints age=20,25,30,35,40 --cutpoints educ=9,12,13
 expect_exit 0 "$PEIL" match "$L" -f "$F" --distance mahalanobis --order data
 expect_exit 0 "$PEIL" match "$L" -f "treat ~ race + married + nodegree" --method exact --ratio 1 --seed 7
