@@ -46,6 +46,10 @@ enum {
 };
 
 int peil_store_open(const char *path, int flags, peil_store **out);
+/* A scratch store in memory (PEIL_STORE_MEMORY) under a name of its own,
+ * "<what>-<serial>": HDF5 keeps one in-memory file per name, and runs (or
+ * their threads) may be at work side by side. */
+int peil_store_open_scratch(const char *what, peil_store **out);
 /* Is the file at path an HDF5 file (1), or not / not readable (0)? For
  * commands that take a store or a CSV file. */
 int peil_store_is_hdf5(const char *path);
@@ -147,6 +151,10 @@ int peil_table_append(peil_table_writer *w, const void *const *columns, size_t n
 int peil_table_write_behind(peil_table_writer *w);
 /* Writes row count and schema attributes and releases the writer. */
 int peil_table_finish(peil_table_writer *w);
+/* A whole table from columns in memory (nrows values each, in-memory
+ * types as for peil_table_append): create, append, finish. */
+int peil_table_write(peil_store *s, const char *table, const peil_column_def *cols, size_t ncols,
+                     const void *const *data, size_t nrows);
 /* Releases without finishing (the table stays incomplete inside the
  * temporary store: close the store without commit). */
 void peil_table_writer_free(peil_table_writer *w);

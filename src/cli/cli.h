@@ -61,6 +61,10 @@ int cli_parse_long(const char *s, long long *v);
 /* A CSV delimiter or decimal separator: one character, or tab, comma,
  * semicolon, pipe by name. 0 or -1 (bad). */
 int cli_parse_csv_char(const char *s, char *c);
+/* --delimiter and --decimal of the commands that read or write CSV: 0, or
+ * the usage error's exit code. */
+int cli_parse_delimiter(const char *cmd, const char *arg, char *c);
+int cli_parse_decimal(const char *cmd, const char *arg, char *c);
 /* Splits "a,b,c" into a NULL-terminated malloc'ed vector (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **v);

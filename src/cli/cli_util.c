@@ -87,6 +87,18 @@ int cli_parse_csv_char(const char *s, char *c) {
   return -1;
 }
 
+int cli_parse_delimiter(const char *cmd, const char *arg, char *c) {
+  if (cli_parse_csv_char(arg, c))
+    return cli_usage(cmd, "--delimiter takes one character (or 'tab'), not '%s'", arg);
+  return 0;
+}
+
+int cli_parse_decimal(const char *cmd, const char *arg, char *c) {
+  if (cli_parse_csv_char(arg, c) || (*c != '.' && *c != ','))
+    return cli_usage(cmd, "--decimal takes '.' or ',', not '%s'", arg);
+  return 0;
+}
+
 char **cli_split_list(const char *s, size_t *n) {
   size_t cap = 1;
   for (const char *p = s; *p; p++) cap += *p == ',';

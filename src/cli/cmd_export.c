@@ -48,12 +48,10 @@ int cmd_export(int argc, char **argv) {
     case 'o': outpath = optarg; break;
     case 'c': columns = optarg; break;
     case 'd':
-      if (cli_parse_csv_char(optarg, &o.delimiter))
-        return cli_usage("export", "--delimiter takes one character (or 'tab'), not '%s'", optarg);
+      if (cli_parse_delimiter("export", optarg, &o.delimiter)) return 2;
       break;
     case O_DECIMAL:
-      if (cli_parse_csv_char(optarg, &o.decimal) || (o.decimal != '.' && o.decimal != ','))
-        return cli_usage("export", "--decimal takes '.' or ',', not '%s'", optarg);
+      if (cli_parse_decimal("export", optarg, &o.decimal)) return 2;
       break;
     case O_NA: o.na = optarg; break;
     case O_NOHEADER: o.header = 0; break;

@@ -124,12 +124,10 @@ int cmd_import(int argc, char **argv) {
     case 't': table = optarg; break;
     case 's': o.schema_path = optarg; break;
     case 'd':
-      if (cli_parse_csv_char(optarg, &o.delimiter))
-        return cli_usage("import", "--delimiter takes one character (or 'tab'), not '%s'", optarg);
+      if (cli_parse_delimiter("import", optarg, &o.delimiter)) return 2;
       break;
     case O_DECIMAL:
-      if (cli_parse_csv_char(optarg, &o.decimal) || (o.decimal != '.' && o.decimal != ','))
-        return cli_usage("import", "--decimal takes '.' or ',', not '%s'", optarg);
+      if (cli_parse_decimal("import", optarg, &o.decimal)) return 2;
       break;
     case O_NA: o.na = optarg; break;
     case O_MAXLEV:

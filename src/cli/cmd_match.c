@@ -258,13 +258,8 @@ int cmd_match(int argc, char **argv) {
       csv.threads = eo.threads = mo.threads;
       break;
     case 't': table = optarg; break;
-    case O_DELIM:
-      if (cli_parse_csv_char(optarg, &csv.delimiter)) status = cli_usage(cmd, "bad --delimiter '%s'", optarg);
-      break;
-    case O_DECIMAL:
-      if (cli_parse_csv_char(optarg, &csv.decimal) || (csv.decimal != '.' && csv.decimal != ','))
-        status = cli_usage(cmd, "--decimal must be . or , (not '%s')", optarg);
-      break;
+    case O_DELIM: status = cli_parse_delimiter(cmd, optarg, &csv.delimiter); break;
+    case O_DECIMAL: status = cli_parse_decimal(cmd, optarg, &csv.decimal); break;
     case O_SCHEMA: csv.schema_path = optarg; break;
     case 'o': outpath = optarg; break;
     case 'q': cli_quiet = 1; break;

@@ -486,16 +486,7 @@ static int write_units(peil_store *s, const match_report *m) {
     }
     defs[kept] = defs[a], cols[kept++] = cols[a];
   }
-  peil_table_writer *w = NULL;
-  if (!rc) rc = peil_table_create(s, "matched", defs, kept, &w);
-  for (size_t start = 0; !rc && start < n; start += PEIL_BLOCK_ROWS) {
-    size_t len = n - start < PEIL_BLOCK_ROWS ? n - start : PEIL_BLOCK_ROWS;
-    const void *blk[256];
-    for (size_t a = 0; a < kept && a < 256; a++) blk[a] = (const char *)cols[a] + start * peil_type_size(defs[a].type == PEIL_ENUM ? PEIL_INT32 : defs[a].type);
-    rc = peil_table_append(w, blk, len);
-  }
-  if (!rc) rc = peil_table_finish(w);
-  else peil_table_writer_free(w);
+  if (!rc) rc = peil_table_write(s, "matched", defs, kept, cols, n);
   for (size_t a = 0; own && a < nc; a++) free(own[a]);
   free(defs), free(cols), free(own);
   return rc;
@@ -515,15 +506,8 @@ static int write_pairs(peil_store *s, const match_report *m) {
   peil_column_def defs[3] = {{r->estimand == PEIL_ATC ? "control_row" : "treated_row", PEIL_INT64, 0, NULL},
                              {"k", PEIL_INT64, 0, NULL},
                              {r->estimand == PEIL_ATC ? "treated_row" : "control_row", PEIL_INT64, 0, NULL}};
-  peil_table_writer *w = NULL;
-  if (!rc) rc = peil_table_create(s, "pairs", defs, 3, &w);
-  for (size_t start = 0; !rc && start < n; start += PEIL_BLOCK_ROWS) {
-    size_t len = n - start < PEIL_BLOCK_ROWS ? n - start : PEIL_BLOCK_ROWS;
-    const void *blk[3] = {t + start, k + start, c + start};
-    rc = peil_table_append(w, blk, len);
-  }
-  if (!rc) rc = peil_table_finish(w);
-  else peil_table_writer_free(w);
+  const void *data[3] = {t, k, c};
+  if (!rc) rc = peil_table_write(s, "pairs", defs, 3, data, n);
   free(t), free(k), free(c);
   return rc;
 }

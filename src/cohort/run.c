@@ -341,15 +341,6 @@ static void engine_free(cohort_engine *E) {
 #define MIN_PERSONS_PER_PART 50000 /* below this a thread costs more than it saves */
 #define MAX_PARTS 16
 
-/* A store in memory under a name of its own: HDF5 keeps one in-memory file
- * per name, and runs (or their threads) may be at work side by side. */
-static int memory_store(const char *what, peil_store **out) {
-  static unsigned long serial;
-  char name[64];
-  snprintf(name, sizeof name, "%s-%lu", what, __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
-  return peil_store_open(name, PEIL_STORE_MEMORY, out);
-}
-
 static void engine_init(cohort_engine *E, peil_store *st, const peil_cohort_spec *spec) {
   memset(E, 0, sizeof *E);
   E->spec = spec;
@@ -480,7 +471,7 @@ static int scan_parts(cohort_engine *E, size_t nparts, peil_store **part_stores)
   int rc = split(E, nparts);
   for (size_t k = 1; !rc && k < nparts; k++) {
     if (!E[0].rows && !E[0].cells) break;
-    if ((rc = memory_store("cohort-part", &part_stores[k]))) break;
+    if ((rc = peil_store_open_scratch("cohort-part", &part_stores[k]))) break;
     if (E[0].rows) rc = cohort_rows_open(&E[k], part_stores[k], "rows", 0, &E[k].rows);
     if (!rc && E[0].cells) rc = cohort_rows_open(&E[k], part_stores[k], "cells", 1, &E[k].cells);
   }
@@ -532,7 +523,7 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
     if (!rc) rc = cohort_rows_open(&E[0], rows_store, "rows", 0, &E[0].rows);
   }
   if (!rc && correcting) {
-    rc = memory_store("cohort-cells", &cells_store);
+    rc = peil_store_open_scratch("cohort-cells", &cells_store);
     if (!rc) rc = cohort_rows_open(&E[0], cells_store, "cells", 1, &E[0].cells);
   }
   if (!rc) nparts = parts_for(&E[0], o);

@@ -35,14 +35,10 @@ struct eff_store {
 
 int eff_store_open(const eff_sample *s, eff_store **out) {
   *out = NULL;
-  static unsigned long serial;
-  char name[64];
-  snprintf(name, sizeof name, "match-effects-%lu",
-           __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
   eff_store *e = calloc(1, sizeof *e);
   if (!e) return peil_error(PEIL_ENOMEM, "out of memory");
   e->s = s;
-  int rc = peil_store_open(name, PEIL_STORE_MEMORY, &e->st);
+  int rc = peil_store_open_scratch("match-effects", &e->st);
   /* chunks no longer than the table: a full-size chunk per column would
    * make a small sample's store tens of MB of copying */
   if (!rc) peil_store_set_chunk_rows(e->st, s->n < PEIL_BLOCK_ROWS ? (s->n ? s->n : 1) : PEIL_BLOCK_ROWS);
@@ -68,11 +64,7 @@ int eff_store_open(const eff_sample *s, eff_store **out) {
       snprintf(names[c], sizeof names[c], "t%zu", j + 1);
       defs[c] = (peil_column_def){names[c], PEIL_FLOAT64, 0, NULL}, cols[c++] = t;
     }
-    peil_table_writer *w = NULL;
-    rc = peil_table_create(e->st, EFF_TABLE, defs, nc, &w);
-    if (!rc && s->n) rc = peil_table_append(w, cols, s->n);
-    if (!rc) rc = peil_table_finish(w);
-    else if (w) peil_table_writer_free(w);
+    rc = peil_table_write(e->st, EFF_TABLE, defs, nc, cols, s->n);
   }
   free(defs), free(names), free(cols), free(tx);
   if (rc) {

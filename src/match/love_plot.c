@@ -8,15 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "peil/match.h"
+#include "match_internal.h"
 
 #define ROW_H 22.0
 #define PLOT_W 440.0
 #define CHAR_W 7.0 /* an estimate of a 12px sans-serif character's width */
 #define THRESHOLD 0.1
 
-/* Writes s with XML's special characters escaped. */
-static void put_escaped(FILE *f, const char *s) {
+void match_svg_text(FILE *f, const char *s) {
   for (; s && *s; s++) switch (*s) {
     case '&': fputs("&amp;", f); break;
     case '<': fputs("&lt;", f); break;
@@ -78,13 +77,13 @@ int peil_match_love_plot(const peil_match_balance *b, FILE *f, const char *title
           "viewBox=\"0 0 %.0f %.0f\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
           width, height, width, height);
   fputs("<title>", f);
-  put_escaped(f, title && *title ? title : "Covariate balance");
+  match_svg_text(f, title && *title ? title : "Covariate balance");
   fputs("</title>\n", f);
   fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   if (title && *title) {
     fprintf(f, "<text x=\"%.1f\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">",
             width / 2);
-    put_escaped(f, title);
+    match_svg_text(f, title);
     fputs("</text>\n", f);
   }
 
@@ -112,7 +111,7 @@ int peil_match_love_plot(const peil_match_balance *b, FILE *f, const char *title
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n", left, y,
             left + PLOT_W, y);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" dy=\"0.35em\" text-anchor=\"end\">", left - 8, y);
-    put_escaped(f, b->rows[j].term);
+    match_svg_text(f, b->rows[j].term);
     fputs("</text>\n", f);
   }
   fputs("</g>\n", f);

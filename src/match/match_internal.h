@@ -28,6 +28,11 @@ int match_stratum_weights(const peil_match_data *d, int64_t *id, size_t ns, peil
 int match_random_pairs(const peil_match_data *d, const int64_t *id, size_t ns, size_t k,
                        uint64_t seed, int64_t *focal_of, size_t *nfocal, int64_t *pairs);
 
+/* ---- love_plot.c: text in the plots' SVG, XML's special characters
+ * escaped and control characters (not allowed in XML 1.0) as spaces;
+ * trajectory.c's plot uses it too. */
+void match_svg_text(FILE *f, const char *s);
+
 /* ---- mahalanobis.c */
 
 /* Greedy 1:k nearest neighbour on the Mahalanobis distance of the balance

@@ -49,16 +49,6 @@ int peil_match_trajectory(const peil_match_data *d, const peil_match_result *r,
   return PEIL_OK;
 }
 
-static void put_escaped(FILE *f, const char *s) {
-  for (; s && *s; s++) switch (*s) {
-    case '&': fputs("&amp;", f); break;
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '"': fputs("&quot;", f); break;
-    default: fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-    }
-}
-
 int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f, const char *title,
                               const char *focal_label, const char *other_label) {
   if (!p || !n) return peil_error(PEIL_EINVAL, "trajectory plot: no outcomes");
@@ -81,7 +71,7 @@ int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f,
   fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   if (title && *title) {
     fprintf(f, "<text x=\"%.1f\" y=\"22\" font-size=\"14\" font-weight=\"bold\">", L);
-    put_escaped(f, title);
+    match_svg_text(f, title);
     fputs("</text>\n", f);
   }
   /* Axes, grid and ticks. */
@@ -110,13 +100,13 @@ int peil_match_trajectory_svg(const peil_trajectory_point *p, size_t n, FILE *f,
       double y = g == 0 ? p[k].mean_focal : p[k].mean_other;
       if (!isfinite(y)) continue;
       fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>", PX(p[k].horizon), PY(y), colour[g]);
-      put_escaped(f, p[k].outcome);
+      match_svg_text(f, p[k].outcome);
       fprintf(f, ": %.4f</title></circle>\n", y);
     }
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>"
                "<text x=\"%.1f\" y=\"%.1f\">", L + 10 + 170 * g, T - 10, L + 34 + 170 * g, T - 10, colour[g],
             L + 40 + 170 * g, T - 6);
-    put_escaped(f, label[g]);
+    match_svg_text(f, label[g]);
     fputs("</text>\n", f);
   }
   fputs("</svg>\n", f);

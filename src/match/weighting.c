@@ -159,12 +159,8 @@ static int outcome_model(peil_store *st, const design *D, int group, int threads
 
 static int write_units(const peil_match_data *d, const design *D, const double *y,
                        peil_store **out) {
-  static unsigned long serial;
-  char name[64];
-  snprintf(name, sizeof name, "match-weighting-%lu",
-           __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
   peil_store *st = NULL;
-  int rc = peil_store_open(name, PEIL_STORE_MEMORY, &st);
+  int rc = peil_store_open_scratch("match-weighting", &st);
   if (rc) return rc;
   peil_store_set_chunk_rows(st, d->n < PEIL_BLOCK_ROWS ? (d->n ? d->n : 1) : PEIL_BLOCK_ROWS);
   size_t nc = 2 + D->p - 1;
@@ -182,11 +178,7 @@ static int write_units(const peil_match_data *d, const design *D, const double *
       defs[j + 1] = (peil_column_def){names[j + 1], PEIL_FLOAT64, 0, NULL};
       cols[j + 1] = D->X + j * D->n;
     }
-    peil_table_writer *w = NULL;
-    rc = peil_table_create(st, "units", defs, nc, &w);
-    if (!rc && d->n) rc = peil_table_append(w, cols, d->n);
-    if (!rc) rc = peil_table_finish(w);
-    else if (w) peil_table_writer_free(w);
+    rc = peil_table_write(st, "units", defs, nc, cols, d->n);
   }
   free(defs), free(names), free(cols), free(t);
   if (rc) {

@@ -61,6 +61,13 @@ int peil_store_is_hdf5(const char *path) {
   return yes;
 }
 
+int peil_store_open_scratch(const char *what, peil_store **out) {
+  static unsigned long serial;
+  char name[128];
+  snprintf(name, sizeof name, "%s-%lu", what, __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
+  return peil_store_open(name, PEIL_STORE_MEMORY, out);
+}
+
 int peil_store_open(const char *path, int flags, peil_store **out) {
   *out = NULL;
   int rc = peil_store_init();

@@ -326,6 +326,18 @@ int peil_table_finish(peil_table_writer *w) {
   return rc;
 }
 
+int peil_table_write(peil_store *s, const char *table, const peil_column_def *cols, size_t ncols,
+                     const void *const *data, size_t nrows) {
+  peil_table_writer *w = NULL;
+  int rc = peil_table_create(s, table, cols, ncols, &w);
+  if (rc) return rc;
+  if (nrows && (rc = peil_table_append(w, data, nrows))) {
+    peil_table_writer_free(w);
+    return rc;
+  }
+  return peil_table_finish(w);
+}
+
 void peil_table_writer_free(peil_table_writer *w) {
   if (!w) return;
   stop_behind(w);
