@@ -239,6 +239,53 @@ REF_FN peil_match_method ref_method(const ref_case *c) {
                                               : PEIL_MATCH_NEAREST;
 }
 
+/* The matching options of a case, its score given by the user (the
+ * caller changes o->distance to fit one); cs holds CEM cut points. */
+typedef struct {
+  peil_cem_cuts cuts[16];
+  double values[16][32];
+  char names[16][32];
+} ref_cut_store;
+
+REF_FN void ref_case_options(const ref_case *c, peil_match_options *o, ref_cut_store *cs) {
+  peil_match_options_init(o);
+  o->method = ref_method(c);
+  o->estimand = ref_estimand(c);
+  o->distance = PEIL_DISTANCE_USER;
+  o->threads = 2;
+  if (c->ratio) o->nn.ratio = (size_t)c->ratio;
+  o->nn.replace = c->replace;
+  o->nn.order = strcmp(c->m_order, "smallest") == 0 ? PEIL_MATCH_SMALLEST
+                : strcmp(c->m_order, "data") == 0   ? PEIL_MATCH_DATA
+                                                    : PEIL_MATCH_LARGEST;
+  o->caliper_sd = c->caliper;
+  o->discard = strcmp(c->discard, "both") == 0      ? PEIL_DISCARD_BOTH
+               : strcmp(c->discard, "treated") == 0 ? PEIL_DISCARD_TREATED
+               : strcmp(c->discard, "control") == 0 ? PEIL_DISCARD_CONTROL
+                                                    : PEIL_DISCARD_NONE;
+  if (c->subclass) o->subclasses = (size_t)c->subclass;
+  /* "age=20 25 30; educ=9 12" */
+  if (o->method == PEIL_MATCH_CEM && strcmp(c->cutpoints, "sturges") != 0) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", c->cutpoints);
+    const char *part[16];
+    size_t np = ref_split(buf, ';', part, 16);
+    for (size_t j = 0; j < np; j++) {
+      while (*part[j] == ' ') part[j]++;
+      const char *eq = strchr(part[j], '=');
+      snprintf(cs->names[j], sizeof cs->names[j], "%.*s", (int)(eq - part[j]), part[j]);
+      size_t nv = 0;
+      for (char *p = (char *)eq + 1, *e; *p; p = e) {
+        cs->values[j][nv++] = strtod(p, &e);
+        if (e == p) break;
+      }
+      cs->cuts[j] = (peil_cem_cuts){cs->names[j], cs->values[j], nv};
+    }
+    o->cuts = cs->cuts;
+    o->ncuts = np;
+  }
+}
+
 /* Imports expected/<case>/<file>.csv as table "<case>_<file>"; returns the
  * table name (static buffer) or NULL. */
 REF_FN const char *ref_expected_table(const ref_case *c, peil_store *s, const char *file) {

@@ -84,21 +84,9 @@ static void test_matching_on_own_score(void **state) {
     peil_match_result *want = ref_case_expected(c, d, s);
     peil_match_load_options lo = {c->formula, NULL, NULL, 0, NULL, NULL, 0};
     peil_match_options o;
-    peil_match_options_init(&o);
-    o.method = ref_method(c);
-    o.estimand = ref_estimand(c);
+    ref_cut_store cs;
+    ref_case_options(c, &o, &cs);
     o.distance = strcmp(c->distance, "lp") == 0 ? PEIL_DISTANCE_GLM_LINEAR : PEIL_DISTANCE_GLM;
-    if (c->ratio) o.nn.ratio = (size_t)c->ratio;
-    o.nn.replace = c->replace;
-    o.nn.order = strcmp(c->m_order, "smallest") == 0 ? PEIL_MATCH_SMALLEST
-                 : strcmp(c->m_order, "data") == 0   ? PEIL_MATCH_DATA
-                                                     : PEIL_MATCH_LARGEST;
-    o.caliper_sd = c->caliper;
-    o.discard = strcmp(c->discard, "both") == 0      ? PEIL_DISCARD_BOTH
-                : strcmp(c->discard, "treated") == 0 ? PEIL_DISCARD_TREATED
-                : strcmp(c->discard, "control") == 0 ? PEIL_DISCARD_CONTROL
-                                                     : PEIL_DISCARD_NONE;
-    if (c->subclass) o.subclasses = (size_t)c->subclass;
     double *dist = malloc(d->n * sizeof *dist);
     assert_int_equal(peil_match_distance(s, c->dataset, d, &lo, &o, dist, NULL), 0);
     peil_match_result *got = NULL;
