@@ -8,6 +8,7 @@
 #ifndef PEIL_CORE_H
 #define PEIL_CORE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,12 @@ int peil_error_prefix(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 void peil_error_clear(void);
+
+/* Appends a formatted string (no length limit) to the list *v of *n
+ * strings: the warnings a result carries. PEIL_ENOMEM when out of memory,
+ * the list unchanged. */
+int peil_strings_addf(char ***v, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int peil_strings_vaddf(char ***v, size_t *n, const char *fmt, va_list ap);
 
 /* Process exit code for a status: 0 ok, 2 bad input or usage, 1 otherwise. */
 int peil_exit_code(int status);

@@ -14,16 +14,11 @@
 void peil_cohort_options_init(peil_cohort_options *o) { memset(o, 0, sizeof *o); }
 
 int cohort_result_add_warning(peil_cohort_result *r, const char *fmt, ...) {
-  char **v = realloc(r->warnings, (r->nwarnings + 1) * sizeof *v);
-  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
-  r->warnings = v;
   va_list ap;
   va_start(ap, fmt);
-  int n = vasprintf(&v[r->nwarnings], fmt, ap);
+  int rc = peil_strings_vaddf(&r->warnings, &r->nwarnings, fmt, ap);
   va_end(ap);
-  if (n < 0) return peil_error(PEIL_ENOMEM, "out of memory");
-  r->nwarnings++;
-  return PEIL_OK;
+  return rc;
 }
 
 /* A formatted copy (vasprintf: no length limit), NULL when out of memory. */

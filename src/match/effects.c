@@ -44,12 +44,7 @@ int eff_add_warning(peil_match_effects *e, const char *fmt, ...) {
   /* the same message once */
   for (size_t i = 0; i < e->nwarnings; i++)
     if (!strcmp(e->warnings[i], buf)) return PEIL_OK;
-  char **w = realloc(e->warnings, (e->nwarnings + 1) * sizeof *w);
-  if (!w) return peil_error(PEIL_ENOMEM, "out of memory");
-  e->warnings = w;
-  if (!(w[e->nwarnings] = strdup(buf))) return peil_error(PEIL_ENOMEM, "out of memory");
-  e->nwarnings++;
-  return PEIL_OK;
+  return peil_strings_addf(&e->warnings, &e->nwarnings, "%s", buf);
 }
 
 void eff_fill_stats(peil_effect_row *row, double conf_level) {

@@ -17,17 +17,11 @@
 
 static int add_warning(peil_match_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add_warning(peil_match_result *r, const char *fmt, ...) {
-  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  int rc = peil_strings_vaddf(&r->warnings, &r->nwarnings, fmt, ap);
   va_end(ap);
-  char **w = realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
-  if (!w) return PEIL_ENOMEM;
-  r->warnings = w;
-  if (!(w[r->nwarnings] = strdup(buf))) return PEIL_ENOMEM;
-  r->nwarnings++;
-  return PEIL_OK;
+  return rc;
 }
 
 static const char *method_name(peil_match_method m) {

@@ -25,17 +25,11 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 static int add_warning(peil_glm *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int add_warning(peil_glm *g, const char *fmt, ...) {
-  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  int rc = peil_strings_vaddf(&g->warnings, &g->nwarnings, fmt, ap);
   va_end(ap);
-  char **w = realloc(g->warnings, (g->nwarnings + 1) * sizeof *w);
-  if (!w) return PEIL_ENOMEM;
-  g->warnings = w;
-  if (!(w[g->nwarnings] = strdup(buf))) return PEIL_ENOMEM;
-  g->nwarnings++;
-  return PEIL_OK;
+  return rc;
 }
 
 static int check_options(const peil_glm_options *o, const peil_family **fam) {
