@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "peil/peil.h"
 
 typedef struct {
@@ -65,6 +67,8 @@ int cli_parse_csv_char(const char *s, char *c);
  * the usage error's exit code. */
 int cli_parse_delimiter(const char *cmd, const char *arg, char *c);
 int cli_parse_decimal(const char *cmd, const char *arg, char *c);
+/* A JSON number, or null for NaN and infinities (JSON has neither). */
+json_t *cli_json_real(double v);
 /* Splits "a,b,c" into a NULL-terminated malloc'ed vector (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **v);

@@ -1,5 +1,6 @@
 /* Helpers shared by the subcommands. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,8 @@ int cli_parse_decimal(const char *cmd, const char *arg, char *c) {
     return cli_usage(cmd, "--decimal takes '.' or ',', not '%s'", arg);
   return 0;
 }
+
+json_t *cli_json_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 char **cli_split_list(const char *s, size_t *n) {
   size_t cap = 1;

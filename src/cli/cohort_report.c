@@ -277,8 +277,6 @@ int cohort_report_text(FILE *fp, const peil_cohort_result *const *rs, size_t n,
 
 /* ---- JSON */
 
-json_t *cohort_report_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static json_t *date_or_pooled(int32_t d) {
   if (d == PEIL_NA_DATE) return json_string("pooled");
   char buf[12];
@@ -352,7 +350,7 @@ static json_t *cohort_json(const peil_cohort_result *r) {
     const peil_cohort_pop *p = &r->pop[i];
     json_t *o = cohort_report_cell_keys(r, p->subset, p->date, p->group, p->stratum, p->level);
     json_object_set_new(o, "n", json_integer(p->n));
-    json_object_set_new(o, "share", cohort_report_real(p->share));
+    json_object_set_new(o, "share", cli_json_real(p->share));
     json_array_append_new(pop, o);
   }
   json_object_set_new(c, "population_table", pop);
@@ -365,7 +363,7 @@ static json_t *cohort_json(const peil_cohort_result *r) {
     json_object_set_new(o, "n", json_integer(p->n));
     json_object_set_new(o, "censored", json_integer(p->censored));
     json_object_set_new(o, "sum", json_real(p->sum));
-    json_object_set_new(o, "mean", cohort_report_real(p->mean));
+    json_object_set_new(o, "mean", cli_json_real(p->mean));
     json_array_append_new(cells, o);
   }
   json_object_set_new(c, "outcome_table", cells);
@@ -381,12 +379,12 @@ static json_t *cohort_json(const peil_cohort_result *r) {
     json_object_set_new(o, "model", json_string(p->model));
     json_object_set_new(o, "group", json_string(r->groups[p->group]));
     json_object_set_new(o, "term", json_string(p->is_diff ? "difference" : "adjusted_share"));
-    json_object_set_new(o, "estimate", cohort_report_real(p->estimate));
-    json_object_set_new(o, "std_error", cohort_report_real(p->std_error));
-    json_object_set_new(o, "statistic", cohort_report_real(p->statistic));
-    json_object_set_new(o, "p_value", cohort_report_real(p->p_value));
-    json_object_set_new(o, "conf_low", cohort_report_real(p->conf_low));
-    json_object_set_new(o, "conf_high", cohort_report_real(p->conf_high));
+    json_object_set_new(o, "estimate", cli_json_real(p->estimate));
+    json_object_set_new(o, "std_error", cli_json_real(p->std_error));
+    json_object_set_new(o, "statistic", cli_json_real(p->statistic));
+    json_object_set_new(o, "p_value", cli_json_real(p->p_value));
+    json_object_set_new(o, "conf_low", cli_json_real(p->conf_low));
+    json_object_set_new(o, "conf_high", cli_json_real(p->conf_high));
     json_object_set_new(o, "n", json_integer(p->n));
     json_array_append_new(adj, o);
   }

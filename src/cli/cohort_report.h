@@ -21,7 +21,6 @@ int cohort_report_json(FILE *fp, const peil_cohort_result *const *r, size_t n,
 /* The keys that place a row of a table: subset, date, group, stratum, level. */
 json_t *cohort_report_cell_keys(const peil_cohort_result *r, size_t subset, int32_t date,
                                 size_t group, size_t stratum, size_t level);
-json_t *cohort_report_real(double v); /* null for NaN and infinities */
 /* The pooled population entry of a cell, or NULL (a level that is not shown). */
 const peil_cohort_pop *cohort_report_find_pop(const peil_cohort_result *r, size_t su, size_t g,
                                               size_t st, size_t lv);

@@ -162,7 +162,7 @@ void cohort_report_matrix_json(json_t *c, const peil_cohort_result *r) {
       json_object_set_new(o, "from", json_string(r->states[t->from]));
       json_object_set_new(o, "to", json_string(r->states[t->to]));
       json_object_set_new(o, "n", json_integer(t->n));
-      json_object_set_new(o, "share", cohort_report_real(t->share));
+      json_object_set_new(o, "share", cli_json_real(t->share));
       json_array_append_new(tr, o);
     }
     json_object_set_new(c, "states", st);
@@ -177,7 +177,7 @@ void cohort_report_matrix_json(json_t *c, const peil_cohort_result *r) {
         for (int k = 0; k < 3; k++) json_array_append_new(path, json_string(r->states[p->state[k]]));
         json_object_set_new(o, "path", path);
         json_object_set_new(o, "n", json_integer(p->n));
-        json_object_set_new(o, "share", cohort_report_real(p->share));
+        json_object_set_new(o, "share", cli_json_real(p->share));
         json_array_append_new(pa, o);
       }
       json_object_set_new(c, "path_table", pa);
@@ -201,7 +201,7 @@ void cohort_report_matrix_json(json_t *c, const peil_cohort_result *r) {
       json_object_set_new(o, "b", json_string(C->levels[e->b]));
       json_object_set_new(o, "n_a", json_integer(e->n_a));
       json_object_set_new(o, "n_ab", json_integer(e->n_ab));
-      json_object_set_new(o, "share", cohort_report_real(e->share));
+      json_object_set_new(o, "share", cli_json_real(e->share));
       json_array_append_new(tab, o);
     }
     json_object_set_new(c, "cooccurrences", defs);

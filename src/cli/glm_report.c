@@ -121,8 +121,6 @@ int glm_report_text(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   return ferror(fp) ? peil_error(PEIL_EIO, "writing the report failed") : PEIL_OK;
 }
 
-static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static json_t *rows_json(const peil_glm_row *r, size_t n, int expo, int with_n) {
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++) {
@@ -130,12 +128,12 @@ static json_t *rows_json(const peil_glm_row *r, size_t n, int expo, int with_n) 
     double est = r[i].estimate, cl = r[i].conf_low, ch = r[i].conf_high;
     if (expo) est = exp(est), cl = exp(cl), ch = exp(ch);
     json_object_set_new(o, "term", json_string(r[i].term));
-    json_object_set_new(o, "estimate", real_or_null(est));
-    json_object_set_new(o, "std_error", real_or_null(r[i].std_error));
-    json_object_set_new(o, "statistic", real_or_null(r[i].statistic));
-    json_object_set_new(o, "p_value", real_or_null(r[i].p_value));
-    json_object_set_new(o, "conf_low", real_or_null(cl));
-    json_object_set_new(o, "conf_high", real_or_null(ch));
+    json_object_set_new(o, "estimate", cli_json_real(est));
+    json_object_set_new(o, "std_error", cli_json_real(r[i].std_error));
+    json_object_set_new(o, "statistic", cli_json_real(r[i].statistic));
+    json_object_set_new(o, "p_value", cli_json_real(r[i].p_value));
+    json_object_set_new(o, "conf_low", cli_json_real(cl));
+    json_object_set_new(o, "conf_high", cli_json_real(ch));
     if (r[i].aliased) json_object_set_new(o, "aliased", json_true());
     if (r[i].separated) json_object_set_new(o, "separated", json_true());
     if (with_n) json_object_set_new(o, "n", json_integer(r[i].n));
@@ -179,16 +177,16 @@ int glm_report_json(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   json_object_set_new(m, "rank", json_integer(g->rank));
   json_object_set_new(m, "df_residual", json_real(g->df_residual));
   json_object_set_new(m, "df_null", json_real(g->df_null));
-  json_object_set_new(m, "deviance", real_or_null(g->deviance));
-  json_object_set_new(m, "null_deviance", real_or_null(g->null_deviance));
-  json_object_set_new(m, "loglik", real_or_null(g->loglik));
-  json_object_set_new(m, "aic", real_or_null(g->aic));
-  json_object_set_new(m, "dispersion", real_or_null(g->dispersion));
+  json_object_set_new(m, "deviance", cli_json_real(g->deviance));
+  json_object_set_new(m, "null_deviance", cli_json_real(g->null_deviance));
+  json_object_set_new(m, "loglik", cli_json_real(g->loglik));
+  json_object_set_new(m, "aic", cli_json_real(g->aic));
+  json_object_set_new(m, "dispersion", cli_json_real(g->dispersion));
   json_object_set_new(m, "statistic", json_string(g->t_stat ? "t" : "z"));
   json_object_set_new(m, "iterations", json_integer(g->iterations));
   json_object_set_new(m, "extra_steps", json_integer(g->extra_steps));
   json_object_set_new(m, "converged", json_boolean(g->converged));
-  json_object_set_new(m, "last_change", real_or_null(g->last_change));
+  json_object_set_new(m, "last_change", cli_json_real(g->last_change));
   json_object_set_new(m, "epsilon", json_real(o->epsilon));
   json_object_set_new(m, "solver", json_string(g->solver));
   if (g->nclusters) json_object_set_new(m, "n_clusters", json_integer(g->nclusters));
@@ -198,7 +196,7 @@ int glm_report_json(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   for (size_t i = 0; i < g->ncoef; i++) {
     json_array_append_new(terms, json_string(g->coef[i].term));
     json_t *row = json_array();
-    for (size_t j = 0; j < g->ncoef; j++) json_array_append_new(row, real_or_null(g->vcov_matrix[i + j * g->ncoef]));
+    for (size_t j = 0; j < g->ncoef; j++) json_array_append_new(row, cli_json_real(g->vcov_matrix[i + j * g->ncoef]));
     json_array_append_new(mat, row);
   }
   json_t *vc = json_object();

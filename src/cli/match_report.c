@@ -267,17 +267,15 @@ void match_report_warnings(const match_report *m) {
 
 /* ---- JSON. */
 
-static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static json_t *stats_json(const peil_balance_stats *s) {
   json_t *o = json_object();
-  json_object_set_new(o, "mean_treated", real_or_null(s->mean_treated));
-  json_object_set_new(o, "mean_control", real_or_null(s->mean_control));
-  json_object_set_new(o, "std_mean_diff", real_or_null(s->std_mean_diff));
-  json_object_set_new(o, "var_ratio", real_or_null(s->var_ratio));
-  json_object_set_new(o, "ecdf_mean", real_or_null(s->ecdf_mean));
-  json_object_set_new(o, "ecdf_max", real_or_null(s->ecdf_max));
-  json_object_set_new(o, "std_pair_dist", real_or_null(s->std_pair_dist));
+  json_object_set_new(o, "mean_treated", cli_json_real(s->mean_treated));
+  json_object_set_new(o, "mean_control", cli_json_real(s->mean_control));
+  json_object_set_new(o, "std_mean_diff", cli_json_real(s->std_mean_diff));
+  json_object_set_new(o, "var_ratio", cli_json_real(s->var_ratio));
+  json_object_set_new(o, "ecdf_mean", cli_json_real(s->ecdf_mean));
+  json_object_set_new(o, "ecdf_max", cli_json_real(s->ecdf_max));
+  json_object_set_new(o, "std_pair_dist", cli_json_real(s->std_pair_dist));
   return o;
 }
 
@@ -290,15 +288,15 @@ static json_t *effects_json(const peil_match_effects *e) {
     json_object_set_new(o, "term", json_string(r->quantity ? r->quantity : "effect"));
     json_object_set_new(o, "estimator", json_string(estimator_name(r->estimator)));
     json_object_set_new(o, "vcov", json_string(se_name(r->se)));
-    json_object_set_new(o, "estimate", real_or_null(r->estimate));
-    json_object_set_new(o, "std_error", real_or_null(r->std_error));
-    json_object_set_new(o, "statistic", real_or_null(r->statistic));
-    json_object_set_new(o, "p_value", real_or_null(r->p_value));
-    json_object_set_new(o, "conf_low", real_or_null(r->conf_low));
-    json_object_set_new(o, "conf_high", real_or_null(r->conf_high));
+    json_object_set_new(o, "estimate", cli_json_real(r->estimate));
+    json_object_set_new(o, "std_error", cli_json_real(r->std_error));
+    json_object_set_new(o, "statistic", cli_json_real(r->statistic));
+    json_object_set_new(o, "p_value", cli_json_real(r->p_value));
+    json_object_set_new(o, "conf_low", cli_json_real(r->conf_low));
+    json_object_set_new(o, "conf_high", cli_json_real(r->conf_high));
     json_object_set_new(o, "n_treated", json_integer(r->n_treated));
     json_object_set_new(o, "n_control", json_integer(r->n_control));
-    json_object_set_new(o, "n_control_eff", real_or_null(r->n_control_eff));
+    json_object_set_new(o, "n_control_eff", cli_json_real(r->n_control_eff));
     if (r->n_clusters) json_object_set_new(o, "n_clusters", json_integer(r->n_clusters));
     json_array_append_new(a, o);
   }
@@ -333,8 +331,8 @@ int match_report_json(FILE *fp, const match_report *m) {
   json_object_set_new(in, "estimand", json_string(estimand_name(r->estimand)));
   json_object_set_new(in, "ratio", json_integer((json_int_t)(r->ratio ? r->ratio : 0)));
   json_object_set_new(in, "replace", json_boolean(o->nn.replace));
-  json_object_set_new(in, "caliper_sd", real_or_null(o->caliper_sd));
-  json_object_set_new(in, "caliper", real_or_null(r->caliper));
+  json_object_set_new(in, "caliper_sd", cli_json_real(o->caliper_sd));
+  json_object_set_new(in, "caliper", cli_json_real(r->caliper));
   json_object_set_new(in, "order", json_string(order_name(o->nn.order)));
   json_object_set_new(in, "seed", json_integer((json_int_t)o->nn.seed));
   json_t *ex = json_array();
@@ -372,10 +370,10 @@ int match_report_json(FILE *fp, const match_report *m) {
       const peil_glm_row *c = &m->fit->coef[j];
       json_t *co = json_object();
       json_object_set_new(co, "term", json_string(c->term));
-      json_object_set_new(co, "estimate", real_or_null(c->estimate));
-      json_object_set_new(co, "std_error", real_or_null(c->std_error));
-      json_object_set_new(co, "statistic", real_or_null(c->statistic));
-      json_object_set_new(co, "p_value", real_or_null(c->p_value));
+      json_object_set_new(co, "estimate", cli_json_real(c->estimate));
+      json_object_set_new(co, "std_error", cli_json_real(c->std_error));
+      json_object_set_new(co, "statistic", cli_json_real(c->statistic));
+      json_object_set_new(co, "p_value", cli_json_real(c->p_value));
       json_array_append_new(coef, co);
     }
     json_object_set_new(doc, "score_model", coef);
@@ -411,8 +409,8 @@ int match_report_json(FILE *fp, const match_report *m) {
     json_t *to = json_object();
     json_object_set_new(to, "outcome", json_string(m->traj[k].outcome));
     json_object_set_new(to, "horizon", json_real(m->traj[k].horizon));
-    json_object_set_new(to, "mean_focal", real_or_null(m->traj[k].mean_focal));
-    json_object_set_new(to, "mean_other", real_or_null(m->traj[k].mean_other));
+    json_object_set_new(to, "mean_focal", cli_json_real(m->traj[k].mean_focal));
+    json_object_set_new(to, "mean_other", cli_json_real(m->traj[k].mean_other));
     json_object_set_new(to, "n_focal", json_integer(m->traj[k].n_focal));
     json_object_set_new(to, "n_other", json_integer(m->traj[k].n_other));
     json_array_append_new(tr, to);
