@@ -70,6 +70,17 @@ static const char *stratum_name(const peil_match_data *d, size_t s) {
   return d->stratum_label ? d->stratum_label[s] : "all units";
 }
 
+typedef struct {
+  size_t work, s;
+} stratum_work;
+
+/* More work first; equal work in stratum order. */
+static int by_work(const void *a, const void *b) {
+  const stratum_work *x = a, *y = b;
+  if (x->work != y->work) return x->work > y->work ? -1 : 1;
+  return (x->s > y->s) - (x->s < y->s);
+}
+
 /* Greedy nearest neighbour in every stratum (one stratum without --exact). */
 static int nearest_in_strata(const peil_match_data *d, const double *dist,
                              const peil_match_options *o, peil_match_result *r) {
@@ -99,18 +110,17 @@ static int nearest_in_strata(const peil_match_data *d, const double *dist,
     if (d->treat[i] == focal) funit[fs[s] + ff[s]++] = (int64_t)i;
     else cunit[cs[s] + cf[s]++] = (int64_t)i;
   }
-  /* Largest strata first, so that two threads finish together. */
-  for (size_t s = 0; s < ns; s++) order[s] = s;
-  for (size_t a = 1; a < ns; a++) { /* insertion sort on an index: strata are few */
-    size_t x = order[a], b = a;
-    size_t wx = (fs[x + 1] - fs[x]) * (cs[x + 1] - cs[x] + 1);
-    while (b > 0) {
-      size_t y = order[b - 1];
-      if ((fs[y + 1] - fs[y]) * (cs[y + 1] - cs[y] + 1) >= wx) break;
-      order[b] = y, b--;
-    }
-    order[b] = x;
+  /* Largest strata first, so that two threads finish together (a sort:
+   * --exact on several columns can make many strata). */
+  stratum_work *work = malloc((ns ? ns : 1) * sizeof *work);
+  if (!work) {
+    free(fs), free(cs), free(ff), free(cf), free(funit), free(cunit), free(order), free(status);
+    return peil_error(PEIL_ENOMEM, "out of memory");
   }
+  for (size_t s = 0; s < ns; s++) work[s] = (stratum_work){(fs[s + 1] - fs[s]) * (cs[s + 1] - cs[s] + 1), s};
+  qsort(work, ns, sizeof *work, by_work);
+  for (size_t s = 0; s < ns; s++) order[s] = work[s].s;
+  free(work);
   slice = malloc((fs[ns] * k + 1) * sizeof *slice);
   int rc = slice ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
   int nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
