@@ -437,67 +437,31 @@ static int make_covariates(peil_match_data *d) {
   return PEIL_OK;
 }
 
-typedef struct {
-  int64_t key;
-  size_t unit;
-} keyed_unit;
-
-static int cmp_keyed(const void *a, const void *b) {
-  const keyed_unit *x = a, *y = b;
-  if (x->key != y->key) return x->key < y->key ? -1 : 1;
-  return (x->unit > y->unit) - (x->unit < y->unit);
-}
-
 /* Strata of the --exact columns: the combinations present, numbered in
- * their sorted order (each column's level or value order). */
+ * their sorted order (each column's level or value order), by refining
+ * one column at a time as exact matching's strata are (strata.c). */
 static int make_strata(loader *L) {
   peil_match_data *d = L->d;
   size_t ne = L->o->nexact, n = d->n, base = L->f->nvars;
   if (!ne) return PEIL_OK;
-  peil_match_var *col = calloc(ne, sizeof *col);
-  keyed_unit *ku = malloc((n ? n : 1) * sizeof *ku);
-  d->stratum = malloc((n ? n : 1) * sizeof *d->stratum);
-  int rc = col && ku && d->stratum ? PEIL_OK : PEIL_ENOMEM;
-  for (size_t k = 0; !rc && k < ne; k++) rc = factor_levels(L, &L->src[base + k], &col[k]);
-  /* Each unit's combination as one number in mixed radix. */
-  double span = 1;
-  for (size_t k = 0; !rc && k < ne; k++) span *= (double)col[k].nlevels;
-  if (!rc && span > 9e18)
-    rc = peil_error(PEIL_EINVAL, "--exact: too many combinations of %zu columns", ne);
+  if (!(d->stratum = calloc(n ? n : 1, sizeof *d->stratum))) return PEIL_ENOMEM;
+  int rc = PEIL_OK;
+  d->nstrata = 1;
+  for (size_t k = 0; !rc && k < ne; k++) rc = match_strata_refine(d->stratum, L->src[base + k].v, n, &d->nstrata);
+  if (!rc && !(d->stratum_label = calloc(d->nstrata, sizeof *d->stratum_label))) rc = PEIL_ENOMEM;
+  /* A stratum's label from its first unit. */
   for (size_t i = 0; !rc && i < n; i++) {
-    int64_t key = 0;
-    for (size_t k = 0; k < ne; k++) key = key * (int64_t)col[k].nlevels + col[k].code[i];
-    ku[i].key = key, ku[i].unit = i;
-  }
-  if (!rc) qsort(ku, n, sizeof *ku, cmp_keyed);
-  size_t ns = 0;
-  for (size_t r = 0; !rc && r < n; r++) {
-    size_t i = ku[r].unit;
-    if (r == 0 || ku[r].key != ku[r - 1].key) {
-      char lab[1024];
-      size_t used = 0;
-      for (size_t k = 0; k < ne && used < sizeof lab; k++)
-        used += (size_t)snprintf(lab + used, sizeof lab - used, "%s%s=%s", k ? ", " : "",
-                                 L->o->exact[k], col[k].levels[col[k].code[i]]);
-      char **sl = realloc(d->stratum_label, (ns + 1) * sizeof *sl);
-      if (!sl) {
-        rc = PEIL_ENOMEM;
-        break;
-      }
-      d->stratum_label = sl;
-      if (!(sl[ns] = strdup(lab))) {
-        rc = PEIL_ENOMEM;
-        break;
-      }
-      d->nstrata = ++ns;
+    int64_t s = d->stratum[i];
+    if (d->stratum_label[s]) continue;
+    char lab[1024];
+    size_t used = 0;
+    for (size_t k = 0; k < ne && used < sizeof lab; k++) {
+      char v[256];
+      value_label(&L->src[base + k], L->src[base + k].v[i], v, sizeof v);
+      used += (size_t)snprintf(lab + used, sizeof lab - used, "%s%s=%s", k ? ", " : "", L->o->exact[k], v);
     }
-    d->stratum[i] = (int64_t)ns - 1;
+    if (!(d->stratum_label[s] = strdup(lab))) rc = PEIL_ENOMEM;
   }
-  for (size_t k = 0; col && k < ne; k++) {
-    for (size_t l = 0; col[k].levels && l < col[k].nlevels; l++) free(col[k].levels[l]);
-    free(col[k].levels), free(col[k].code);
-  }
-  free(col), free(ku);
   return rc;
 }
 
