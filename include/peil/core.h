@@ -115,6 +115,13 @@ void peil_date_format(int32_t days, char *buf);
  * month = Feb 28/29), as register analyses count "k months later". */
 int32_t peil_date_add_months(int32_t days, int months);
 
+/* Arrays of n elements of `size` bytes that may be large (a column of the
+ * data): from 2 MiB on, aligned and marked for transparent huge pages, so
+ * that touching them costs 512 times fewer page faults. NULL on overflow
+ * or when out of memory; release with free(). */
+void *peil_alloc_large(size_t n, size_t size);
+void *peil_calloc_large(size_t n, size_t size); /* zeroed */
+
 /* Atomic output: every file peil writes goes to a temporary file beside the
  * target and is renamed into place only when complete, so a failed or
  * interrupted run never leaves a half-written file behind. */

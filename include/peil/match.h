@@ -129,6 +129,7 @@ typedef struct {
   const char *distance_column;    /* a score the user gives, NULL: none */
   const char *const *outcomes;    /* outcome columns (numeric or 0/1) */
   size_t noutcomes;
+  int threads;                    /* threads decoding the store's columns, 0: one per core */
 } peil_match_load_options;
 
 /* Reads the units. Errors (exit 2 in the CLI): unknown columns, a treatment
@@ -272,10 +273,11 @@ typedef struct {
                              |std_mean_diff| > 0.1 */
 } peil_match_balance;
 
-/* The balance table of result r on the units d. Errors: r not of d's
- * units (PEIL_EINVAL), a weight negative or not finite, a pair naming no
- * unit (PEIL_EDATA). */
-int peil_match_balance_compute(const peil_match_data *d, const peil_match_result *r,
+/* The balance table of result r on the units d, its columns shared by
+ * `threads` threads (0: one per core; the figures do not depend on it).
+ * Errors: r not of d's units (PEIL_EINVAL), a weight negative or not
+ * finite, a pair naming no unit (PEIL_EDATA). */
+int peil_match_balance_compute(const peil_match_data *d, const peil_match_result *r, int threads,
                                peil_match_balance **out);
 void peil_match_balance_free(peil_match_balance *b);
 

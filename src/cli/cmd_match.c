@@ -255,7 +255,7 @@ int cmd_match(int argc, char **argv) {
     case O_REPORT: reportpath = optarg; break;
     case O_THREADS:
       status = cli_parse_threads(cmd, optarg, &mo.threads);
-      csv.threads = eo.threads = mo.threads;
+      csv.threads = eo.threads = lo.threads = mo.threads;
       break;
     case 't': table = optarg; break;
     case O_DELIM: status = cli_parse_delimiter(cmd, optarg, &csv.delimiter); break;

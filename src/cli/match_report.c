@@ -69,7 +69,7 @@ static const char *se_name(peil_se_kind k) {
 
 int match_report_compute(match_report *m) {
   const peil_match_data *d = m->d;
-  int rc = peil_match_balance_compute(d, m->r, &m->balance);
+  int rc = peil_match_balance_compute(d, m->r, m->effect_options->threads, &m->balance);
   if (rc || !d->nout) return rc;
   if ((rc = peil_match_effects_compute(d, m->r, m->effect_options, &m->effects))) return rc;
   /* The same estimators on all units with weight 1: the naive difference

@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,14 +261,11 @@ static int parser_init(worker *w) {
   return PEIL_OK;
 }
 
-/* A chunk buffer of at least n bytes: 2 MB aligned and marked for huge
- * pages where the kernel offers them (fewer faults and TLB misses). */
+/* A chunk buffer of at least n bytes, in huge pages where the kernel
+ * offers them (fewer faults and TLB misses). */
 static char *chunk_buffer(char *old, size_t oldcap, size_t n) {
-  void *p = NULL;
-  if (posix_memalign(&p, (size_t)2 << 20, n) != 0) return NULL;
-#ifdef MADV_HUGEPAGE
-  madvise(p, n, MADV_HUGEPAGE);
-#endif
+  char *p = peil_alloc_large(n, 1);
+  if (!p) return NULL;
   if (old) memcpy(p, old, oldcap);
   free(old);
   return p;

@@ -109,10 +109,10 @@ static int ws_alloc(workspace *w, size_t n, size_t nstrata) {
   memset(w, 0, sizeof *w);
   size_t ns = nstrata ? nstrata : 1;
   if (n == 0) n = 1;
-  w->key = malloc(n * sizeof *w->key);
-  w->key2 = malloc(n * sizeof *w->key2);
-  w->pay = malloc(n * sizeof *w->pay);
-  w->pay2 = malloc(n * sizeof *w->pay2);
+  w->key = peil_alloc_large(n, sizeof *w->key);
+  w->key2 = peil_alloc_large(n, sizeof *w->key2);
+  w->pay = peil_alloc_large(n, sizeof *w->pay);
+  w->pay2 = peil_alloc_large(n, sizeof *w->pay2);
   w->count = malloc(RADIX_PASSES * RADIX_SIZE * sizeof *w->count);
   w->tl = malloc(ns * sizeof *w->tl);
   w->cl = malloc(ns * sizeof *w->cl);
@@ -497,7 +497,7 @@ static int check_input(const peil_match_data *d, const peil_match_result *r) {
   return PEIL_OK;
 }
 
-int peil_match_balance_compute(const peil_match_data *d, const peil_match_result *r,
+int peil_match_balance_compute(const peil_match_data *d, const peil_match_result *r, int threads,
                                peil_match_balance **out) {
   *out = NULL;
   int rc = check_input(d, r);
@@ -582,7 +582,7 @@ int peil_match_balance_compute(const peil_match_data *d, const peil_match_result
 
   /* One workspace per thread (all allocated here: nothing in the parallel
    * loop can fail); fewer threads when memory is short. */
-  int nt = omp_get_num_procs();
+  int nt = threads > 0 ? threads : omp_get_num_procs();
   if ((size_t)nt > b->nrows) nt = (int)b->nrows;
   if (nt < 1) nt = 1;
   if (n < 20000) nt = 1; /* not worth a team */

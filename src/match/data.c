@@ -63,7 +63,7 @@ typedef struct {
   int dist_col;
   int *out_col;
   /* kept rows */
-  size_t n, cap;
+  size_t n;
   int64_t *row;
   int8_t *treat;
   double *dist;
@@ -234,21 +234,17 @@ static int prepare(loader *L) {
   return PEIL_OK;
 }
 
-static int grow(loader *L, size_t need) {
-  if (need <= L->cap) return PEIL_OK;
-  size_t cap = L->cap ? L->cap : 4096;
-  while (cap < need) cap *= 2;
-  int ok = 1;
-#define GROW(p) do { void *q_ = realloc((p), cap * sizeof *(p)); if (q_) (p) = q_; else ok = 0; } while (0)
-  GROW(L->row);
-  GROW(L->treat);
-  if (L->dist_col >= 0) GROW(L->dist);
-  for (size_t s = 0; s < L->nsrc; s++) GROW(L->src[s].v);
-  for (size_t k = 0; k < L->o->noutcomes; k++) GROW(L->out[k]);
-#undef GROW
-  if (!ok) return peil_error(PEIL_ENOMEM, "out of memory holding %zu units", need);
-  L->cap = cap;
-  return PEIL_OK;
+/* Room for every row of the table at once, in huge pages: no copies as
+ * the units accumulate, and the pages of rows that are dropped are never
+ * touched. */
+static int alloc_units(loader *L, int64_t rows) {
+  size_t n = (size_t)(rows > 0 ? rows : 1);
+  int ok = (L->row = peil_alloc_large(n, sizeof *L->row)) != NULL;
+  ok &= (L->treat = peil_alloc_large(n, sizeof *L->treat)) != NULL;
+  if (L->dist_col >= 0) ok &= (L->dist = peil_alloc_large(n, sizeof *L->dist)) != NULL;
+  for (size_t s = 0; s < L->nsrc; s++) ok &= (L->src[s].v = peil_alloc_large(n, sizeof *L->src[s].v)) != NULL;
+  for (size_t k = 0; k < L->o->noutcomes; k++) ok &= (L->out[k] = peil_alloc_large(n, sizeof *L->out[k])) != NULL;
+  return ok ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory holding %lld units", (long long)rows);
 }
 
 /* Non-0/1 treatment values: the first few, with their rows. */
@@ -271,6 +267,11 @@ static int read_rows(loader *L) {
   peil_scan *sc = NULL;
   int rc = peil_scan_open(L->store, L->table, (const char *const *)L->cols.v, L->cols.n, 0, &sc);
   if (rc) return rc;
+  peil_scan_set_threads(sc, L->o->threads);
+  if ((rc = alloc_units(L, peil_scan_nrows(sc)))) {
+    peil_scan_close(sc);
+    return rc;
+  }
   size_t nc = L->cols.n, bcap = 0;
   void **buf = calloc(nc, sizeof *buf);
   const void **view = calloc(nc, sizeof *view);
@@ -338,7 +339,6 @@ static int read_rows(loader *L) {
     if (rc) break;
     size_t nkeep = 0;
     for (size_t i = 0; i < m; i++) nkeep += keep[i];
-    if ((rc = grow(L, L->n + nkeep))) break;
     for (size_t i = 0, r = L->n; i < m; i++) {
       if (!keep[i]) continue;
       L->row[r] = blk.start + (int64_t)i;
@@ -363,11 +363,6 @@ static int read_rows(loader *L) {
   return rc;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* The label of value v of a source (an enum code, a date, a number). */
 static void value_label(const source *S, double v, char *buf, size_t n) {
   if (S->kind == SRC_ENUM && S->info && (size_t)v < S->info->nlevels)
@@ -385,25 +380,18 @@ static void value_label(const source *S, double v, char *buf, size_t n) {
  * in level order), and each unit's level index. */
 static int factor_levels(const loader *L, const source *S, peil_match_var *mv) {
   size_t n = L->n, nd = 0;
-  double *u = malloc((n ? n : 1) * sizeof *u);
-  if (!u) return peil_error(PEIL_ENOMEM, "out of memory");
-  if (n) memcpy(u, S->v, n * sizeof *u); /* no units: S->v may be NULL */
-  qsort(u, n, sizeof *u, cmp_double);
-  for (size_t i = 0; i < n; i++)
-    if (nd == 0 || u[i] != u[nd - 1]) u[nd++] = u[i];
+  double *u = NULL;
   mv->is_factor = 1;
+  if (!(mv->code = peil_alloc_large(n, sizeof *mv->code))) return peil_error(PEIL_ENOMEM, "out of memory");
+  int rc = match_distinct(S->v, n, &u, &nd, mv->code);
+  if (rc) return rc;
   mv->nlevels = nd;
   mv->levels = calloc(nd ? nd : 1, sizeof *mv->levels);
-  mv->code = malloc((n ? n : 1) * sizeof *mv->code);
-  int rc = mv->levels && mv->code ? PEIL_OK : PEIL_ENOMEM;
+  if (!mv->levels) rc = PEIL_ENOMEM;
   for (size_t k = 0; !rc && k < nd; k++) {
     char lab[256];
     value_label(S, u[k], lab, sizeof lab);
     if (!(mv->levels[k] = strdup(lab))) rc = PEIL_ENOMEM;
-  }
-  for (size_t i = 0; !rc && i < n; i++) {
-    const double *p = bsearch(&S->v[i], u, nd, sizeof *u, cmp_double);
-    mv->code[i] = (int32_t)(p - u);
   }
   free(u);
   return rc ? peil_error(rc, "out of memory") : PEIL_OK;
@@ -423,7 +411,7 @@ static int make_covariates(peil_match_data *d) {
       c->var = (int)v;
       c->level = mv->is_factor ? (int)k : -1;
       size_t len = strlen(mv->name) + (mv->is_factor ? strlen(mv->levels[k]) : 0) + 1;
-      if (!(c->term = malloc(len)) || !(c->x = malloc((d->n ? d->n : 1) * sizeof *c->x))) return PEIL_ENOMEM;
+      if (!(c->term = malloc(len)) || !(c->x = peil_alloc_large(d->n, sizeof *c->x))) return PEIL_ENOMEM;
       snprintf(c->term, len, "%s%s", mv->name, mv->is_factor ? mv->levels[k] : "");
       int binary = 1;
       for (size_t i = 0; i < d->n; i++) {
@@ -444,7 +432,7 @@ static int make_strata(loader *L) {
   peil_match_data *d = L->d;
   size_t ne = L->o->nexact, n = d->n, base = L->f->nvars;
   if (!ne) return PEIL_OK;
-  if (!(d->stratum = calloc(n ? n : 1, sizeof *d->stratum))) return PEIL_ENOMEM;
+  if (!(d->stratum = peil_calloc_large(n, sizeof *d->stratum))) return PEIL_ENOMEM;
   int rc = PEIL_OK;
   d->nstrata = 1;
   for (size_t k = 0; !rc && k < ne; k++) rc = match_strata_refine(d->stratum, L->src[base + k].v, n, &d->nstrata);

@@ -4,11 +4,17 @@
 
 #include "peil/match.h"
 
-/* ---- strata.c */
+/* ---- levels.c */
 
+/* The distinct values of x[0..n), ascending, in *levels (malloc'd, *nlevels
+ * of them), and code[i] the index of x[i] among them. No NaN in x. */
+int match_distinct(const double *x, size_t n, double **levels, size_t *nlevels, int32_t *code);
 /* Refines strata id (0..*nstrata-1) by a further code per unit: the new
  * strata are the (id, code) pairs present, numbered in sorted order. */
 int match_strata_refine(int64_t *id, const double *code, size_t n, size_t *nstrata);
+
+/* ---- strata.c */
+
 /* Exact and CEM strata: the --exact strata refined by every variable of
  * the formula (CEM: numeric variables binned by o->cuts or Sturges). */
 int match_exact_strata(const peil_match_data *d, const peil_match_options *o, int64_t *id,

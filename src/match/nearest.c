@@ -42,7 +42,7 @@ static uint64_t key_of(double d, int descending) {
  * ten million units is several times faster than qsort's comparisons. */
 static int sort_keyed(keyed *v, size_t n, int descending) {
   if (n < 2) return PEIL_OK;
-  keyed *tmp = malloc(n * sizeof *tmp);
+  keyed *tmp = peil_alloc_large(n, sizeof *tmp);
   size_t *count = malloc(65536 * sizeof *count);
   if (!tmp || !count) {
     free(tmp);
@@ -180,10 +180,10 @@ int peil_match_nearest(const double *dt, size_t nt, const double *dc, size_t nc,
   for (size_t i = 0; i < nc; i++)
     if (!isfinite(dc[i])) return peil_error(PEIL_EDATA, "control unit %zu: the distance is missing or not finite", i + 1);
   for (size_t i = 0; i < nt * k; i++) match[i] = -1;
-  keyed *c = malloc((nc + 1) * sizeof *c), *t = malloc((nt + 1) * sizeof *t);
-  int64_t *run = malloc((nc + 1) * sizeof *run);
-  int64_t *right = o->replace ? NULL : malloc((nc + 1) * sizeof *right);
-  int64_t *left = o->replace ? NULL : malloc((nc + 1) * sizeof *left);
+  keyed *c = peil_alloc_large(nc + 1, sizeof *c), *t = peil_alloc_large(nt + 1, sizeof *t);
+  int64_t *run = peil_alloc_large(nc + 1, sizeof *run);
+  int64_t *right = o->replace ? NULL : peil_alloc_large(nc + 1, sizeof *right);
+  int64_t *left = o->replace ? NULL : peil_alloc_large(nc + 1, sizeof *left);
   if (!c || !t || !run || (!o->replace && (!right || !left))) {
     free(c), free(t), free(run), free(right), free(left);
     return peil_error(PEIL_ENOMEM, "out of memory (matching %zu treated to %zu controls)", nt, nc);

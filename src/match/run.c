@@ -90,7 +90,7 @@ static int nearest_in_strata(const peil_match_data *d, const double *dist,
    * order: counting sort by stratum. */
   size_t *fs = calloc(ns + 1, sizeof *fs), *cs = calloc(ns + 1, sizeof *cs);
   size_t *ff = calloc(ns, sizeof *ff), *cf = calloc(ns, sizeof *cf);
-  int64_t *funit = malloc((n ? n : 1) * sizeof *funit), *cunit = malloc((n ? n : 1) * sizeof *cunit);
+  int64_t *funit = peil_alloc_large(n, sizeof *funit), *cunit = peil_alloc_large(n, sizeof *cunit);
   size_t *order = malloc(ns * sizeof *order);
   int64_t *slice = NULL;
   int *status = calloc(ns, sizeof *status);
@@ -121,7 +121,7 @@ static int nearest_in_strata(const peil_match_data *d, const double *dist,
   qsort(work, ns, sizeof *work, by_work);
   for (size_t s = 0; s < ns; s++) order[s] = work[s].s;
   free(work);
-  slice = malloc((fs[ns] * k + 1) * sizeof *slice);
+  slice = peil_alloc_large(fs[ns] * k + 1, sizeof *slice);
   int rc = slice ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
   int nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
   if (ns < 2) nthreads = 1;
@@ -139,8 +139,8 @@ static int nearest_in_strata(const peil_match_data *d, const double *dist,
         int64_t *m = slice + fs[s] * k;
         for (size_t j = 0; j < a * k; j++) m[j] = -1;
         if (!a || !b) continue;
-        if (a > cap_t) free(dt), dt = malloc(a * sizeof *dt), cap_t = a;
-        if (b > cap_c) free(dc), dc = malloc(b * sizeof *dc), cap_c = b;
+        if (a > cap_t) free(dt), dt = peil_alloc_large(a, sizeof *dt), cap_t = a;
+        if (b > cap_c) free(dc), dc = peil_alloc_large(b, sizeof *dc), cap_c = b;
         if (!dt || !dc) {
           status[s] = PEIL_ENOMEM, cap_t = cap_c = 0;
           continue;
@@ -160,12 +160,12 @@ static int nearest_in_strata(const peil_match_data *d, const double *dist,
   }
   /* The result in the focal units' data order. */
   if (!rc) {
-    int64_t *rank = malloc((n ? n : 1) * sizeof *rank);
+    int64_t *rank = peil_alloc_large(n, sizeof *rank);
     r->n_treated = 0;
     for (size_t i = 0; i < n; i++)
       if (d->treat[i] == focal) r->n_treated++;
-    r->treated_unit = malloc((r->n_treated ? r->n_treated : 1) * sizeof *r->treated_unit);
-    r->pairs = malloc((r->n_treated * k + 1) * sizeof *r->pairs);
+    r->treated_unit = peil_alloc_large(r->n_treated, sizeof *r->treated_unit);
+    r->pairs = peil_alloc_large(r->n_treated * k + 1, sizeof *r->pairs);
     if (!rank || !r->treated_unit || !r->pairs) {
       rc = peil_error(PEIL_ENOMEM, "out of memory");
     } else {
@@ -278,13 +278,13 @@ int peil_match_run(const peil_match_data *d, const double *distance, const peil_
   r->estimand = o->estimand;
   r->caliper = NAN;
   r->sd_distance = NAN;
-  r->discarded = calloc(n ? n : 1, 1);
-  r->weight = calloc(n ? n : 1, sizeof *r->weight);
-  r->subclass = malloc((n ? n : 1) * sizeof *r->subclass);
+  r->discarded = peil_calloc_large(n, 1);
+  r->weight = peil_calloc_large(n, sizeof *r->weight);
+  r->subclass = peil_alloc_large(n, sizeof *r->subclass);
   if (!r->discarded || !r->weight || !r->subclass) rc = peil_error(PEIL_ENOMEM, "out of memory");
   int scored = !rc && distance && o->method != PEIL_MATCH_EXACT && o->method != PEIL_MATCH_CEM;
   if (scored) {
-    if (!(r->distance = malloc((n ? n : 1) * sizeof *r->distance))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    if (!(r->distance = peil_alloc_large(n, sizeof *r->distance))) rc = peil_error(PEIL_ENOMEM, "out of memory");
     else memcpy(r->distance, distance, n * sizeof *distance);
   }
   if (!rc && o->discard) discard_units(d, distance, o->discard, r->discarded);
@@ -305,8 +305,8 @@ int peil_match_run(const peil_match_data *d, const double *distance, const peil_
       if (!rc && o->exact_ratio) {
         r->ratio = o->exact_ratio;
         size_t nt = 0;
-        r->treated_unit = malloc((d->n_treated ? d->n_treated : 1) * sizeof *r->treated_unit);
-        r->pairs = malloc((d->n_treated * r->ratio + 1) * sizeof *r->pairs);
+        r->treated_unit = peil_alloc_large(d->n_treated, sizeof *r->treated_unit);
+        r->pairs = peil_alloc_large(d->n_treated * r->ratio + 1, sizeof *r->pairs);
         if (!r->treated_unit || !r->pairs) rc = peil_error(PEIL_ENOMEM, "out of memory");
         if (!rc) rc = match_random_pairs(d, r->subclass, r->nsubclass, r->ratio, o->nn.seed,
                                          r->treated_unit, &nt, r->pairs);

@@ -4,9 +4,9 @@
  * weights; and 1:k pairs drawn at random within strata (the STiP report's
  * exact matching on binned age and benefit duration).
  *
- * Combinations are numbered by sorting (unit, previous stratum, next code)
- * once per variable, so any number of variables and distinct values works
- * without a product of level counts that could overflow. */
+ * Combinations are numbered one variable at a time (levels.c), so any
+ * number of variables and distinct values works without a product of
+ * level counts that could overflow. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,34 +16,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "match_internal.h"
-
-typedef struct {
-  int64_t a;
-  double b;
-  size_t i;
-} pair_key;
-
-static int cmp_pair_key(const void *x, const void *y) {
-  const pair_key *p = x, *q = y;
-  if (p->a != q->a) return p->a < q->a ? -1 : 1;
-  if (p->b != q->b) return p->b < q->b ? -1 : 1;
-  return (p->i > q->i) - (p->i < q->i);
-}
-
-int match_strata_refine(int64_t *id, const double *code, size_t n, size_t *nstrata) {
-  pair_key *k = malloc((n ? n : 1) * sizeof *k);
-  if (!k) return peil_error(PEIL_ENOMEM, "out of memory (strata of %zu units)", n);
-  for (size_t i = 0; i < n; i++) k[i] = (pair_key){id[i], code[i], i};
-  qsort(k, n, sizeof *k, cmp_pair_key);
-  int64_t next = -1;
-  for (size_t r = 0; r < n; r++) {
-    if (r == 0 || k[r].a != k[r - 1].a || k[r].b != k[r - 1].b) next++;
-    id[k[r].i] = next;
-  }
-  *nstrata = (size_t)(next + 1);
-  free(k);
-  return PEIL_OK;
-}
 
 /* The bin of x: the number of breaks <= x (findInterval), breaks ascending. */
 static double bin_of(double x, const double *breaks, size_t nb) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "dmap.h"
 #include "model_internal.h"
@@ -397,19 +396,6 @@ static int y_ok(const frame_ctx *x, double y) {
   return isfinite(y);
 }
 
-/* A large array in transparent huge pages where the kernel allows it (on
- * request: "madvise"): caching a million rows otherwise costs some 30,000
- * page faults, a quarter of the reading time on a virtual machine. */
-static void *big_alloc(size_t bytes) {
-  const size_t huge = (size_t)2 << 20;
-  void *p = NULL;
-  if (bytes < huge) return malloc(bytes ? bytes : 1);
-  bytes = (bytes + huge - 1) / huge * huge;
-  if (posix_memalign(&p, huge, bytes)) return NULL;
-  madvise(p, bytes, MADV_HUGEPAGE);
-  return p;
-}
-
 /* Room for every row of the table at once: no copies as the cache fills,
  * and pages that filtered-out rows would have used are never touched. */
 static int alloc_cache(frame_ctx *x, int64_t rows) {
@@ -417,12 +403,12 @@ static int alloc_cache(frame_ctx *x, int64_t rows) {
   const peil_glm_options *o = x->req->opt;
   size_t n = (size_t)(rows > 0 ? rows : 1);
   int ok = 1;
-  for (size_t j = 0; j < fr->ncols; j++) ok &= (fr->data[j] = big_alloc(n * peil_type_size(fr->stored[j]))) != NULL;
-  ok &= (fr->y = big_alloc(n * sizeof *fr->y)) != NULL;
-  if (o->weights) ok &= (fr->w = big_alloc(n * sizeof *fr->w)) != NULL;
-  if (x->f->noffsets) ok &= (fr->off = big_alloc(n * sizeof *fr->off)) != NULL;
-  if (o->cluster) ok &= (fr->cluster = big_alloc(n * sizeof *fr->cluster)) != NULL;
-  if (o->fitted_rows) ok &= (fr->rowid = big_alloc(n * sizeof *fr->rowid)) != NULL;
+  for (size_t j = 0; j < fr->ncols; j++) ok &= (fr->data[j] = peil_alloc_large(n, peil_type_size(fr->stored[j]))) != NULL;
+  ok &= (fr->y = peil_alloc_large(n, sizeof *fr->y)) != NULL;
+  if (o->weights) ok &= (fr->w = peil_alloc_large(n, sizeof *fr->w)) != NULL;
+  if (x->f->noffsets) ok &= (fr->off = peil_alloc_large(n, sizeof *fr->off)) != NULL;
+  if (o->cluster) ok &= (fr->cluster = peil_alloc_large(n, sizeof *fr->cluster)) != NULL;
+  if (o->fitted_rows) ok &= (fr->rowid = peil_alloc_large(n, sizeof *fr->rowid)) != NULL;
   if (!ok) return peil_error(PEIL_ENOMEM, "out of memory caching %lld rows", (long long)rows);
   x->cap = (int64_t)n;
   return PEIL_OK;

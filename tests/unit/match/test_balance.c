@@ -43,7 +43,7 @@ static int check_case(const ref_case *c, peil_store *s, size_t *nvalues) {
   peil_match_result *r = ref_case_expected(c, d, s);
   assert_non_null(r);
   peil_match_balance *b = NULL;
-  assert_ok(peil_match_balance_compute(d, r, &b));
+  assert_ok(peil_match_balance_compute(d, r, 0, &b));
   assert_int_equal(b->nrows, d->ncov + (r->distance != NULL));
 
   const char *t = ref_expected_table(c, s, "balance");
@@ -272,7 +272,7 @@ static void test_strata_brute_force(void **state) {
     synth z;
     synth_make(&z, sizes[c], strata[c], 20250 + (unsigned long)c);
     peil_match_balance *b = NULL;
-    assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+    assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
     assert_int_equal(b->nrows, 3);
     for (int k = 0; k < 3; k++) {
       const double *x = z.cov[k].x;
@@ -322,7 +322,7 @@ static void test_corner_rules(void **state) {
   }
   z.d.n_treated = z.d.n_control = 4;
   peil_match_balance *b = NULL;
-  assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+  assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
   /* konst: SD of the treated is 0, so MatchIt's pooled SD: the squares
    * about the group means over n - 1 (its pooled_sd with s.weights of
    * ones; the README's n - 2 is not what MatchIt 4.5.1 does), once the
@@ -331,7 +331,7 @@ static void test_corner_rules(void **state) {
   /* the same column with control 7 at 9: means 2 and 3 */
   z.cov[0].x[7] = 9;
   peil_match_balance_free(b);
-  assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+  assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
   double ss = 9 + 4 + 1 + 36; /* controls 0 1 2 9 about their mean 3 */
   assert_close(b->rows[0].all.std_mean_diff, (2.0 - 3.0) / sqrt(ss / 7), 1e-14);
   assert_true(b->rows[0].all.var_ratio == 0);
@@ -355,16 +355,16 @@ static void test_corner_rules(void **state) {
   /* ATC: the SD of the controls; ATE: pooled */
   z.r.estimand = PEIL_ATC;
   peil_match_balance_free(b);
-  assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+  assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
   assert_close(b->rows[0].all.std_mean_diff, -1 / sqrt(ss / 3), 1e-14);
   z.r.estimand = PEIL_ATE;
   peil_match_balance_free(b);
-  assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+  assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
   assert_close(b->rows[0].all.std_mean_diff, -1 / sqrt((0 + ss / 3) / 2), 1e-14);
   /* too small: one treated and one control with weight: not standardised -> NaN */
   for (size_t i = 0; i < 8; i++) z.r.weight[i] = i == 0 || i == 7;
   peil_match_balance_free(b);
-  assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+  assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
   assert_true(isnan(b->rows[0].matched.std_mean_diff));
   assert_true(isnan(b->rows[0].matched.var_ratio));
   assert_true(isnan(b->rows[0].matched.ecdf_mean));
@@ -429,7 +429,7 @@ static void test_love_plot(void **state) {
   synth_make(&z, 600, 5, 7);
   z.cov[1].term = (char *)"re74 & <re75> \"x\"";
   peil_match_balance *b = NULL;
-  assert_ok(peil_match_balance_compute(&z.d, &z.r, &b));
+  assert_ok(peil_match_balance_compute(&z.d, &z.r, 0, &b));
   b->rows[2].matched.std_mean_diff = NAN; /* no marker, still well-formed */
   const char *path = test_path("love.svg");
   FILE *f = fopen(path, "w");

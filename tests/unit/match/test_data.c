@@ -89,7 +89,7 @@ static void test_missing_and_strata(void **state) {
   peil_store *s = small_store(NULL, NULL, good_treat);
   const char *exact[] = {"town", "year"};
   const char *outcomes[] = {"y"};
-  peil_match_load_options o = {"treat ~ sex + age", NULL, exact, 2, NULL, outcomes, 1};
+  peil_match_load_options o = {"treat ~ sex + age", NULL, exact, 2, NULL, outcomes, 1, 0};
   peil_match_data *d = NULL;
   assert_int_equal(peil_match_data_load(s, "t", &o, &d), 0);
   /* Row 3 lacks age, row 5 the town: 6 units. */
@@ -145,7 +145,7 @@ static void test_bad_input(void **state) {
   (void)state;
   const double bad[8] = {1, 0, 2, 0, 1, 0, 1, 0};
   peil_store *s = small_store(NULL, NULL, bad);
-  peil_match_load_options o = {"treat ~ sex", NULL, NULL, 0, NULL, NULL, 0};
+  peil_match_load_options o = {"treat ~ sex", NULL, NULL, 0, NULL, NULL, 0, 0};
   expect_error(s, &o, PEIL_EDATA, "treatment 'treat' must be 0 or 1: row 3 has 2");
   o.formula = "treat ~ sex + agee";
   expect_error(s, &o, PEIL_ENOTFOUND, "unknown column 'agee'");
@@ -169,7 +169,7 @@ static void test_bad_input(void **state) {
   const char *labels[] = {"nee", "ja"};
   const int32_t codes[8] = {1, 0, 1, 0, 1, 0, 1, 0};
   s = small_store(labels, codes, NULL);
-  peil_match_load_options o2 = {"treat ~ sex", NULL, NULL, 0, NULL, NULL, 0};
+  peil_match_load_options o2 = {"treat ~ sex", NULL, NULL, 0, NULL, NULL, 0, 0};
   expect_error(s, &o2, PEIL_ETYPE, "treatment 'treat' is categorical");
   o2.formula = "treat == \"ja\" ~ sex";
   peil_match_data *d = NULL;

@@ -43,7 +43,7 @@ static void test_logit_score(void **state) {
     snprintf(c.formula, sizeof c.formula, "%s", models[m].formula);
     peil_match_data *d = ref_case_data(&c, s);
     assert_non_null(d);
-    peil_match_load_options lo = {c.formula, NULL, NULL, 0, NULL, NULL, 0};
+    peil_match_load_options lo = {c.formula, NULL, NULL, 0, NULL, NULL, 0, 0};
     peil_match_options o;
     peil_match_options_init(&o);
     double *ps = malloc(d->n * sizeof *ps), *lp = malloc(d->n * sizeof *lp);
@@ -82,7 +82,7 @@ static void test_matching_on_own_score(void **state) {
     if (info_value(c, s, key) != 1) continue;
     peil_match_data *d = ref_case_data(c, s);
     peil_match_result *want = ref_case_expected(c, d, s);
-    peil_match_load_options lo = {c->formula, NULL, NULL, 0, NULL, NULL, 0};
+    peil_match_load_options lo = {c->formula, NULL, NULL, 0, NULL, NULL, 0, 0};
     peil_match_options o;
     ref_cut_store cs;
     ref_case_options(c, &o, &cs);
