@@ -303,10 +303,11 @@ static json_t *effects_json(const peil_match_effects *e) {
   return a;
 }
 
-static json_t *pair_json(const double *v) {
+/* Controls and treated: unit counts as integers, effective sizes as reals. */
+static json_t *pair_json(const double *v, int count) {
   json_t *o = json_object();
-  json_object_set_new(o, "control", json_real(v[0]));
-  json_object_set_new(o, "treated", json_real(v[1]));
+  json_object_set_new(o, "control", count ? json_integer((json_int_t)v[0]) : json_real(v[0]));
+  json_object_set_new(o, "treated", count ? json_integer((json_int_t)v[1]) : json_real(v[1]));
   return o;
 }
 
@@ -380,12 +381,12 @@ int match_report_json(FILE *fp, const match_report *m) {
   }
   const peil_match_sizes *s = &m->balance->sizes;
   json_t *sz = json_object();
-  json_object_set_new(sz, "all", pair_json(s->all));
-  json_object_set_new(sz, "all_ess", pair_json(s->all_ess));
-  json_object_set_new(sz, "matched", pair_json(s->matched));
-  json_object_set_new(sz, "matched_ess", pair_json(s->matched_ess));
-  json_object_set_new(sz, "unmatched", pair_json(s->unmatched));
-  json_object_set_new(sz, "discarded", pair_json(s->discarded));
+  json_object_set_new(sz, "all", pair_json(s->all, 1));
+  json_object_set_new(sz, "all_ess", pair_json(s->all_ess, 0));
+  json_object_set_new(sz, "matched", pair_json(s->matched, 1));
+  json_object_set_new(sz, "matched_ess", pair_json(s->matched_ess, 0));
+  json_object_set_new(sz, "unmatched", pair_json(s->unmatched, 1));
+  json_object_set_new(sz, "discarded", pair_json(s->discarded, 1));
   json_object_set_new(doc, "sizes", sz);
   json_t *bal = json_array();
   for (size_t j = 0; j < m->balance->nrows; j++) {
