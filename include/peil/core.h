@@ -116,9 +116,10 @@ void peil_date_format(int32_t days, char *buf);
 int32_t peil_date_add_months(int32_t days, int months);
 
 /* Arrays of n elements of `size` bytes that may be large (a column of the
- * data): from 2 MiB on, aligned and marked for transparent huge pages, so
- * that touching them costs 512 times fewer page faults. NULL on overflow
- * or when out of memory; release with free(). */
+ * data): from malloc, with their whole 2 MiB pages marked for transparent
+ * huge pages, so that touching them costs up to 512 times fewer page
+ * faults (src/core/memory.c says why not aligned). NULL on overflow or
+ * when out of memory; release with free(). */
 void *peil_alloc_large(size_t n, size_t size);
 void *peil_calloc_large(size_t n, size_t size); /* zeroed */
 

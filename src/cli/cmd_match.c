@@ -296,7 +296,7 @@ int cmd_match(int argc, char **argv) {
   int rc = cli_data_open(path, table, &csv, &in);
   if (!rc) rc = peil_match_data_load(in.store, in.table, &lo, &d);
   if (!rc && scored) {
-    if (!(distance = malloc(d->n * sizeof *distance))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    if (!(distance = peil_alloc_large(d->n, sizeof *distance))) rc = peil_error(PEIL_ENOMEM, "out of memory");
     else if (mo.distance == PEIL_DISTANCE_MAHALANOBIS) {
       peil_match_options so = mo;
       so.distance = PEIL_DISTANCE_GLM;
@@ -308,7 +308,7 @@ int cmd_match(int argc, char **argv) {
   if (!rc) rc = peil_match_run(d, mo.distance == PEIL_DISTANCE_MAHALANOBIS && mo.method == PEIL_MATCH_NEAREST ? NULL : distance, &mo, &r);
   /* Weighting needs the score on the probability scale. */
   if (!rc && rep.weighting) {
-    if (!(ps = malloc(d->n * sizeof *ps))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    if (!(ps = peil_alloc_large(d->n, sizeof *ps))) rc = peil_error(PEIL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < d->n; i++) {
       ps[i] = mo.distance == PEIL_DISTANCE_GLM_LINEAR ? 1 / (1 + exp(-distance[i])) : distance[i];
       if (!(ps[i] > 0 && ps[i] < 1))

@@ -79,8 +79,8 @@ int match_report_compute(match_report *m) {
   all.method = PEIL_MATCH_EXACT;
   all.estimand = m->r->estimand;
   all.caliper = all.sd_distance = NAN;
-  all.weight = malloc(d->n * sizeof *all.weight);
-  all.subclass = malloc(d->n * sizeof *all.subclass);
+  all.weight = peil_alloc_large(d->n, sizeof *all.weight);
+  all.subclass = peil_alloc_large(d->n, sizeof *all.subclass);
   all.discarded = calloc(d->n, 1);
   if (!all.weight || !all.subclass || !all.discarded) rc = peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t i = 0; !rc && i < d->n; i++) all.weight[i] = 1, all.subclass[i] = -1;
@@ -447,8 +447,8 @@ static int write_units(peil_store *s, const match_report *m) {
   size_t j = 0;
   if (!rc) {
     int8_t *treat = malloc(n), *disc = malloc(n);
-    int64_t *sub = malloc(n * sizeof *sub);
-    double *dist = malloc(n * sizeof *dist);
+    int64_t *sub = peil_alloc_large(n, sizeof *sub);
+    double *dist = peil_alloc_large(n, sizeof *dist);
     if (!treat || !disc || !sub || !dist) rc = peil_error(PEIL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
       treat[i] = d->treat[i], disc[i] = (int8_t)r->discarded[i];
@@ -494,8 +494,8 @@ static int write_units(peil_store *s, const match_report *m) {
 static int write_pairs(peil_store *s, const match_report *m) {
   const peil_match_result *r = m->r;
   size_t n = r->n_treated * r->ratio;
-  int64_t *t = malloc((n ? n : 1) * sizeof *t), *k = malloc((n ? n : 1) * sizeof *k);
-  int64_t *c = malloc((n ? n : 1) * sizeof *c);
+  int64_t *t = peil_alloc_large(n, sizeof *t), *k = peil_alloc_large(n, sizeof *k);
+  int64_t *c = peil_alloc_large(n, sizeof *c);
   int rc = t && k && c ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t q = 0; !rc && q < n; q++) {
     t[q] = m->d->row[r->treated_unit[q / r->ratio]];

@@ -114,7 +114,7 @@ int eff_abadie_imbens(const peil_match_data *d, const peil_match_result *r, cons
     return PEIL_OK;
   }
   size_t n = d->n, k = r->ratio ? r->ratio : 1;
-  double *K = calloc(n ? n : 1, sizeof *K), *L = calloc(n ? n : 1, sizeof *L);
+  double *K = peil_calloc_large(n, sizeof *K), *L = peil_calloc_large(n, sizeof *L);
   double *dev = malloc((r->n_treated ? r->n_treated : 1) * sizeof *dev);
   pool_entry *pool = NULL;
   double *prefix = NULL;
@@ -154,9 +154,9 @@ int eff_abadie_imbens(const peil_match_data *d, const peil_match_result *r, cons
   for (size_t i = 0; i < nf; i++) v += (dev[i] - tau) * (dev[i] - tau);
 
   /* sigma2 of the matched units with K^2 - L > 0, group by group */
-  pool = malloc(n * sizeof *pool);
-  prefix = malloc((n + 1) * sizeof *prefix);
-  pos_of = malloc(n * sizeof *pos_of); /* n > 0: a focal unit was found */
+  pool = peil_alloc_large(n, sizeof *pool);
+  prefix = peil_alloc_large(n + 1, sizeof *prefix);
+  pos_of = peil_alloc_large(n, sizeof *pos_of); /* n > 0: a focal unit was found */
   if (!pool || !prefix || !pos_of) {
     rc = peil_error(PEIL_ENOMEM, "out of memory");
     goto done;

@@ -51,7 +51,7 @@ static int clusters_build(const peil_match_result *r, const eff_sample *s, clust
   if (r->method == PEIL_MATCH_NEAREST && r->pairs && !s->cl) {
     /* matched sets: a focal unit with its matches that have the outcome */
     size_t k = r->ratio ? r->ratio : 1;
-    int64_t *row = malloc((r->n ? r->n : 1) * sizeof *row);
+    int64_t *row = peil_alloc_large(r->n, sizeof *row);
     c->start = malloc((r->n_treated + 1) * sizeof *c->start);
     c->member = malloc((r->n_treated * (k + 1) + 1) * sizeof *c->member);
     c->share = malloc((r->n_treated * (k + 1) + 1) * sizeof *c->share);
@@ -85,8 +85,8 @@ static int clusters_build(const peil_match_result *r, const eff_sample *s, clust
   /* subclasses, or units */
   size_t G = s->cl ? s->ncl : n;
   c->start = calloc(G + 1, sizeof *c->start);
-  c->member = malloc((n ? n : 1) * sizeof *c->member);
-  c->share = malloc((n ? n : 1) * sizeof *c->share);
+  c->member = peil_alloc_large(n, sizeof *c->member);
+  c->share = peil_alloc_large(n, sizeof *c->share);
   if (!c->start || !c->member || !c->share) {
     clusters_free(c);
     return peil_error(PEIL_ENOMEM, "out of memory");

@@ -31,8 +31,8 @@ static int by_key(const void *a, const void *b) {
  * the subclass labels, which are arbitrary). */
 static int dense_clusters(eff_sample *s, const int64_t *label) {
   size_t n = s->n;
-  keyed *kr = malloc((n ? n : 1) * sizeof *kr);
-  s->cl = malloc((n ? n : 1) * sizeof *s->cl);
+  keyed *kr = peil_alloc_large(n, sizeof *kr);
+  s->cl = peil_alloc_large(n, sizeof *s->cl);
   if (!kr || !s->cl) {
     free(kr);
     return peil_error(PEIL_ENOMEM, "out of memory");

@@ -115,10 +115,10 @@ int match_mahalanobis(const peil_match_data *d, const peil_match_options *o, pei
   size_t nf = 0;
   for (size_t i = 0; i < n; i++) nf += d->treat[i] == focal;
   r->n_treated = nf;
-  r->treated_unit = malloc((nf ? nf : 1) * sizeof *r->treated_unit);
+  r->treated_unit = peil_alloc_large(nf, sizeof *r->treated_unit);
   r->pairs = malloc((nf * k + 1) * sizeof *r->pairs);
-  size_t *order = malloc((nf ? nf : 1) * sizeof *order);
-  int64_t *ctrl = malloc((n ? n : 1) * sizeof *ctrl);
+  size_t *order = peil_alloc_large(nf, sizeof *order);
+  int64_t *ctrl = peil_alloc_large(n, sizeof *ctrl);
   uint8_t *used = calloc(n ? n : 1, 1);
   if (!r->treated_unit || !r->pairs || !order || !ctrl || !used) {
     free(z), free(U), free(v), free(order), free(ctrl), free(used);

@@ -66,7 +66,7 @@ static int cem_bins(const peil_match_var *mv, size_t n, const peil_cem_cuts *cut
 int match_exact_strata(const peil_match_data *d, const peil_match_options *o, int64_t *id,
                        size_t *nstrata) {
   size_t n = d->n;
-  double *code = malloc((n ? n : 1) * sizeof *code);
+  double *code = peil_alloc_large(n, sizeof *code);
   if (!code) return peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) id[i] = d->stratum ? d->stratum[i] : 0;
   *nstrata = d->stratum ? d->nstrata : 1;
@@ -111,7 +111,7 @@ static double quantile7(const double *x, size_t m, double p) {
 int match_subclasses(const peil_match_data *d, const double *dist, const uint8_t *discarded,
                      peil_estimand e, size_t nsub, int64_t *id, double *bounds) {
   size_t n = d->n, m = 0;
-  double *x = malloc((n ? n : 1) * sizeof *x);
+  double *x = peil_alloc_large(n, sizeof *x);
   if (!x) return peil_error(PEIL_ENOMEM, "out of memory");
   /* The quantiles of the target group's scores, discarded units included
    * (as MatchIt). */
@@ -195,7 +195,7 @@ int match_random_pairs(const peil_match_data *d, const int64_t *id, size_t ns, s
   size_t n = d->n;
   /* The units of each stratum, in data order. */
   size_t *start = calloc(ns + 1, sizeof *start), *fill = calloc(ns + 1, sizeof *fill);
-  int64_t *unit = malloc((n ? n : 1) * sizeof *unit);
+  int64_t *unit = peil_alloc_large(n, sizeof *unit);
   gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
   if (!start || !fill || !unit || !r) {
     free(start), free(fill), free(unit);
@@ -209,8 +209,8 @@ int match_random_pairs(const peil_match_data *d, const int64_t *id, size_t ns, s
     if (id[i] >= 0) unit[start[id[i]] + fill[id[i]]++] = (int64_t)i;
   /* Focal units are numbered in data order. */
   size_t nt = 0;
-  int64_t *rank = malloc((n ? n : 1) * sizeof *rank);
-  int64_t *t = malloc((n ? n : 1) * sizeof *t), *c = malloc((n ? n : 1) * sizeof *c);
+  int64_t *rank = peil_alloc_large(n, sizeof *rank);
+  int64_t *t = peil_alloc_large(n, sizeof *t), *c = peil_alloc_large(n, sizeof *c);
   if (!rank || !t || !c) {
     free(start), free(fill), free(unit), free(rank), free(t), free(c);
     gsl_rng_free(r);

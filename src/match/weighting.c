@@ -167,7 +167,7 @@ static int write_units(const peil_match_data *d, const design *D, const double *
   peil_column_def *defs = calloc(nc, sizeof *defs);
   char (*names)[24] = calloc(nc, sizeof *names);
   const void **cols = calloc(nc, sizeof *cols);
-  double *t = malloc((d->n ? d->n : 1) * sizeof *t);
+  double *t = peil_alloc_large(d->n, sizeof *t);
   if (!defs || !names || !cols || !t) rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc) {
     for (size_t i = 0; i < d->n; i++) t[i] = d->treat[i] ? 1 : 0;
@@ -375,7 +375,7 @@ int peil_match_weighting(const peil_match_data *d, const double *ps, peil_estima
   int rc = design_build(d, &D);
   size_t p = D.p;
   double *sc = malloc(p * sizeof *sc), *H = malloc(p * p * sizeof *H);
-  double *m1 = malloc((d->n ? d->n : 1) * sizeof *m1), *m0 = malloc((d->n ? d->n : 1) * sizeof *m0);
+  double *m1 = peil_alloc_large(d->n, sizeof *m1), *m0 = peil_alloc_large(d->n, sizeof *m0);
   peil_match_effects *e = calloc(1, sizeof *e);
   if (!rc && (!sc || !H || !m1 || !m0 || !e)) rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc) rc = score_information(&D, ps, sc, H);

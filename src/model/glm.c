@@ -221,7 +221,7 @@ static int eta_block(void *vctx, block_ws *ws, int thread, size_t g, int64_t sta
 static int fitted_values(const peil_glm_options *o, const irls_problem *pb, const irls_result *res,
                          model_frame *fr) {
   size_t n = (size_t)fr->n;
-  double *eta = malloc((n ? n : 1) * sizeof *eta);
+  double *eta = peil_alloc_large(n, sizeof *eta);
   if (!eta) return peil_error(PEIL_ENOMEM, "out of memory");
   eta_ctx c = {pb, res->fit.beta, eta};
   int rc = frame_for_blocks(fr, pb->d, pb->threads, pb->pool, eta_block, &c);
