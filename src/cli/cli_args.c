@@ -88,8 +88,11 @@ int cli_args_from_spec(const peil_spec_file *f, const char *section, const cli_a
     if (!a || !a->in_spec) {
       char keys[1024];
       key_list(args, own, keys, sizeof keys);
-      return peil_error(PEIL_EINVAL, "%s:%d: [%s] %s key '%s' (keys: %s)", f->path, e->line, section,
-                        a ? "the command-line option is not a" : "unknown", e->key, keys);
+      if (a)
+        return peil_error(PEIL_EINVAL, "%s:%d: [%s] '%s' is an option of the command line, not a key "
+                          "of a spec (keys: %s)", f->path, e->line, section, e->key, keys);
+      return peil_error(PEIL_EINVAL, "%s:%d: [%s] unknown key '%s' (keys: %s)", f->path, e->line,
+                        section, e->key, keys);
     }
     const char *value = e->value;
     if (!a->takes_value) {
