@@ -113,3 +113,18 @@ int cli_args_from_spec(const peil_spec_file *f, const char *section, const cli_a
   }
   return PEIL_OK;
 }
+
+int cli_args_set_csv(peil_csv_options *csv, const char *key, const char *v) {
+  if (strcmp(key, "delimiter") == 0) {
+    if (cli_parse_csv_char(v, &csv->delimiter))
+      return peil_error(PEIL_EINVAL, "takes one character (or 'tab'), not '%s'", v);
+  } else if (strcmp(key, "decimal") == 0) {
+    if (cli_parse_csv_char(v, &csv->decimal) || (csv->decimal != '.' && csv->decimal != ','))
+      return peil_error(PEIL_EINVAL, "takes '.' or ',', not '%s'", v);
+  } else if (strcmp(key, "schema") == 0) {
+    csv->schema_path = v;
+  } else {
+    return 1;
+  }
+  return PEIL_OK;
+}

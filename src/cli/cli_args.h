@@ -35,6 +35,10 @@ int cli_args_parse(const char *cmd, int argc, char **argv, const cli_arg *args, 
 int cli_args_from_spec(const peil_spec_file *f, const char *section, const cli_arg *args,
                        const char *const *own, cli_arg_setter set, void *ctx);
 
+/* The CSV input keys every command that reads data shares (delimiter,
+ * decimal, schema): 0 or PEIL_EINVAL when key is one of them, 1 when not. */
+int cli_args_set_csv(peil_csv_options *csv, const char *key, const char *value);
+
 /* The arg named `name`, or NULL. */
 const cli_arg *cli_args_find(const cli_arg *args, const char *name);
 

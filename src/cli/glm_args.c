@@ -42,6 +42,7 @@ int glm_args_set(void *ctx, const char *key, const char *v) {
   glm_args *a = ctx;
   peil_glm_options *o = &a->glm;
   long long n;
+  int rc = PEIL_OK;
   if (strcmp(key, "formula") == 0) o->formula = v;
   else if (strcmp(key, "family") == 0 || strcmp(key, "link") == 0) {
     if (strcmp(a->cmd, "glm") != 0)
@@ -84,17 +85,11 @@ int glm_args_set(void *ctx, const char *key, const char *v) {
     if (cli_parse_long(v, &n) || n < 1 || n > 1024) return bad("must be a whole number from 1 to 1024, not '%s'", v);
     o->threads = a->csv.threads = (int)n;
   } else if (strcmp(key, "table") == 0) a->table = v;
-  else if (strcmp(key, "delimiter") == 0) {
-    if (cli_parse_csv_char(v, &a->csv.delimiter)) return bad("takes one character (or 'tab'), not '%s'", v);
-  } else if (strcmp(key, "decimal") == 0) {
-    if (cli_parse_csv_char(v, &a->csv.decimal) || (a->csv.decimal != '.' && a->csv.decimal != ','))
-      return bad("takes '.' or ',', not '%s'", v);
-  } else if (strcmp(key, "schema") == 0) a->csv.schema_path = v;
   else if (strcmp(key, "json") == 0) a->report.json = 1;
   else if (strcmp(key, "output") == 0) a->output = v;
   else if (strcmp(key, "quiet") == 0) cli_quiet = 1;
-  else return peil_error(PEIL_EINVAL, "unknown option");
-  return PEIL_OK;
+  else if ((rc = cli_args_set_csv(&a->csv, key, v)) == 1) return peil_error(PEIL_EINVAL, "unknown option");
+  return rc;
 }
 
 int glm_args_finish(glm_args *a) {
