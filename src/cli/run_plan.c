@@ -13,12 +13,12 @@ static const struct {
   run_kind kind;
 } kinds[] = {{"data", RUN_DATA},   {"disclosure", RUN_DISCLOSURE}, {"cohort", RUN_COHORT},
              {"logit", RUN_GLM},   {"probit", RUN_GLM},            {"ols", RUN_GLM},
-             {"glm", RUN_GLM}};
+             {"glm", RUN_GLM},     {"match", RUN_MATCH}};
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
-/* The keys a [logit NAME] section reads itself; the others are the
- * command's options (glm_args). */
-static const char *const glm_own_keys[] = {"table", "from", NULL};
+/* The keys an analysis section reads itself; the others are the
+ * command's options (glm_args, match_args). */
+static const char *const own_keys[] = {"table", "from", NULL};
 
 static int at(const run_plan *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int at(const run_plan *p, int line, const char *fmt, ...) {
@@ -106,12 +106,16 @@ static int read_from(run_plan *p, size_t k) {
 
 static int read_glm(run_plan *p, run_section *s) {
   glm_args_init(&s->glm, s->type);
-  int rc = cli_args_from_spec(p->spec, s->section, glm_arg_table, glm_own_keys, glm_args_set, &s->glm);
-  if (rc) return rc;
-  if ((rc = glm_args_finish(&s->glm))) return at(p, s->line, "[%s] %s", s->section, peil_errmsg());
-  int line = s->line;
-  s->glm.table = value_of(p->spec, s->section, "table", &line);
-  return PEIL_OK;
+  int rc = cli_args_from_spec(p->spec, s->section, glm_arg_table, own_keys, glm_args_set, &s->glm);
+  if (!rc && glm_args_finish(&s->glm)) rc = at(p, s->line, "[%s] %s", s->section, peil_errmsg());
+  return rc;
+}
+
+static int read_match(run_plan *p, run_section *s) {
+  match_args_init(&s->match);
+  int rc = cli_args_from_spec(p->spec, s->section, match_arg_table, own_keys, match_args_set, &s->match);
+  if (!rc && match_args_finish(&s->match)) rc = at(p, s->line, "[%s] %s", s->section, peil_errmsg());
+  return rc;
 }
 
 static int read_cohort(run_plan *p, run_section *s) {
@@ -140,7 +144,7 @@ static int read_sections(run_plan *p, const char *store_override) {
     while (k < NKINDS && strcmp(kinds[k].type, type) != 0) k++;
     if (k == NKINDS)
       return at(p, line, "[%s]: unknown section type '%s' (types: data, disclosure, cohort, logit, "
-                "probit, ols, glm)", sec, type);
+                "probit, ols, glm, match)", sec, type);
     for (size_t j = 0; j < i; j++)
       if (strcmp(f->sections[j], sec) == 0)
         return at(p, line, "[%s] appears twice (also line %d): its keys would mix", sec, f->section_line[j]);
@@ -179,6 +183,81 @@ static int read_sections(run_plan *p, const char *store_override) {
   return PEIL_OK;
 }
 
+/* The columns an expression text uses that table ti lacks: the first, as
+ * an error naming the key's line. */
+static int check_expr(const run_plan *p, const run_section *s, const peil_table_info *ti,
+                      const char *key, const char *text) {
+  int line = s->line;
+  value_of(p->spec, s->section, key, &line);
+  peil_expr *e = NULL;
+  int rc = peil_expr_parse(text, key, &e);
+  if (rc) return peil_error_prefix(rc, "%s:%d: [%s] ", p->spec->path, line, s->section);
+  const char *const *names;
+  size_t m = peil_expr_columns(e, &names);
+  for (size_t c = 0; !rc && c < m; c++)
+    if (peil_table_info_find(ti, names[c]) < 0)
+      rc = at(p, line, "[%s] %s: unknown column '%s' in table '%s' of %s", s->section, key, names[c],
+              s->table, p->store_path);
+  peil_expr_free(e);
+  return rc;
+}
+
+/* The columns of a formula, as check_expr. */
+static int check_formula(const run_plan *p, const run_section *s, const peil_table_info *ti,
+                         const char *text) {
+  int line = s->line;
+  value_of(p->spec, s->section, "formula", &line);
+  peil_formula *fm = NULL;
+  int rc = peil_formula_parse(text, &fm);
+  if (rc) return peil_error_prefix(rc, "%s:%d: [%s] formula: ", p->spec->path, line, s->section);
+  const peil_expr *ex[256];
+  size_t ne = 0;
+  if (fm->response) ex[ne++] = fm->response;
+  for (size_t v = 0; v < fm->nvars && ne < 256; v++) ex[ne++] = fm->vars[v].expr;
+  for (size_t v = 0; v < fm->noffsets && ne < 256; v++) ex[ne++] = fm->offsets[v];
+  for (size_t e = 0; !rc && e < ne; e++) {
+    const char *const *names;
+    size_t m = peil_expr_columns(ex[e], &names);
+    for (size_t c = 0; !rc && c < m; c++)
+      if (peil_table_info_find(ti, names[c]) < 0)
+        rc = at(p, line, "[%s] formula: unknown column '%s' in table '%s' of %s", s->section, names[c],
+                s->table, p->store_path);
+  }
+  peil_formula_free(fm);
+  return rc;
+}
+
+/* Keys that name columns of the table: each must be one. */
+static int check_columns(const run_plan *p, const run_section *s, const peil_table_info *ti,
+                         const char *key, const char *const *cols, size_t n) {
+  for (size_t c = 0; c < n; c++)
+    if (cols[c] && peil_table_info_find(ti, cols[c]) < 0) {
+      int line = s->line;
+      value_of(p->spec, s->section, key, &line);
+      return at(p, line, "[%s] %s = %s: unknown column in table '%s' of %s", s->section, key, cols[c],
+                s->table, p->store_path);
+    }
+  return PEIL_OK;
+}
+
+static int check_section(const run_plan *p, const run_section *s, const peil_table_info *ti) {
+  int rc;
+  if (s->kind == RUN_GLM) {
+    const peil_glm_options *o = &s->glm.glm;
+    if ((rc = check_formula(p, s, ti, o->formula))) return rc;
+    if (o->where && (rc = check_expr(p, s, ti, "where", o->where))) return rc;
+    if ((rc = check_columns(p, s, ti, "cluster", &o->cluster, 1))) return rc;
+    if ((rc = check_columns(p, s, ti, "weights", &o->weights, 1))) return rc;
+    return check_columns(p, s, ti, "margins", &o->margins, 1);
+  }
+  const peil_match_load_options *lo = &s->match.load;
+  if ((rc = check_formula(p, s, ti, lo->formula))) return rc;
+  if (lo->where && (rc = check_expr(p, s, ti, "where", lo->where))) return rc;
+  if ((rc = check_columns(p, s, ti, "exact", lo->exact, lo->nexact))) return rc;
+  if ((rc = check_columns(p, s, ti, "outcome", lo->outcomes, lo->noutcomes))) return rc;
+  return check_columns(p, s, ti, "distance", &lo->distance_column, 1);
+}
+
 /* The store, its tables and the columns the sections name, before any work. */
 static int check_inputs(run_plan *p) {
   peil_store *st = NULL;
@@ -188,44 +267,18 @@ static int check_inputs(run_plan *p) {
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
-    if (s->kind != RUN_GLM || s->from >= 0) continue;
-    int line = s->line;
-    value_of(p->spec, s->section, "table", &line);
-    if (!s->glm.table) {
+    if ((s->kind != RUN_GLM && s->kind != RUN_MATCH) || s->from >= 0) continue;
+    if (!s->table) {
       rc = at(p, s->line, "[%s] needs table = T (a table of %s) or from = SECTION", s->section, p->store_path);
       break;
     }
+    int line = s->line;
+    value_of(p->spec, s->section, "table", &line);
     peil_table_info *ti = NULL;
-    if ((rc = peil_store_table_info(st, s->glm.table, &ti))) {
-      peil_error_prefix(rc, "%s:%d: [%s] table = %s: ", p->spec->path, line, s->section, s->glm.table);
-      break;
-    }
-    int fline = s->line;
-    value_of(p->spec, s->section, "formula", &fline);
-    peil_formula *fm = NULL;
-    if ((rc = peil_formula_parse(s->glm.glm.formula, &fm))) {
-      peil_error_prefix(rc, "%s:%d: [%s] formula: ", p->spec->path, fline, s->section);
-    } else {
-      const peil_expr *ex[256];
-      size_t ne = 0;
-      if (fm->response) ex[ne++] = fm->response;
-      for (size_t v = 0; v < fm->nvars && ne < 256; v++) ex[ne++] = fm->vars[v].expr;
-      for (size_t v = 0; v < fm->noffsets && ne < 256; v++) ex[ne++] = fm->offsets[v];
-      for (size_t e = 0; !rc && e < ne; e++) {
-        const char *const *names;
-        size_t m = peil_expr_columns(ex[e], &names);
-        for (size_t c = 0; !rc && c < m; c++)
-          if (peil_table_info_find(ti, names[c]) < 0)
-            rc = at(p, fline, "[%s] formula: unknown column '%s' in table '%s' of %s", s->section,
-                    names[c], s->glm.table, p->store_path);
-      }
-      const char *cols[] = {s->glm.glm.cluster, s->glm.glm.weights, s->glm.glm.margins};
-      const char *keys[] = {"cluster", "weights", "margins"};
-      for (size_t c = 0; !rc && c < 3; c++)
-        if (cols[c] && peil_table_info_find(ti, cols[c]) < 0)
-          rc = at(p, s->line, "[%s] %s = %s: unknown column in table '%s'", s->section, keys[c], cols[c], s->glm.table);
-    }
-    peil_formula_free(fm);
+    if ((rc = peil_store_table_info(st, s->table, &ti)))
+      peil_error_prefix(rc, "%s:%d: [%s] table = %s: ", p->spec->path, line, s->section, s->table);
+    else
+      rc = check_section(p, s, ti);
     peil_table_info_free(ti);
   }
   peil_store_close(st);
@@ -240,9 +293,12 @@ int run_plan_load(const char *path, const char *store_override, run_plan **out) 
   if (!rc) rc = read_sections(p, store_override);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
+    int line = s->line;
+    s->table = value_of(p->spec, s->section, "table", &line);
     if (s->kind == RUN_GLM) rc = read_glm(p, s);
+    else if (s->kind == RUN_MATCH) rc = read_match(p, s);
     else if (s->kind == RUN_COHORT) rc = read_cohort(p, s);
-    if (!rc && s->kind == RUN_GLM) rc = read_from(p, k);
+    if (!rc && (s->kind == RUN_GLM || s->kind == RUN_MATCH)) rc = read_from(p, k);
   }
   if (!rc) rc = check_inputs(p);
   if (rc) {
@@ -259,6 +315,7 @@ void run_plan_free(run_plan *p) {
     run_section *s = &p->sections[k];
     free(s->section);
     if (s->kind == RUN_GLM) glm_args_free(&s->glm);
+    if (s->kind == RUN_MATCH) match_args_free(&s->match);
     peil_cohort_spec_free(s->cohort);
   }
   free(p->sections);

@@ -5,12 +5,14 @@
 #define PEIL_CLI_RUN_PLAN_H
 
 #include "glm_args.h"
+#include "match_args.h"
 
 typedef enum {
   RUN_DATA,       /* [data]: the store */
   RUN_DISCLOSURE, /* [disclosure]: the output rules */
   RUN_COHORT,     /* [cohort NAME] */
   RUN_GLM,        /* [logit NAME], [probit NAME], [ols NAME], [glm NAME] */
+  RUN_MATCH,      /* [match NAME] */
 } run_kind;
 
 typedef struct {
@@ -20,7 +22,9 @@ typedef struct {
   char *section;    /* "logit work": the spec file's section name */
   int line;         /* of the section header */
   int from;         /* index of the section whose rows it reads, -1: the store */
+  const char *table; /* table = T of the store (NULL with from) */
   glm_args glm;     /* RUN_GLM */
+  match_args match; /* RUN_MATCH */
   peil_cohort_spec *cohort; /* RUN_COHORT */
 } run_section;
 

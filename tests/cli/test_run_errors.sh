@@ -83,6 +83,54 @@ formula = sex ~ migration
 EOF2
 run_fails notableorfrom "notableorfrom.ini:3: [logit a] needs table = T"
 
+spec nowhere <<'EOF2'
+[data]
+store = g4.h5
+[logit a]
+table = persons
+formula = sex ~ migration
+where = age >= 18
+EOF2
+run_fails nowhere "nowhere.ini:6: [logit a] where: unknown column 'age' in table 'persons'"
+# [match NAME]: its keys are peil match's options.
+spec matchexact <<'EOF2'
+[data]
+store = g4.h5
+[match m]
+table = persons
+formula = sex ~ migration
+exact = municipality, region
+EOF2
+run_fails matchexact "matchexact.ini:6: [match m] exact = region: unknown column in table 'persons'"
+spec matchoutcome <<'EOF2'
+[data]
+store = g4.h5
+[match m]
+table = persons
+formula = sex ~ migration
+outcome = in_work
+EOF2
+run_fails matchoutcome "matchoutcome.ini:6: [match m] outcome = in_work: unknown column"
+spec matchmethod <<'EOF2'
+[data]
+store = g4.h5
+[match m]
+table = persons
+formula = sex ~ migration
+method = optimal
+EOF2
+run_fails matchmethod "matchmethod.ini:6: [match m] method must be nearest, exact, cem or subclass, not 'optimal'"
+spec matchratio <<'EOF2'
+[data]
+store = g4.h5
+[match m]
+table = persons
+formula = sex ~ migration
+method = subclass
+ratio = 2
+EOF2
+run_fails matchratio "matchratio.ini:3: [match m] ratio belongs to method nearest, exact or cem"
+
 # Unknown section types and keys; command-line-only keys; bad values.
 spec badtype <<'EOF2'
 [data]
