@@ -13,7 +13,7 @@ static const struct {
   run_kind kind;
 } kinds[] = {{"data", RUN_DATA},   {"disclosure", RUN_DISCLOSURE}, {"cohort", RUN_COHORT},
              {"logit", RUN_GLM},   {"probit", RUN_GLM},            {"ols", RUN_GLM},
-             {"glm", RUN_GLM},     {"match", RUN_MATCH}};
+             {"glm", RUN_GLM},     {"match", RUN_MATCH},           {"table", RUN_TABLE}};
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
 /* The keys an analysis section reads itself; the others are the
@@ -118,6 +118,28 @@ static int read_match(run_plan *p, run_section *s) {
   return rc;
 }
 
+/* [table NAME]: table/from, rows, cols, value, where, title. */
+static int read_table(run_plan *p, run_section *s) {
+  static const char *const keys[] = {"table", "from", "rows", "cols", "value", "where", "title", NULL};
+  peil_crosstab_options *o = &s->crosstab;
+  for (size_t i = 0; i < p->spec->n; i++) {
+    const peil_spec_entry *e = &p->spec->entries[i];
+    if (strcmp(e->section, s->section) != 0) continue;
+    size_t k = 0;
+    while (keys[k] && strcmp(keys[k], e->key) != 0) k++;
+    if (!keys[k])
+      return at(p, e->line, "[%s] unknown key '%s' (keys: table, from, rows, cols, value, where, title)",
+                s->section, e->key);
+    if (strcmp(e->key, "rows") == 0) o->rows = e->value;
+    else if (strcmp(e->key, "cols") == 0) o->cols = e->value;
+    else if (strcmp(e->key, "value") == 0) o->value = e->value;
+    else if (strcmp(e->key, "where") == 0) o->where = e->value;
+    else if (strcmp(e->key, "title") == 0) s->title = e->value;
+  }
+  if (!o->rows) return at(p, s->line, "[%s] needs rows = COLUMN (and cols = COLUMN for a two-way table)", s->section);
+  return PEIL_OK;
+}
+
 static int read_cohort(run_plan *p, run_section *s) {
   int rc = peil_cohort_spec_new(s->name, &s->cohort);
   for (size_t i = 0; !rc && i < p->spec->n; i++) {
@@ -144,7 +166,7 @@ static int read_sections(run_plan *p, const char *store_override) {
     while (k < NKINDS && strcmp(kinds[k].type, type) != 0) k++;
     if (k == NKINDS)
       return at(p, line, "[%s]: unknown section type '%s' (types: data, disclosure, cohort, logit, "
-                "probit, ols, glm, match)", sec, type);
+                "probit, ols, glm, match, table)", sec, type);
     for (size_t j = 0; j < i; j++)
       if (strcmp(f->sections[j], sec) == 0)
         return at(p, line, "[%s] appears twice (also line %d): its keys would mix", sec, f->section_line[j]);
@@ -250,6 +272,13 @@ static int check_section(const run_plan *p, const run_section *s, const peil_tab
     if ((rc = check_columns(p, s, ti, "weights", &o->weights, 1))) return rc;
     return check_columns(p, s, ti, "margins", &o->margins, 1);
   }
+  if (s->kind == RUN_TABLE) {
+    const peil_crosstab_options *o = &s->crosstab;
+    if ((rc = check_columns(p, s, ti, "rows", &o->rows, 1))) return rc;
+    if ((rc = check_columns(p, s, ti, "cols", &o->cols, 1))) return rc;
+    if (o->value && (rc = check_expr(p, s, ti, "value", o->value))) return rc;
+    return o->where ? check_expr(p, s, ti, "where", o->where) : PEIL_OK;
+  }
   const peil_match_load_options *lo = &s->match.load;
   if ((rc = check_formula(p, s, ti, lo->formula))) return rc;
   if (lo->where && (rc = check_expr(p, s, ti, "where", lo->where))) return rc;
@@ -267,7 +296,7 @@ static int check_inputs(run_plan *p) {
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
-    if ((s->kind != RUN_GLM && s->kind != RUN_MATCH) || s->from >= 0) continue;
+    if ((s->kind != RUN_GLM && s->kind != RUN_MATCH && s->kind != RUN_TABLE) || s->from >= 0) continue;
     if (!s->table) {
       rc = at(p, s->line, "[%s] needs table = T (a table of %s) or from = SECTION", s->section, p->store_path);
       break;
@@ -297,8 +326,9 @@ int run_plan_load(const char *path, const char *store_override, run_plan **out) 
     s->table = value_of(p->spec, s->section, "table", &line);
     if (s->kind == RUN_GLM) rc = read_glm(p, s);
     else if (s->kind == RUN_MATCH) rc = read_match(p, s);
+    else if (s->kind == RUN_TABLE) rc = read_table(p, s);
     else if (s->kind == RUN_COHORT) rc = read_cohort(p, s);
-    if (!rc && (s->kind == RUN_GLM || s->kind == RUN_MATCH)) rc = read_from(p, k);
+    if (!rc && (s->kind == RUN_GLM || s->kind == RUN_MATCH || s->kind == RUN_TABLE)) rc = read_from(p, k);
   }
   if (!rc) rc = check_inputs(p);
   if (rc) {

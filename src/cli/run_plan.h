@@ -13,6 +13,7 @@ typedef enum {
   RUN_COHORT,     /* [cohort NAME] */
   RUN_GLM,        /* [logit NAME], [probit NAME], [ols NAME], [glm NAME] */
   RUN_MATCH,      /* [match NAME] */
+  RUN_TABLE,      /* [table NAME]: a cross-tabulation */
 } run_kind;
 
 typedef struct {
@@ -25,6 +26,8 @@ typedef struct {
   const char *table; /* table = T of the store (NULL with from) */
   glm_args glm;     /* RUN_GLM */
   match_args match; /* RUN_MATCH */
+  peil_crosstab_options crosstab; /* RUN_TABLE */
+  const char *title;  /* title = ... of a [table NAME], NULL: made from its keys */
   peil_cohort_spec *cohort; /* RUN_COHORT */
 } run_section;
 

@@ -32,9 +32,15 @@ table = persons
 formula = sex ~ migration
 vcov = hc1
 exponentiate = yes
+
+[table by_city]
+table = persons
+rows = municipality
+cols = sex
+title = Persons by municipality and sex
 EOF2
 expect_exit 0 "$PEIL" run "$T/ok.ini" --check
-expect_out "2 analyses"
+expect_out "3 analyses"
 expect_out "[logit sex]"
 
 # A missing store; --store overrides [data] store.
@@ -130,6 +136,43 @@ method = subclass
 ratio = 2
 EOF2
 run_fails matchratio "matchratio.ini:3: [match m] ratio belongs to method nearest, exact or cem"
+
+# [table NAME]: rows, cols, value, where.
+spec tablerows <<'EOF2'
+[data]
+store = g4.h5
+[table t]
+table = persons
+cols = sex
+EOF2
+run_fails tablerows "tablerows.ini:3: [table t] needs rows = COLUMN"
+spec tablecol <<'EOF2'
+[data]
+store = g4.h5
+[table t]
+table = persons
+rows = municipality
+cols = gender
+EOF2
+run_fails tablecol "tablecol.ini:6: [table t] cols = gender: unknown column in table 'persons'"
+spec tablevalue <<'EOF2'
+[data]
+store = g4.h5
+[table t]
+table = persons
+rows = municipality
+value = income > 0
+EOF2
+run_fails tablevalue "tablevalue.ini:6: [table t] value: unknown column 'income' in table 'persons'"
+spec tablekey <<'EOF2'
+[data]
+store = g4.h5
+[table t]
+table = persons
+rows = municipality
+columns = sex
+EOF2
+run_fails tablekey "tablekey.ini:6: [table t] unknown key 'columns' (keys: table, from, rows, cols, value, where, title)"
 
 # Unknown section types and keys; command-line-only keys; bad values.
 spec badtype <<'EOF2'
