@@ -87,8 +87,10 @@ int peil_disclosure_rules_set(peil_disclosure_rules *r, const char *key, const c
  * values in every other key column and another value in this one. Key
  * columns that are not dimensions (date, outcome, year...) split the table
  * into layers; a table with two dimensions is a 2-D table with both
- * margins in every layer. Every count and n column is additive along
- * every dimension. Groups without a total row are not additive.
+ * margins in every layer. Every count column is additive along every
+ * dimension; n columns are not (the persons a fit rests on repeat on the
+ * rows of its estimates): persons per group that add up are a count.
+ * Groups without a total row are not additive.
  *
  * A column sum is a wide table's: in every row, count column `total` is
  * the sum of the count columns `parts` ("work,school,none").

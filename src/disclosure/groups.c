@@ -97,14 +97,13 @@ static int find_column(const peil_rtable *t, const char *name, const char *what,
   return PEIL_OK;
 }
 
-static int is_counted(const peil_rtable *t, size_t j) {
-  peil_rtable_role r = t->cols[j].def.role;
-  return r == PEIL_ROLE_COUNT || r == PEIL_ROLE_N;
-}
+/* Count columns are the additive ones. n columns are not: the persons a
+ * fit rests on repeat on every row of its estimates. */
+static int is_count(const peil_rtable *t, size_t j) { return t->cols[j].def.role == PEIL_ROLE_COUNT; }
 
 static int check_summed(const peil_rtable *t, size_t j) {
-  if (is_counted(t, j)) return PEIL_OK;
-  return peil_error(PEIL_ETYPE, "table %s: the disclosure structure sums column %s, which is not a count or n column",
+  if (is_count(t, j)) return PEIL_OK;
+  return peil_error(PEIL_ETYPE, "table %s: the disclosure structure sums column %s, which is not a count column",
                     t->name, t->cols[j].name);
 }
 
@@ -159,7 +158,7 @@ static int add_group(const peil_rtable *t, zvec *start, zvec *cell, const size_t
 
 /* The groups along dimension `dim` (a key's position q): rows sorted by
  * their other keys; in each run of equal keys, the row with the total
- * value is the total of the others, in every count and n column. */
+ * value is the total of the others, in every count column. */
 static int dimension_groups(const peil_rtable *t, key_ctx *k, size_t q, size_t col, const char *total,
                             size_t *order, size_t *buf, zvec *start, zvec *cell) {
   size_t nr = t->nrows, nc = t->ncols;
@@ -177,7 +176,7 @@ static int dimension_groups(const peil_rtable *t, key_ctx *k, size_t q, size_t c
     }
     if (trow != DLOG_NONE && e - i > 1)
       for (size_t j = 0; !rc && j < nc; j++) {
-        if (!is_counted(t, j)) continue;
+        if (!is_count(t, j)) continue;
         buf[0] = trow * nc + j;
         nparts = 0;
         for (size_t x = i; x < e; x++)

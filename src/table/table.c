@@ -292,8 +292,8 @@ static int check_cell(const peil_rtable *t, size_t row, size_t col) {
 static int wrong_type(const peil_rtable *t, size_t row, size_t col, const char *what) {
   const rtable_col *c = &t->cols[col];
   static const char *tn[] = {"text", "integer", "real"};
-  return peil_error(PEIL_ETYPE, "table %s, column %s, row %zu: %s value for a %s column", t->name, c->name,
-                    row + 1, what, tn[c->def.type]);
+  return peil_error(PEIL_ETYPE, "table %s, column %s, row %zu: %s value, but the column is %s", t->name,
+                    c->name, row + 1, what, tn[c->def.type]);
 }
 
 static void clear_text(rtable_col *c, size_t row) {
