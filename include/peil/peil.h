@@ -11,6 +11,7 @@
 #include "peil/spec.h"
 #include "peil/cohort.h"
 #include "peil/match.h"
+#include "peil/crosstab.h"
 #include "peil/table.h"
 #include "peil/disclosure.h"
 
