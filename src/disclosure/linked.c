@@ -12,10 +12,11 @@
  *
  * The elimination is exact, modulo the prime 2^61 - 1: the coefficients
  * are 1 and -1, and a rank modulo p can differ from the rational rank only
- * when p divides a minor of the system. The systems of tables with up to
- * two dimensions are totally unimodular (every minor is 0, 1 or -1), so
- * there the answer is exact; larger minors need systems far beyond a
- * result table's size. Each block of groups linked through suppressed
+ * when p divides a minor of the system. Where cells add up in at most two
+ * directions (two dimensions, or one and column sums; layers apart) the
+ * system is a 2-D table's, totally unimodular after a change of signs
+ * (every minor is 0, 1 or -1), so there the answer is exact; elsewhere a
+ * minor would have to reach 2^61. Each block of groups linked through suppressed
  * cells is solved on its own: O(groups x cells x rank) per block. */
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,9 @@ void rtable_format_number(const peil_rtable *t, size_t row, size_t col, int deci
     strcpy(buf, x < 0 ? "-Inf" : "Inf");
     return;
   }
-  if (decimals < 0) {
+  /* Fixed point would print hundreds of digits for 1e300: past 1e15 the
+   * shortest exact form (with an exponent) is the readable one. */
+  if (decimals < 0 || fabs(x) >= 1e15) {
     csv_format_double(x, 0, '.', buf);
     return;
   }

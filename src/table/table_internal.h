@@ -45,8 +45,9 @@ char *rtable_row_label(const peil_rtable *t, size_t row);
 
 /* A cell's display text, as CSV and Markdown need it:
  * - writes the number (integers as they are; reals in the shortest form
- *   that reads back exactly when decimals < 0, else with `decimals`
- *   digits after the point, "-0.0" shown as "0.0"); "Inf" / "-Inf";
+ *   that reads back exactly when decimals < 0 or |x| >= 1e15, else with
+ *   `decimals` digits after the point, "-0.0" shown as "0.0"); "Inf" /
+ *   "-Inf";
  * buf must hold 64 bytes. Text cells are not formatted here. */
 void rtable_format_number(const peil_rtable *t, size_t row, size_t col, int decimals, char *buf);
 

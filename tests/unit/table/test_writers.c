@@ -182,6 +182,33 @@ static void test_markdown(void **state) {
   peil_rtable_free(t);
 }
 
+/* Reals in Markdown: the column's decimals, an exponent past 1e15, no
+ * minus sign on a value that rounds to zero, Inf. */
+static void test_markdown_numbers(void **state) {
+  (void)state;
+  peil_rtable *t;
+  assert_ok(peil_rtable_new("numbers", "", &t));
+  assert_ok(peil_rtable_add_other(t, "x", PEIL_RTABLE_REAL, 2));
+  const double x[] = {3.14159, 1e300, -2.5e20, -0.004, -INFINITY, 1234567.891};
+  for (int i = 0; i < 6; i++) {
+    peil_rtable_value v[] = {PEIL_RV_REAL(x[i])};
+    assert_ok(peil_rtable_append(t, v, 1));
+  }
+  assert_ok(peil_disclosure_apply(t, NULL, NULL, NULL));
+  char *s = fixture_capture(peil_rtable_write_markdown, t);
+  assert_string_equal(s, "### numbers\n\n"
+                         "|          x |\n"
+                         "| ---------: |\n"
+                         "|       3.14 |\n"
+                         "|     1e+300 |\n"
+                         "|   -2.5e+20 |\n"
+                         "|       0.00 |\n"
+                         "|       -Inf |\n"
+                         "| 1234567.89 |\n");
+  free(s);
+  peil_rtable_free(t);
+}
+
 /* Control off: values as they are, marked in the notes, JSON and audit. */
 static void test_off(void **state) {
   (void)state;
@@ -246,7 +273,7 @@ static void test_save(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_csv),      cmocka_unit_test(test_json), cmocka_unit_test(test_json_estimates),
-      cmocka_unit_test(test_markdown), cmocka_unit_test(test_off),  cmocka_unit_test(test_save),
+      cmocka_unit_test(test_markdown), cmocka_unit_test(test_markdown_numbers), cmocka_unit_test(test_off),  cmocka_unit_test(test_save),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
