@@ -14,9 +14,10 @@
  *      2-D tables, tau-argus's simplest option); then groups that
  *      share suppressed cells are solved together, exactly, and a cell
  *      their equations still determine (a suppressed cell linking two
- *      blocks of suppressions) is protected by one more suppression in its
- *      group, until no suppressed cell can be computed from the published
- *      cells of the declared groups, in any combination;
+ *      blocks of suppressions) is protected by one more suppression in one
+ *      of its groups (or, when they have no cell left, in a group linked
+ *      to them), until no suppressed cell can be computed from the
+ *      published cells of the declared groups, in any combination;
  *   3. estimates: every estimate of a row is suppressed when one of the n
  *      cells it rests on is below min_cell (or missing);
  *   4. shares: suppressed with their count or denominator; a share cell

@@ -109,16 +109,40 @@ static void by_block(const size_t *key, size_t n, size_t nb, size_t *first, size
   first[0] = 0;
 }
 
-/* A determined cell e is protected in the first of its groups that has a
- * candidate, unless one of its groups already changed in this round (the
- * next round looks at it again). */
+/* The cell to give up for determined cell e: a candidate of e's own
+ * groups (the first that has one), else of the groups linked to them
+ * through suppressed cells, nearest first (a breadth-first walk over the
+ * block). DLOG_NONE only when every cell of the block is suppressed: the
+ * equations then have nothing published on their right-hand side, so a
+ * cell they determine is 0 by the structure alone, whatever is suppressed. */
+static size_t partner(const peil_rtable *t, const disclosure_groups *g, size_t e, uint8_t *seen, size_t *queue) {
+  size_t head = 0, tail = 0, c = DLOG_NONE;
+  for (size_t q = g->cell_start[e]; q < g->cell_start[e + 1]; q++) {
+    seen[g->by_cell[q]] = 1;
+    queue[tail++] = g->by_cell[q];
+  }
+  while (head < tail && c == DLOG_NONE) {
+    size_t k = queue[head++];
+    c = disclosure_candidate(t, g, k);
+    for (size_t i = g->start[k]; i < g->start[k + 1]; i++) {
+      size_t x = g->cell[i];
+      if (!disclosure_is_suppressed(t, x)) continue;
+      for (size_t q = g->cell_start[x]; q < g->cell_start[x + 1]; q++)
+        if (!seen[g->by_cell[q]]) seen[g->by_cell[q]] = 1, queue[tail++] = g->by_cell[q];
+    }
+  }
+  for (size_t i = 0; i < tail; i++) seen[queue[i]] = 0;
+  return c;
+}
+
+/* A determined cell e is protected by one more suppression, unless one of
+ * its groups already changed in this round (the next round looks at it
+ * again). */
 static int protect_determined(peil_rtable *t, const disclosure_groups *g, size_t e, uint8_t *touched,
-                              dlog *log, size_t *added) {
+                              uint8_t *seen, size_t *queue, dlog *log, size_t *added) {
   for (size_t q = g->cell_start[e]; q < g->cell_start[e + 1]; q++)
     if (touched[g->by_cell[q]]) return PEIL_OK;
-  size_t c = DLOG_NONE;
-  for (size_t q = g->cell_start[e]; q < g->cell_start[e + 1] && c == DLOG_NONE; q++)
-    c = disclosure_candidate(t, g, g->by_cell[q]);
+  size_t c = partner(t, g, e, seen, queue);
   if (c == DLOG_NONE) return PEIL_OK;
   int rc = disclosure_protect(t, c, e, " (across groups)", log);
   if (rc) return rc;
@@ -130,6 +154,7 @@ static int protect_determined(peil_rtable *t, const disclosure_groups *g, size_t
 
 int disclosure_linked(peil_rtable *t, const disclosure_groups *g, dlog *log, size_t *added) {
   *added = 0;
+  if (g->ngroups < 2) return PEIL_OK;
   size_t nu = 0, ng = 0, n1 = g->ncells + 1, g1 = g->ngroups + 1;
   size_t *gidx = malloc(n1 * sizeof *gidx);  /* cell -> unknown */
   size_t *loc = malloc(n1 * sizeof *loc);    /* cell -> index in its block */
@@ -139,9 +164,10 @@ int disclosure_linked(peil_rtable *t, const disclosure_groups *g, dlog *log, siz
   size_t *grp = malloc(g1 * sizeof *grp), *gblock = calloc(g1, sizeof *gblock);
   size_t *gorder = malloc(g1 * sizeof *gorder), *gfirst = malloc((n1 + 1) * sizeof *gfirst);
   size_t *bg = malloc(g1 * sizeof *bg);
-  uint8_t *touched = calloc(g1, 1), *det = calloc(n1, 1), *bdet = malloc(n1);
+  uint8_t *touched = calloc(g1, 1), *seen = calloc(g1, 1), *det = calloc(n1, 1), *bdet = malloc(n1);
+  size_t *queue = malloc(g1 * sizeof *queue);
   int rc = gidx && loc && unk && parent && ublock && uorder && ufirst && bu && grp && gblock && gorder &&
-                   gfirst && bg && touched && det && bdet
+                   gfirst && bg && touched && seen && queue && det && bdet
                ? PEIL_OK
                : peil_error(PEIL_ENOMEM, "out of memory");
   /* The unknowns: suppressed cells that are in a group, in cell order. */
@@ -185,8 +211,8 @@ int disclosure_linked(peil_rtable *t, const disclosure_groups *g, dlog *log, siz
     for (size_t i = 0; i < u; i++) det[bu[i]] = bdet[i];
   }
   for (size_t x = 0; !rc && x < nu; x++)
-    if (det[x]) rc = protect_determined(t, g, unk[x], touched, log, added);
+    if (det[x]) rc = protect_determined(t, g, unk[x], touched, seen, queue, log, added);
   free(gidx), free(loc), free(unk), free(parent), free(ublock), free(uorder), free(ufirst), free(bu);
-  free(grp), free(gblock), free(gorder), free(gfirst), free(bg), free(touched), free(det), free(bdet);
+  free(grp), free(gblock), free(gorder), free(gfirst), free(bg), free(touched), free(seen), free(queue), free(det), free(bdet);
   return rc;
 }
