@@ -37,7 +37,9 @@
  * negative count or n, a total that is not the sum of its parts ("table T,
  * column n: the total row Total (1234) is not the sum of its parts
  * (1230)"), a missing cell in an additive group, or two rows with the
- * same keys in a table with dimensions. */
+ * same keys in a table with dimensions. The table and structure are
+ * checked with control off too: a wrong declaration is an error either
+ * way. */
 #ifndef PEIL_DISCLOSURE_H
 #define PEIL_DISCLOSURE_H
 
