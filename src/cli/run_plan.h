@@ -35,6 +35,7 @@ typedef struct {
   peil_spec_file *spec;
   char *store_path;       /* [data] store, resolved against the spec's directory */
   int store_line;
+  peil_disclosure_rules rules; /* [disclosure], or the defaults (on) */
   size_t n;
   run_section *sections;  /* the analyses, in file order ([data], [disclosure] not among them) */
 } run_plan;
