@@ -305,8 +305,9 @@ static int set_covariates(peil_split_options *o, const char *key, const char *va
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp(items[i], items[j]) == 0) {
+        int rc = peil_error(PEIL_EINVAL, "%s: '%s' is given twice", key, items[i]);
         peil_spec_list_free(items);
-        return peil_error(PEIL_EINVAL, "%s: '%s' is given twice", key, items[i]);
+        return rc;
       }
   peil_spec_list_free(o->covariates);
   o->covariates = items;
