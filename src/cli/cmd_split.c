@@ -236,8 +236,16 @@ int cmd_split(int argc, char **argv) {
     case 'q': cli_quiet = 1; break;
     case 'h': help(); peil_split_options_free(&o); return 0;
     case O_KEY:
-      if (peil_split_options_set(&o, opts[idx].name, optarg ? optarg : "yes"))
-        status = cli_usage(cmd, "--%s", peil_errmsg());
+      if (peil_split_options_set(&o, opts[idx].name, optarg ? optarg : "yes")) {
+        /* The message names the key as in a spec (age_cuts: ...); here the
+         * option is --age-cuts. */
+        const char *msg = peil_errmsg();
+        size_t n = strlen(opts[idx].name);
+        int same = strlen(msg) > n + 1 && msg[n] == ':';
+        for (size_t i = 0; same && i < n; i++)
+          same = msg[i] == (opts[idx].name[i] == '-' ? '_' : opts[idx].name[i]);
+        status = cli_usage(cmd, "--%s: %s", opts[idx].name, same ? msg + n + 2 : msg);
+      }
       break;
     default: status = cli_usage(cmd, "unknown or incomplete option"); break;
     }

@@ -148,7 +148,7 @@ static int check_output_name(splitter *S) {
                           "its inputs", o->table);
   }
   if (!o->replace && peil_store_has_table(S->out, o->table))
-    return peil_error(PEIL_EEXIST, "%s: table '%s' exists already (replace it with force)",
+    return peil_error(PEIL_EEXIST, "%s: table '%s' exists already (replace it: force = yes, --force)",
                       peil_store_path(S->out), o->table);
   return PEIL_OK;
 }

@@ -557,7 +557,7 @@ static void test_split_existing(void **state) {
   strcpy(first, table_text(out, "episodes"));
   assert_ok(peil_split_options_set(&o, "cuts", "60"));
   assert_int_equal(split(in, out, &o, NULL), PEIL_EEXIST);
-  assert_non_null(strstr(peil_errmsg(), "table 'episodes' exists already (replace it with force)"));
+  assert_non_null(strstr(peil_errmsg(), "table 'episodes' exists already (replace it: force = yes, --force)"));
   assert_ok(peil_split_options_set(&o, "where", "nonsense == 1"));
   assert_ok(peil_split_options_set(&o, "force", "yes"));
   assert_int_equal(split(in, out, &o, NULL), PEIL_ENOTFOUND);
