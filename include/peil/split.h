@@ -49,12 +49,13 @@ typedef struct {
   char *treatment;         /* "TABLE [where COND]" or NULL: the time-varying treatment */
   int treatment_end;       /* -1 "stays": treated to the end of follow-up; k >= 0: untreated
                               again from k + 1 days after the programme's last day */
-  int32_t from;            /* follow-up starts no earlier than this day (delayed entry);
-                              PEIL_NA_DATE: the store's data start (data_start, sim_from),
-                              or none when it does not say; PEIL_SPLIT_NEVER ("none"): the
-                              episode's start */
-  int32_t to;              /* censoring: follow-up ends no later than this day; PEIL_NA_DATE:
-                              the store's data end (data_end, sim_to) */
+  int32_t data_start;      /* the data's first day: follow-up starts no earlier (delayed
+                              entry); PEIL_NA_DATE ("data"): the store's (root attribute
+                              data_start, or sim_from), none when it does not say;
+                              PEIL_SPLIT_NEVER ("none"): from the episode's start */
+  int32_t data_end;        /* the data's last day: follow-up is censored there; PEIL_NA_DATE
+                              ("data"): the store's (data_end, sim_to). The keys are named
+                              as peil cohort's, which mean the same coverage */
   char *where;             /* a filter on episodes (their columns: docs/split.md), or NULL */
   int age_min, age_max;    /* keep episodes with age at the start in [min, max]; -1: no limit */
   int32_t *age_cuts;       /* the classes of age_class, in years (27, 35, 45, 55) */
@@ -94,8 +95,11 @@ typedef struct {
 
 typedef struct {
   char *table;               /* the table written */
-  int32_t from, to;          /* the follow-up window used (PEIL_NA_DATE: open) */
-  int32_t data_end;          /* the data's end, for the event window (PEIL_NA_DATE: unknown) */
+  int32_t follow_start;      /* the follow-up window used: no earlier than follow_start */
+  int32_t follow_end;        /* (PEIL_NA_DATE: from the episode's start), no later than
+                                follow_end (PEIL_NA_DATE: no censoring date) */
+  int32_t data_end;          /* the store's data end, for the event window (PEIL_NA_DATE:
+                                unknown; then follow_end) */
   int64_t n_persons;         /* persons read */
   int64_t n_persons_out;     /* persons with at least one piece */
   int64_t n_spells;          /* spells of the episode table read (of persons, matching) */

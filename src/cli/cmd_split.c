@@ -40,9 +40,11 @@ static void help(void) {
          "                          the first spell of T in the episode (default: none)\n"
          "  --treatment-end stays|K treated to the end (default), or until K days after\n"
          "                          the treatment spell's last day\n"
-         "  --from DATE|data|none   follow-up starts no earlier (default data: the store's\n"
-         "                          data_start or sim_from; none: the episode's start)\n"
-         "  --to DATE|data          censoring date (default data: data_end or sim_to)\n"
+         "  --data-start DATE|data|none\n"
+         "                          follow-up starts no earlier: episodes that began before\n"
+         "                          enter late (default data: the store's data_start or\n"
+         "                          sim_from; none: follow from the episode's start)\n"
+         "  --data-end DATE|data    the censoring date (default data: data_end or sim_to)\n"
          "  --where COND            keep episodes satisfying COND (columns rin, episode,\n"
          "                          start, end, year, age, age_class, earlier and the\n"
          "                          person table's), e.g. 'year >= 2016 & year <= 2020'\n"
@@ -92,8 +94,8 @@ static void report_text(FILE *fp, const peil_split_summary *s, const char *out) 
   fprintf(fp, "peil split: %s pieces of %s episodes of %s persons -> %s:/%s\n",
           cli_count(s->n_pieces, a), cli_count(s->n_kept, b), cli_count(s->n_persons_out, c), out,
           s->table);
-  day_text(s->from, f);
-  day_text(s->to, t);
+  day_text(s->follow_start, f);
+  day_text(s->follow_end, t);
   fprintf(fp, "follow-up %s .. %s; %s episodes began before it and enter late\n", f, t,
           cli_count(s->n_truncated, a));
   fprintf(fp, "episodes: %s found, %s outside the follow-up, %s outside the age range, %s filtered "
@@ -124,8 +126,8 @@ static int report_json(FILE *fp, const peil_split_summary *s, const peil_split_o
   json_object_set_new(doc, "command", json_string("split"));
   json_t *in = json_object();
   char f[12], t[12];
-  day_text(s->from, f);
-  day_text(s->to, t);
+  day_text(s->follow_start, f);
+  day_text(s->follow_end, t);
   json_object_set_new(in, "store", json_string(store));
   json_object_set_new(in, "output", json_string(out));
   json_object_set_new(in, "table", json_string(s->table));
@@ -140,8 +142,8 @@ static int report_json(FILE *fp, const peil_split_summary *s, const peil_split_o
   json_object_set_new(in, "treatment", o->treatment ? json_string(o->treatment) : json_null());
   json_object_set_new(in, "treatment_end",
                       o->treatment_end < 0 ? json_string("stays") : json_integer(o->treatment_end));
-  json_object_set_new(in, "from", s->from == PEIL_NA_DATE ? json_null() : json_string(f));
-  json_object_set_new(in, "to", s->to == PEIL_NA_DATE ? json_null() : json_string(t));
+  json_object_set_new(in, "data_start", s->follow_start == PEIL_NA_DATE ? json_null() : json_string(f));
+  json_object_set_new(in, "data_end", s->follow_end == PEIL_NA_DATE ? json_null() : json_string(t));
   json_object_set_new(in, "where", o->where ? json_string(o->where) : json_null());
   json_object_set_new(in, "age", o->age_min < 0 ? json_null() : json_pack("[i,i]", o->age_min, o->age_max));
   json_t *acuts = json_array();
@@ -217,8 +219,8 @@ int cmd_split(int argc, char **argv) {
       {"spells", required_argument, 0, O_KEY}, {"gap", required_argument, 0, O_KEY},
       {"event", required_argument, 0, O_KEY},  {"within", required_argument, 0, O_KEY},
       {"cuts", required_argument, 0, O_KEY},   {"treatment", required_argument, 0, O_KEY},
-      {"treatment-end", required_argument, 0, O_KEY}, {"from", required_argument, 0, O_KEY},
-      {"to", required_argument, 0, O_KEY},     {"where", required_argument, 0, O_KEY},
+      {"treatment-end", required_argument, 0, O_KEY}, {"data-start", required_argument, 0, O_KEY},
+      {"data-end", required_argument, 0, O_KEY},     {"where", required_argument, 0, O_KEY},
       {"age", required_argument, 0, O_KEY},    {"age-cuts", required_argument, 0, O_KEY},
       {"covariates", required_argument, 0, O_KEY}, {"persons", required_argument, 0, O_KEY},
       {"birth-date", required_argument, 0, O_KEY}, {"force", no_argument, 0, O_KEY},

@@ -158,23 +158,25 @@ static int setup_window(splitter *S) {
   const peil_split_options *o = S->o;
   int32_t data_start = PEIL_NA_DATE, data_end = PEIL_NA_DATE;
   cohort_store_coverage(S->in, &data_start, &data_end);
-  S->from = o->from == PEIL_NA_DATE ? data_start : o->from == PEIL_SPLIT_NEVER ? PEIL_NA_DATE : o->from;
-  S->to = o->to == PEIL_NA_DATE ? data_end : o->to;
+  S->from = o->data_start == PEIL_NA_DATE       ? data_start
+            : o->data_start == PEIL_SPLIT_NEVER ? PEIL_NA_DATE
+                                                : o->data_start;
+  S->to = o->data_end == PEIL_NA_DATE ? data_end : o->data_end;
   S->data_end = data_end != PEIL_NA_DATE ? data_end : S->to;
   char a[12], b[12];
-  if (o->to != PEIL_NA_DATE && data_end != PEIL_NA_DATE && o->to > data_end) {
-    peil_date_format(o->to, a);
+  if (o->data_end != PEIL_NA_DATE && data_end != PEIL_NA_DATE && o->data_end > data_end) {
+    peil_date_format(o->data_end, a);
     peil_date_format(data_end, b);
-    return peil_error(PEIL_EINVAL, "to: %s lies after the end of the data (%s): follow-up there is "
-                      "not observed", a, b);
+    return peil_error(PEIL_EINVAL, "data_end: %s lies after the end of the store's data (%s): "
+                      "follow-up there is not observed", a, b);
   }
   if (S->from != PEIL_NA_DATE && S->to != PEIL_NA_DATE && S->from > S->to) {
     peil_date_format(S->from, a);
     peil_date_format(S->to, b);
-    return peil_error(PEIL_EINVAL, "from: the follow-up would start (%s) after it ends (%s)", a, b);
+    return peil_error(PEIL_EINVAL, "data_start: the follow-up would start (%s) after it ends (%s)", a, b);
   }
-  S->sum->from = S->from;
-  S->sum->to = S->to;
+  S->sum->follow_start = S->from;
+  S->sum->follow_end = S->to;
   S->sum->data_end = S->data_end;
   return PEIL_OK;
 }
@@ -607,7 +609,7 @@ static int open_episode_error(const splitter *S, int64_t rin, const split_episod
   return peil_error(PEIL_EINVAL,
                     "table '%s', rin %lld: the episode starting %s is open (its last spell has no "
                     "end) and there is no censoring date: the store %s does not say when its data "
-                    "end (no root attribute data_end or sim_to); give one with to (--to DATE)",
+                    "end (no root attribute data_end or sim_to); give it as data_end (--data-end DATE)",
                     S->role_table[ROLE_EPISODES], (long long)rin, a, peil_store_path(S->in));
 }
 
@@ -725,7 +727,7 @@ static int describe(splitter *S) {
   } attrs[] = {{"split_spells", o->spells}, {"split_event", o->event},
                {"split_treatment", o->treatment ? o->treatment : "none"},
                {"split_where", o->where ? o->where : "none"}, {"split_persons", o->persons},
-               {"split_from", a}, {"split_to", b}};
+               {"split_data_start", a}, {"split_data_end", b}};
   for (size_t i = 0; i < sizeof attrs / sizeof *attrs && !rc; i++)
     rc = peil_store_set_attr_str(S->out, S->tmp, attrs[i].key, attrs[i].value);
   if (!rc) {

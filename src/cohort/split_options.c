@@ -24,7 +24,7 @@ int peil_split_options_init(peil_split_options *o) {
   o->within_from = 1;
   o->within_to = 31;
   o->treatment_end = -1;
-  o->from = o->to = PEIL_NA_DATE;
+  o->data_start = o->data_end = PEIL_NA_DATE;
   o->age_min = o->age_max = -1;
   o->covariates_all = 1;
   o->spells = strdup("bijstand");
@@ -252,17 +252,17 @@ static int set_treatment_end(peil_split_options *o, const char *key, const char 
   return PEIL_OK;
 }
 
-static int set_from(peil_split_options *o, const char *key, const char *value) {
-  if (is_text(value, "none")) return o->from = PEIL_SPLIT_NEVER, PEIL_OK;
-  if (is_text(value, "data")) return o->from = PEIL_NA_DATE, PEIL_OK;
-  if (parse_day(value, &o->from))
+static int set_data_start(peil_split_options *o, const char *key, const char *value) {
+  if (is_text(value, "none")) return o->data_start = PEIL_SPLIT_NEVER, PEIL_OK;
+  if (is_text(value, "data")) return o->data_start = PEIL_NA_DATE, PEIL_OK;
+  if (parse_day(value, &o->data_start))
     return peil_error(PEIL_EINVAL, "%s: '%s' is not a date (YYYY-MM-DD), data or none", key, value);
   return PEIL_OK;
 }
 
-static int set_to(peil_split_options *o, const char *key, const char *value) {
-  if (is_text(value, "data")) return o->to = PEIL_NA_DATE, PEIL_OK;
-  if (parse_day(value, &o->to))
+static int set_data_end(peil_split_options *o, const char *key, const char *value) {
+  if (is_text(value, "data")) return o->data_end = PEIL_NA_DATE, PEIL_OK;
+  if (parse_day(value, &o->data_end))
     return peil_error(PEIL_EINVAL, "%s: '%s' is not a date (YYYY-MM-DD) or data", key, value);
   return PEIL_OK;
 }
@@ -343,8 +343,8 @@ static const split_key KEYS[] = {
     {"spells", set_spells},       {"gap", set_gap},
     {"event", set_event},         {"within", set_within},
     {"cuts", set_cuts},           {"treatment", set_treatment},
-    {"treatment_end", set_treatment_end}, {"from", set_from},
-    {"to", set_to},               {"where", set_where},
+    {"treatment_end", set_treatment_end}, {"data_start", set_data_start},
+    {"data_end", set_data_end},   {"where", set_where},
     {"age", set_age},             {"age_cuts", set_age_cuts},
     {"covariates", set_covariates}, {"persons", set_persons},
     {"birth_date", set_birth_date}, {"table", set_table},

@@ -159,8 +159,8 @@ bad "treatment: table 'truth': no column 'end'" "$S" -o "$T/new.h5" --treatment 
 bad "--treatment-end: 'soon' is not stays or a number of days" "$S" -o "$T/new.h5" --treatment programme --treatment-end soon
 bad "--within: '31..1' is not a number of days W" "$S" -o "$T/new.h5" --within 31..1
 bad "--gap: 'x' is not none or a number of days" "$S" -o "$T/new.h5" --gap x
-bad "--from: '2020-13-01' is not a date" "$S" -o "$T/new.h5" --from 2020-13-01
-bad "to: 2024-06-30 lies after the end of the data (2023-12-31)" "$S" -o "$T/new.h5" --to 2024-06-30
+bad "--data-start: '2020-13-01' is not a date" "$S" -o "$T/new.h5" --data-start 2020-13-01
+bad "data_end: 2024-06-30 lies after the end of the store's data (2023-12-31)" "$S" -o "$T/new.h5" --data-end 2024-06-30
 bad "--age: '64..18' is not all or a range of years" "$S" -o "$T/new.h5" --age 64..18
 bad "covariates: earlier (an earlier treatment spell) needs a treatment table" "$S" -o "$T/new.h5" --covariates earlier
 bad "persons: the store $S has no person table 'people'" "$S" -o "$T/new.h5" --persons people
@@ -184,6 +184,6 @@ expect_exit 0 "$PEIL" export "$S" --table bijstand -o "$T/b.csv" -q
 expect_exit 0 "$PEIL" import "$T/p.csv" -o "$T/bare.h5" --table persons -q
 expect_exit 0 "$PEIL" import "$T/b.csv" -o "$T/bare.h5" --table bijstand -q
 bad "is open (its last spell has no end) and there is no censoring date" "$T/bare.h5" -o "$T/new.h5" --event ended
-expect_exit 0 "$PEIL" split "$T/bare.h5" -o "$T/new.h5" --event ended --to 2023-12-31 -q
+expect_exit 0 "$PEIL" split "$T/bare.h5" -o "$T/new.h5" --event ended --data-end 2023-12-31 -q
 rm -f "$T/new.h5"
 finish

@@ -11,8 +11,8 @@
 #
 # DIR holds persons.csv (rin, birth_date, sex), bijstand.csv, jobs.csv and
 # programme.csv (rin, start, end; end empty when open). The options are
-# peil split's, with the same meaning: --from, --to (dates; --to is
-# required here), --cuts, --gap (days or none), --within (A..B),
+# peil split's, with the same meaning: --data-start, --data-end (dates;
+# --data-end is required here), --cuts, --gap (days or none), --within (A..B),
 # --treatment-end (stays or days), --age-cuts, --event (jobs or ended);
 # the spells are bijstand's, the treatment is programme's, and other
 # options (--treatment, --covariates) are ignored. MODELS: right-hand sides
@@ -28,7 +28,7 @@ options(scipen = 100)                                # whole numbers in full in 
 args <- commandArgs(trailingOnly = TRUE)
 dir <- args[1]
 out <- args[2]
-opt <- list(from = NA, to = NA, cuts = "91,182,273,365,547", gap = "0", within = "31",
+opt <- list(data_start = NA, data_end = NA, cuts = "91,182,273,365,547", gap = "0", within = "31",
             treatment_end = "stays", age_cuts = "27,35,45,55", event = "jobs", models = args[3])
 rest <- args[-(1:3)]
 for (i in seq(1, length(rest), by = 2)) opt[[gsub("-", "_", sub("^--", "", rest[i]))]] <- rest[i + 1]
@@ -40,8 +40,8 @@ gap <- if (opt$gap == "none") -1 else as.numeric(opt$gap)
 within <- as.numeric(strsplit(opt$within, "..", fixed = TRUE)[[1]])
 if (length(within) == 1) within <- c(1, within)      # W: days 1..W after the last day
 tr_end <- if (opt$treatment_end == "stays") -1 else as.numeric(opt$treatment_end)
-from <- if (is.na(opt$from) || opt$from == "none") -Inf else day(opt$from)
-to <- day(opt$to)
+from <- if (is.na(opt$data_start) || opt$data_start == "none") -Inf else day(opt$data_start)
+to <- day(opt$data_end)
 
 read_spells <- function(name) {
   d <- read.csv(file.path(dir, paste0(name, ".csv")), colClasses = "character")
@@ -66,7 +66,8 @@ ep <- aggregate(cbind(start = bij$start), by = list(rin = bij$rin, episode = bij
 ep$end <- aggregate(bij$end, by = list(bij$rin, bij$episode), FUN = max)$x
 ep <- ep[order(ep$rin, ep$episode), ]
 
-# Follow-up from max(start, from) to min(end, to); ended when end <= to.
+# Follow-up from max(start, data_start) to min(end, data_end); ended when
+# end <= data_end.
 first <- pmax(ep$start, from)
 last <- pmin(ep$end, to)
 ep$ended <- is.finite(ep$end) & ep$end <= to

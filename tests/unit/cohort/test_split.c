@@ -318,17 +318,17 @@ static void test_split_where_and_age(void **state) {
   assert_int_equal(sum.n_kept, 1);
   assert_int_equal(sum.n_persons_out, 1);
   peil_split_summary_free(&sum);
-  /* The follow-up window: from March, to June 15. */
+  /* The follow-up window: the data taken to run from March to June 15. */
   assert_ok(peil_split_options_set(&o, "age", "all"));
-  assert_ok(peil_split_options_set(&o, "from", "2020-03-01"));
-  assert_ok(peil_split_options_set(&o, "to", "2020-06-15"));
+  assert_ok(peil_split_options_set(&o, "data_start", "2020-03-01"));
+  assert_ok(peil_split_options_set(&o, "data-end", "2020-06-15"));
   assert_ok(split(in, out, &o, &sum));
   assert_int_equal(sum.n_outside, 0);
   assert_int_equal(sum.n_truncated, 2); /* rin 1, rin 2's first */
   assert_int_equal(sum.n_censored, 2);  /* rin 2's second, rin 4 */
-  assert_int_equal(sum.from, D("2020-03-01"));
+  assert_int_equal(sum.follow_start, D("2020-03-01"));
   peil_split_summary_free(&sum);
-  assert_ok(peil_split_options_set(&o, "from", "2020-05-01"));
+  assert_ok(peil_split_options_set(&o, "data_start", "2020-05-01"));
   assert_ok(split(in, out, &o, &sum));
   assert_int_equal(sum.n_outside, 3); /* rin 1, rin 2's first, rin 3: ended by April */
   peil_split_summary_free(&sum);
@@ -395,7 +395,7 @@ static void test_options(void **state) {
   assert_int_equal(o.gap, 0);
   assert_null(o.treatment);
   assert_int_equal(o.treatment_end, -1);
-  assert_int_equal(o.from, PEIL_NA_DATE);
+  assert_int_equal(o.data_start, PEIL_NA_DATE);
   assert_true(o.covariates_all);
   assert_string_equal(o.table, "episodes");
   /* Values. */
@@ -415,12 +415,12 @@ static void test_options(void **state) {
   assert_int_equal(o.ncuts, 0);
   assert_ok(peil_split_options_set(&o, "cuts", "10,20"));
   assert_int_equal(o.ncuts, 2);
-  assert_ok(peil_split_options_set(&o, "from", "none"));
-  assert_int_equal(o.from, PEIL_SPLIT_NEVER);
-  assert_ok(peil_split_options_set(&o, "from", "01-02-2016"));
-  assert_int_equal(o.from, D("2016-02-01"));
-  assert_ok(peil_split_options_set(&o, "to", "data"));
-  assert_int_equal(o.to, PEIL_NA_DATE);
+  assert_ok(peil_split_options_set(&o, "data_start", "none"));
+  assert_int_equal(o.data_start, PEIL_SPLIT_NEVER);
+  assert_ok(peil_split_options_set(&o, "data_start", "01-02-2016"));
+  assert_int_equal(o.data_start, D("2016-02-01"));
+  assert_ok(peil_split_options_set(&o, "data-end", "data"));
+  assert_int_equal(o.data_end, PEIL_NA_DATE);
   assert_ok(peil_split_options_set(&o, "age", "18..64"));
   assert_int_equal(o.age_min, 18);
   assert_ok(peil_split_options_set(&o, "covariates", "sex, age_class"));
@@ -450,8 +450,8 @@ static void test_options(void **state) {
   expect_set_error(&o, "within", "0", "within");
   expect_set_error(&o, "gap", "-1", "gap: '-1' is not none or a number of days");
   expect_set_error(&o, "treatment-end", "later", "treatment_end: 'later' is not stays or a number");
-  expect_set_error(&o, "from", "2020-02-30", "from: '2020-02-30' is not a date");
-  expect_set_error(&o, "to", "soon", "to: 'soon' is not a date");
+  expect_set_error(&o, "data_start", "2020-02-30", "data_start: '2020-02-30' is not a date");
+  expect_set_error(&o, "data-end", "soon", "data_end: 'soon' is not a date");
   expect_set_error(&o, "age", "64..18", "age: '64..18' is not all or a range of years");
   expect_set_error(&o, "covariates", "sex,sex", "covariates: 'sex' is given twice");
   expect_set_error(&o, "event", "", "event: a table name is missing");
@@ -509,10 +509,10 @@ static void test_split_errors(void **state) {
   expect_split_error(in, k8, PEIL_EINVAL, "covariates: 'tstart' is a column of every split table");
   const char *k9[] = {"persons", "people", NULL};
   expect_split_error(in, k9, PEIL_ENOTFOUND, "persons: the store");
-  const char *k10[] = {"to", "2021-06-30", NULL};
-  expect_split_error(in, k10, PEIL_EINVAL, "to: 2021-06-30 lies after the end of the data (2020-12-31)");
-  const char *k11[] = {"from", "2020-07-01", "to", "2020-06-30", NULL};
-  expect_split_error(in, k11, PEIL_EINVAL, "from: the follow-up would start (2020-07-01) after it ends");
+  const char *k10[] = {"data_end", "2021-06-30", NULL};
+  expect_split_error(in, k10, PEIL_EINVAL, "data_end: 2021-06-30 lies after the end of the store's data (2020-12-31)");
+  const char *k11[] = {"data_start", "2020-07-01", "data_end", "2020-06-30", NULL};
+  expect_split_error(in, k11, PEIL_EINVAL, "data_start: the follow-up would start (2020-07-01) after it ends");
   const char *k12[] = {"treatment", "none", "covariates", "earlier", NULL};
   expect_split_error(in, k12, PEIL_EINVAL, "covariates: earlier (an earlier treatment spell) needs a treatment");
   const char *k13[] = {"birth_date", "hours", NULL};
