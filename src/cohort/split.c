@@ -699,11 +699,14 @@ static int describe(splitter *S) {
   char a[12], b[12];
   days_text(S->from, a);
   days_text(S->to, b);
+  char gap[64];
+  if (o->gap < 0) snprintf(gap, sizeof gap, "each spell an episode");
+  else snprintf(gap, sizeof gap, "spells at most %d days apart merged", o->gap);
   fprintf(f, "Split episodes (peil split): one row per piece of follow-up of the episodes of '%s' "
-             "(spells %s), from the episode's start (or %s) to its end (censored at %s). tstart, "
+             "(%s), from the episode's start (or %s, if later) to its end (censored at %s). tstart, "
              "tstop: the piece (tstart, tstop] in days since the start; exposure = tstop - tstart; "
              "event: 1 on the last piece of an episode that ends ",
-          o->spells, o->gap < 0 ? "not merged" : "at most gap days apart merged", a, b);
+          o->spells, gap, a, b);
   if (S->event_ended) fprintf(f, "(any end)");
   else fprintf(f, "with a spell of '%s' starting %d..%d days after its last day", o->event,
                o->within_from, o->within_to);
