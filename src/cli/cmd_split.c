@@ -67,15 +67,6 @@ static void help(void) {
          "OUT.h5 is left as it was), 1 other failures.\n");
 }
 
-static void show_progress(void *arg, int64_t done, int64_t total) {
-  int *last = arg;
-  int pct = total > 0 ? (int)(100 * done / total) : 100;
-  if (pct == *last) return;
-  *last = pct;
-  fprintf(stderr, "\rpeil split: %3d%% of the persons", pct);
-  fflush(stderr);
-}
-
 static double rate(int64_t events, int64_t exposure) {
   return exposure > 0 ? 1000.0 * (double)events / (double)exposure : 0.0;
 }
@@ -259,11 +250,10 @@ int cmd_split(int argc, char **argv) {
     return status;
   }
   const char *path = argv[optind];
-  int last_pct = -1;
-  int progress = cli_show_progress();
-  if (progress) {
-    o.progress = show_progress;
-    o.progress_arg = &last_pct;
+  cli_progress_line line = {cmd, -1};
+  if (cli_show_progress()) {
+    o.progress = cli_progress_persons;
+    o.progress_arg = &line;
   }
   /* STORE is read where it is; OUT is a copy (of itself, or of STORE when
    * they are the same file) renamed into place at the commit. */
@@ -272,7 +262,7 @@ int cmd_split(int argc, char **argv) {
   int rc = peil_store_open(path, PEIL_STORE_READ, &in);
   if (!rc) rc = peil_store_open(out, PEIL_STORE_UPDATE, &dst);
   if (!rc) rc = peil_split_write(in, dst, &o, &sum);
-  if (progress && last_pct >= 0) fprintf(stderr, "\r\033[K"); /* clear the progress line */
+  cli_progress_done(&line);
   if (!rc) {
     rc = peil_store_commit(dst);
     if (!rc) {
