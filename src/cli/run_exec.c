@@ -26,8 +26,20 @@ int run_tables_new(run_tables *out, const run_section *s, const char *part, cons
   return PEIL_OK;
 }
 
+int run_tables_dimension(run_tables *out, const char *column) {
+  run_table *rt = &out->v[out->n - 1];
+  if (rt->ndims == 2) return peil_error(PEIL_EINTERNAL, "a table has at most two dimensions");
+  if (!(rt->dim_column[rt->ndims] = strdup(column))) return peil_error(PEIL_ENOMEM, "out of memory");
+  rt->dims[rt->ndims] = (peil_disclosure_dimension){rt->dim_column[rt->ndims], "Total"};
+  rt->ndims++;
+  return PEIL_OK;
+}
+
 void run_tables_free(run_tables *out) {
-  for (size_t i = 0; i < out->n; i++) peil_rtable_free(out->v[i].table);
+  for (size_t i = 0; i < out->n; i++) {
+    peil_rtable_free(out->v[i].table);
+    free(out->v[i].dim_column[0]), free(out->v[i].dim_column[1]);
+  }
   free(out->v);
   for (size_t i = 0; i < out->nnotes; i++) free(out->notes[i]);
   free(out->notes);
@@ -53,6 +65,17 @@ static int analyse(const run_section *s, peil_store *st, const char *table, cons
     peil_crosstab *x = NULL;
     if (!(rc = peil_crosstab_compute(st, table, &o, &x))) rc = run_tables_crosstab(s, x, out);
     peil_crosstab_free(x);
+    break;
+  }
+  case RUN_COHORT: {
+    peil_cohort_options o;
+    peil_cohort_options_init(&o);
+    o.threads = env->threads;
+    char rows[4096];
+    if (s->rows_for_later) o.rows_path = run_file(rows, sizeof rows, env->rowsdir, "rows-", s->name, ".h5");
+    peil_cohort_result *r = NULL;
+    if (!(rc = peil_cohort_run(st, s->cohort, &o, &r))) rc = run_tables_cohort(s, r, out);
+    peil_cohort_result_free(r);
     break;
   }
   default:

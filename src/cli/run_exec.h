@@ -29,6 +29,7 @@ const char *run_file(char *buf, size_t len, const char *dir, const char *prefix,
 typedef struct {
   peil_rtable *table;
   peil_disclosure_dimension dims[2];
+  char *dim_column[2];   /* the dimensions' column names (copies: results are freed first) */
   size_t ndims;
 } run_table;
 
@@ -44,8 +45,12 @@ typedef struct {
 int run_tables_new(run_tables *out, const run_section *s, const char *part, const char *title,
                    peil_rtable **t);
 void run_tables_free(run_tables *out);
+/* Declares key column `column` of the last table a dimension whose total
+ * rows say "Total" (for secondary suppression). */
+int run_tables_dimension(run_tables *out, const char *column);
 
 int run_tables_glm(const run_section *s, const peil_glm *g, run_tables *out);
 int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables *out);
+int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out);
 
 #endif

@@ -101,6 +101,7 @@ static int read_from(run_plan *p, size_t k) {
     return at(p, line, "[%s] from = %s: a [%s] section has no rows to read (rows come from "
               "[cohort NAME] sections)", s->section, from, p->sections[j].type);
   s->from = j;
+  p->sections[j].rows_for_later = 1;
   return PEIL_OK;
 }
 

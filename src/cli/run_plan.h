@@ -23,6 +23,7 @@ typedef struct {
   char *section;    /* "logit work": the spec file's section name */
   int line;         /* of the section header */
   int from;         /* index of the section whose rows it reads, -1: the store */
+  int rows_for_later; /* a cohort whose rows a later section reads (from = NAME) */
   const char *table; /* table = T of the store (NULL with from) */
   glm_args glm;     /* RUN_GLM */
   match_args match; /* RUN_MATCH */

@@ -19,24 +19,27 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
   peil_rtable *t = NULL;
   int rc = run_tables_new(out, s, NULL, title, &t);
   if (rc) return rc;
-  run_table *rt = &out->v[out->n - 1];
-  /* The spec's strings: they outlive the crosstab, freed before control. */
-  rt->dims[rt->ndims++] = (peil_disclosure_dimension){s->crosstab.rows, TOTAL};
-  if (twoway) rt->dims[rt->ndims++] = (peil_disclosure_dimension){s->crosstab.cols, TOTAL};
+  rc = run_tables_dimension(out, x->rows_name);
+  if (!rc && twoway) rc = run_tables_dimension(out, x->cols_name);
   const char *denom = twoway ? "n_row" : "n_total";
-  rc = peil_rtable_add_key(t, x->rows_name, PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, x->rows_name, PEIL_RTABLE_TEXT);
   if (!rc && twoway) rc = peil_rtable_add_key(t, x->cols_name, PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_count(t, "n");
   if (!rc) rc = peil_rtable_add_n(t, denom, 1);
   if (!rc) rc = peil_rtable_add_share(t, "pct", "n", denom, 100, 1);
+  /* A 0/1 value's mean is a share: its sum is a count of persons, as
+   * small as any other cell (4 in work of 70 must not be published). */
+  int share = value && x->binary;
   if (!rc && value) rc = peil_rtable_add_n(t, "n_value", 1);
-  if (!rc && value) rc = peil_rtable_add_estimate(t, "mean", "n_value", 4);
+  if (!rc && share) rc = peil_rtable_add_count(t, "with_value");
+  if (!rc && share) rc = peil_rtable_add_share(t, "pct_value", "with_value", "n_value", 100, 1);
+  if (!rc && value && !share) rc = peil_rtable_add_estimate(t, "mean", "n_value", 4);
   size_t nc = twoway ? x->ncols : 0;
   for (size_t r = 0; !rc && r <= x->nrows; r++)
     for (size_t c = 0; !rc && c <= nc; c++) {
       size_t col = twoway ? c : 0; /* one-way: the count is in column 0 */
       size_t k = peil_crosstab_cell(x, r, col);
-      peil_rtable_value v[7];
+      peil_rtable_value v[8];
       size_t m = 0;
       v[m++] = PEIL_RV_TEXT(r < x->nrows ? x->row_labels[r] : TOTAL);
       if (twoway) v[m++] = PEIL_RV_TEXT(c < x->ncols ? x->col_labels[c] : TOTAL);
@@ -44,8 +47,11 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
       v[m++] = PEIL_RV_INT(twoway ? x->n[peil_crosstab_cell(x, r, x->ncols)]
                                   : x->n[peil_crosstab_cell(x, x->nrows, 0)]);
       v[m++] = PEIL_RV_NA; /* the share: computed from the unrounded counts */
-      if (value) {
-        v[m++] = PEIL_RV_INT(x->n_value[k]);
+      if (value) v[m++] = PEIL_RV_INT(x->n_value[k]);
+      if (share) {
+        v[m++] = PEIL_RV_INT((int64_t)x->sum[k]);
+        v[m++] = PEIL_RV_NA;
+      } else if (value) {
         double mean = peil_crosstab_mean(x, r, col);
         v[m++] = mean == mean ? PEIL_RV_REAL(mean) : PEIL_RV_NA;
       }
@@ -55,7 +61,11 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
     rc = peil_rtable_add_note(t, "%lld rows read, %lld filtered out, %lld with a missing %s%s%s",
                               (long long)x->n_read, (long long)x->n_filtered, (long long)x->n_missing,
                               x->rows_name, twoway ? " or " : "", twoway ? x->cols_name : "");
-  if (!rc && value)
+  if (!rc && share)
+    rc = peil_rtable_add_note(t, "with_value: rows where %s is 1, of the n_value where it is not missing; "
+                              "the totals are the shares over the margin (the n-weighted shares of its cells)",
+                              x->value_text);
+  else if (!rc && value)
     rc = peil_rtable_add_note(t, "mean: of %s over the rows where it is not missing (n_value); the totals "
                               "are the means over the margin, the n-weighted means of its cells", x->value_text);
   out->rows_read = x->n_read;

@@ -103,6 +103,59 @@ for k in both:
 assert all(int(x["n"]) >= 15 for x in r.values() if x["n"] and x["suppressed"] == "")
 EOF2
 
+# A cohort, and sections that read its person-date rows (from = g4).
+cat > "$T/cohort.ini" <<'EOF2'
+[data]
+store = g4.h5
+[cohort g4]
+population = stock
+spells = bijstand
+group = municipality
+groups = Amsterdam, Rotterdam, Den Haag, Utrecht
+reference_group = Den Haag
+dates = 2018-01-01..2019-01-01 every 6 months
+horizons = 6, 12
+outcome.still = on bijstand same
+outcome.work = on jobs
+strata = duration
+duration_cuts = 12, 24
+covariates = age_band, sex, duration
+correct = lpm
+correct_outcomes = still
+[logit still]
+from = g4
+formula = still_6 ~ municipality + sex
+cluster = rin
+[table work]
+from = g4
+rows = municipality
+cols = duration
+value = work_12
+EOF2
+expect_exit 0 "$PEIL" run "$T/cohort.ini" -o "$T/cohort" -q
+python3 - "$T/cohort" <<'EOF2' || fail "the cohort's tables"
+import csv, json, sys
+out = sys.argv[1]
+m = json.load(open(out + "/manifest.json"))
+tables = [t for s in m["sections"] for t in s["tables"]]
+for t in ["g4_population", "g4_population_by_duration", "g4_outcomes", "g4_outcomes_by_duration",
+          "g4_corrected", "still", "work"]:
+    assert t in tables, (t, tables)
+# the strata add up to their Total, and small counts are not published
+rows = list(csv.DictReader(open(out + "/g4_outcomes_by_duration.csv")))
+for r in rows:
+    for c in ("n", "censored", "with_outcome"):
+        assert r[c] == "" or int(r[c]) == 0 or int(r[c]) >= 10, r
+# a 0/1 value of a table is a share: its count is controlled too
+work = list(csv.DictReader(open(out + "/work.csv")))
+assert "with_value" in work[0] and "mean" not in work[0]
+assert any(r["with_value"] == "" for r in work)
+assert all(r["with_value"] == "" or int(r["with_value"]) == 0 or int(r["with_value"]) >= 10 for r in work)
+coef = list(csv.DictReader(open(out + "/still.csv")))
+assert coef[1]["term"] == "municipalityRotterdam", coef[1]
+EOF2
+CHECKS=$((CHECKS + 1)); [ -z "$(ls "${TMPDIR:-/tmp}" | grep "peil-run-rows-$$")" ] || fail "row stores left"
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
