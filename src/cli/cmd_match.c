@@ -2,8 +2,8 @@
  * propensity score or Mahalanobis distance, exact, coarsened exact,
  * subclassification), its balance, and effect estimates on the matched
  * sample; optionally the matched sample as a store and a Love plot. */
-#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "match_args.h"
@@ -89,66 +89,26 @@ int cmd_match(int argc, char **argv) {
     match_args_free(&a);
     return status == 1 ? 0 : status;
   }
-  peil_match_options mo = a.match;
-  peil_effect_options eo = a.effects;
-  peil_match_load_options lo = a.load;
-  match_report rep = {0};
-  rep.json = a.json, rep.weighting = a.weighting;
   const char *outpath = a.output, *lovepath = a.love_plot, *trajpath = a.trajectory, *reportpath = a.report;
-  /* Methods on strata need no score; the others fit one (or read it). */
-  int scored = match_args_scored(&a);
-
   const char *path = argv[first];
   cli_data in;
-  double *distance = NULL, *ps = NULL;
-  peil_match_data *d = NULL;
-  peil_match_result *r = NULL;
-  peil_glm *fit = NULL;
+  match_job job;
+  memset(&job, 0, sizeof job);
+  match_report *rep = &job.report;
   int rc = cli_data_open(path, a.table, &a.csv, &in);
-  if (!rc) rc = peil_match_data_load(in.store, in.table, &lo, &d);
-  if (!rc && scored) {
-    if (!(distance = peil_alloc_large(d->n, sizeof *distance))) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    else if (mo.distance == PEIL_DISTANCE_MAHALANOBIS) {
-      peil_match_options so = mo;
-      so.distance = PEIL_DISTANCE_GLM;
-      rc = peil_match_distance(in.store, in.table, d, &lo, &so, distance, &fit);
-    } else {
-      rc = peil_match_distance(in.store, in.table, d, &lo, &mo, distance, &fit);
-    }
-  }
-  if (!rc) rc = peil_match_run(d, mo.distance == PEIL_DISTANCE_MAHALANOBIS && mo.method == PEIL_MATCH_NEAREST ? NULL : distance, &mo, &r);
-  /* Weighting needs the score on the probability scale. */
-  if (!rc && rep.weighting) {
-    if (!(ps = peil_alloc_large(d->n, sizeof *ps))) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    for (size_t i = 0; !rc && i < d->n; i++) {
-      ps[i] = mo.distance == PEIL_DISTANCE_GLM_LINEAR ? 1 / (1 + exp(-distance[i])) : distance[i];
-      if (!(ps[i] > 0 && ps[i] < 1))
-        rc = peil_error(PEIL_EDATA, "--weighting: the score of row %lld is %g, not a probability "
-                        "strictly between 0 and 1 (no overlap)", (long long)d->row[i] + 1, ps[i]);
-    }
-  }
-  if (!rc) {
-    rep.command = cmd, rep.data = path, rep.table = in.temporary ? NULL : in.table;
-    rep.load = &lo, rep.options = &mo, rep.effect_options = &eo;
-    rep.d = d, rep.r = r, rep.fit = fit, rep.ps = ps;
-    rc = match_report_compute(&rep);
-  }
-  if (!rc && outpath) rc = match_write_sample(outpath, &rep);
-  if (!rc && lovepath) rc = match_write_svg(lovepath, &rep, 0);
-  if (!rc && trajpath) rc = match_write_svg(trajpath, &rep, 1);
+  if (!rc) rc = match_job_run(&job, &a, in.store, in.table, path, in.temporary ? NULL : in.table);
+  if (!rc && outpath) rc = match_write_sample(outpath, rep);
+  if (!rc && lovepath) rc = match_write_svg(lovepath, rep, 0);
+  if (!rc && trajpath) rc = match_write_svg(trajpath, rep, 1);
   cli_output out = {0};
   if (!rc) rc = cli_output_open(&out, reportpath);
   if (!rc) {
-    rc = rep.json ? match_report_json(out.fp, &rep) : match_report_text(out.fp, &rep);
+    rc = rep->json ? match_report_json(out.fp, rep) : match_report_text(out.fp, rep);
     int crc = cli_output_close(&out, rc == 0);
     if (!rc) rc = crc;
   }
-  if (!rc && !rep.json) match_report_warnings(&rep);
-  match_report_free(&rep);
-  peil_match_result_free(r);
-  peil_match_data_free(d);
-  peil_glm_free(fit);
-  free(distance), free(ps);
+  if (!rc && !rep->json) match_report_warnings(rep);
+  match_job_free(&job);
   cli_data_close(&in);
   match_args_free(&a);
   return rc ? cli_fail(cmd, rc) : 0;

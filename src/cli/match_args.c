@@ -192,3 +192,52 @@ void match_args_free(match_args *a) {
   free_cuts(a->cuts, a->ncuts);
   memset(a, 0, sizeof *a);
 }
+
+int match_job_run(match_job *j, const match_args *a, peil_store *st, const char *table,
+                  const char *data, const char *table_label) {
+  memset(j, 0, sizeof *j);
+  j->match = a->match, j->effects = a->effects, j->load = a->load;
+  peil_match_options *mo = &j->match;
+  match_report *rep = &j->report;
+  rep->json = a->json, rep->weighting = a->weighting;
+  int rc = peil_match_data_load(st, table, &j->load, &j->d);
+  /* Methods on strata need no score; the others fit one (or read it). */
+  if (!rc && match_args_scored(a)) {
+    if (!(j->distance = peil_alloc_large(j->d->n, sizeof *j->distance))) {
+      rc = peil_error(PEIL_ENOMEM, "out of memory");
+    } else {
+      peil_match_options so = *mo;
+      if (mo->distance == PEIL_DISTANCE_MAHALANOBIS) so.distance = PEIL_DISTANCE_GLM;
+      rc = peil_match_distance(st, table, j->d, &j->load, &so, j->distance, &j->fit);
+    }
+  }
+  int mahalanobis = mo->distance == PEIL_DISTANCE_MAHALANOBIS && mo->method == PEIL_MATCH_NEAREST;
+  if (!rc) rc = peil_match_run(j->d, mahalanobis ? NULL : j->distance, mo, &j->r);
+  /* Weighting needs the score on the probability scale. */
+  if (!rc && rep->weighting) {
+    if (!(j->ps = peil_alloc_large(j->d->n, sizeof *j->ps))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < j->d->n; i++) {
+      double x = j->distance[i];
+      j->ps[i] = mo->distance == PEIL_DISTANCE_GLM_LINEAR ? 1 / (1 + exp(-x)) : x;
+      if (!(j->ps[i] > 0 && j->ps[i] < 1))
+        rc = peil_error(PEIL_EDATA, "weighting: the score of row %lld is %g, not a probability "
+                        "strictly between 0 and 1 (no overlap)", (long long)j->d->row[i] + 1, j->ps[i]);
+    }
+  }
+  if (!rc) {
+    rep->command = "match", rep->data = data, rep->table = table_label;
+    rep->load = &j->load, rep->options = mo, rep->effect_options = &j->effects;
+    rep->d = j->d, rep->r = j->r, rep->fit = j->fit, rep->ps = j->ps;
+    rc = match_report_compute(rep);
+  }
+  return rc;
+}
+
+void match_job_free(match_job *j) {
+  match_report_free(&j->report);
+  peil_match_result_free(j->r);
+  peil_match_data_free(j->d);
+  peil_glm_free(j->fit);
+  free(j->distance), free(j->ps);
+  memset(j, 0, sizeof *j);
+}

@@ -31,4 +31,25 @@ int match_args_finish(match_args *a);
 int match_args_scored(const match_args *a);
 void match_args_free(match_args *a);
 
+/* One matching, from the units to the report's figures (match_report.h):
+ * what peil match and a [match NAME] section of peil run do alike. */
+#include "match_report.h"
+
+typedef struct {
+  peil_match_options match;       /* copies of the args' options, which the report points to */
+  peil_effect_options effects;
+  peil_match_load_options load;
+  peil_match_data *d;
+  peil_match_result *r;
+  peil_glm *fit;
+  double *distance, *ps;
+  match_report report;            /* computed: balance, effects, trajectory, weighting */
+} match_job;
+
+/* Loads the units of `table`, scores, matches and computes the report.
+ * data and table_label name the input in the report. */
+int match_job_run(match_job *j, const match_args *a, peil_store *st, const char *table,
+                  const char *data, const char *table_label);
+void match_job_free(match_job *j);
+
 #endif

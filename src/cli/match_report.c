@@ -43,7 +43,7 @@ static const char *discard_name(peil_discard d) {
   return d == PEIL_DISCARD_BOTH ? "both" : d == PEIL_DISCARD_TREATED ? "treated" : d == PEIL_DISCARD_CONTROL ? "control" : "none";
 }
 
-static const char *estimator_name(peil_effect_estimator e) {
+const char *match_report_estimator_name(peil_effect_estimator e) {
   switch (e) {
   case PEIL_EFFECT_DIFF_MEANS: return "diff_means";
   case PEIL_EFFECT_LM_ADJUSTED: return "lm_adjusted";
@@ -53,7 +53,7 @@ static const char *estimator_name(peil_effect_estimator e) {
   }
 }
 
-static const char *se_name(peil_se_kind k) {
+const char *match_report_se_name(peil_se_kind k) {
   switch (k) {
   case PEIL_SE_CLUSTER: return "CR1";
   case PEIL_SE_HC1: return "HC1";
@@ -217,12 +217,12 @@ static void print_effects(FILE *fp, const char *title, const peil_match_effects 
     num(r->conf_low, v[2], 32);
     num(r->conf_high, v[3], 32);
     pval(r->p_value, p, sizeof p);
-    const char *est = estimator_name(r->estimator);
+    const char *est = match_report_estimator_name(r->estimator);
     char label[40];
     if (r->quantity && strcmp(r->quantity, "effect")) snprintf(label, sizeof label, "%s %s", est, r->quantity);
     else snprintf(label, sizeof label, "%s", est);
     fprintf(fp, "%-*s %-12s %-12s %11s %11s %11s %11s %8s %9lld %9lld\n", (int)w, r->outcome, label,
-            se_name(r->se), v[0], v[1], v[2], v[3], p, (long long)r->n_treated, (long long)r->n_control);
+            match_report_se_name(r->se), v[0], v[1], v[2], v[3], p, (long long)r->n_treated, (long long)r->n_control);
   }
 }
 
@@ -286,8 +286,8 @@ static json_t *effects_json(const peil_match_effects *e) {
     json_t *o = json_object();
     json_object_set_new(o, "outcome", json_string(r->outcome));
     json_object_set_new(o, "term", json_string(r->quantity ? r->quantity : "effect"));
-    json_object_set_new(o, "estimator", json_string(estimator_name(r->estimator)));
-    json_object_set_new(o, "vcov", json_string(se_name(r->se)));
+    json_object_set_new(o, "estimator", json_string(match_report_estimator_name(r->estimator)));
+    json_object_set_new(o, "vcov", json_string(match_report_se_name(r->se)));
     json_object_set_new(o, "estimate", cli_json_real(r->estimate));
     json_object_set_new(o, "std_error", cli_json_real(r->std_error));
     json_object_set_new(o, "statistic", cli_json_real(r->statistic));

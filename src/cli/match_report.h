@@ -42,5 +42,9 @@ int match_write_sample(const char *path, const match_report *m);
 /* The Love plot (trajectory 0) or the trajectory plot (1) at path. */
 int match_write_svg(const char *path, const match_report *m, int trajectory);
 void match_report_free(match_report *m);
+/* "diff_means", "lm_adjusted", ...; "cluster (CR1)", "HC3", ...: as the
+ * report names estimators and standard errors. */
+const char *match_report_estimator_name(peil_effect_estimator e);
+const char *match_report_se_name(peil_se_kind k);
 
 #endif

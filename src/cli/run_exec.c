@@ -78,6 +78,14 @@ static int analyse(const run_section *s, peil_store *st, const char *table, cons
     peil_cohort_result_free(r);
     break;
   }
+  case RUN_MATCH: {
+    match_args a = s->match; /* shallow: the job copies what it changes */
+    a.match.threads = a.effects.threads = a.load.threads = env->threads;
+    match_job j;
+    if (!(rc = match_job_run(&j, &a, st, table, "", table))) rc = run_tables_match(s, &j, out);
+    match_job_free(&j);
+    break;
+  }
   default:
     rc = peil_error(PEIL_EINTERNAL, "section type %s cannot run yet", s->type);
   }
@@ -123,8 +131,8 @@ int run_section_exec(const run_plan *p, size_t k, const run_env *env) {
   if (!rc) rc = peil_disclosure_audit_new(&audit);
   for (size_t i = 0; !rc && i < out.n; i++) {
     run_table *rt = &out.v[i];
-    peil_disclosure_structure ds = {rt->dims, rt->ndims, NULL, 0};
-    rc = peil_disclosure_apply(rt->table, rt->ndims ? &ds : NULL, &env->rules, audit);
+    peil_disclosure_structure ds = {rt->dims, rt->ndims, &rt->colsum, rt->colsum.total ? 1 : 0};
+    rc = peil_disclosure_apply(rt->table, rt->ndims || rt->colsum.total ? &ds : NULL, &env->rules, audit);
     if (!rc) rc = peil_rtable_save(rt->table, env->outdir);
   }
   char apath[4096];

@@ -31,6 +31,7 @@ typedef struct {
   peil_disclosure_dimension dims[2];
   char *dim_column[2];   /* the dimensions' column names (copies: results are freed first) */
   size_t ndims;
+  peil_disclosure_column_sum colsum; /* count columns that add up to another; total NULL: none */
 } run_table;
 
 typedef struct {
@@ -52,5 +53,6 @@ int run_tables_dimension(run_tables *out, const char *column);
 int run_tables_glm(const run_section *s, const peil_glm *g, run_tables *out);
 int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables *out);
 int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out);
+int run_tables_match(const run_section *s, const match_job *j, run_tables *out);
 
 #endif

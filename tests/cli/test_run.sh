@@ -156,6 +156,32 @@ assert coef[1]["term"] == "municipalityRotterdam", coef[1]
 EOF2
 CHECKS=$((CHECKS + 1)); [ -z "$(ls "${TMPDIR:-/tmp}" | grep "peil-run-rows-$$")" ] || fail "row stores left"
 
+# [match NAME]: the same figures as peil match.
+"$PEIL" import "$PEIL_TESTS/reference/matching/data/lalonde.csv" -o "$T/lalonde.h5" --table lalonde -q || fail "import"
+cat > "$T/match.ini" <<'EOF2'
+[data]
+store = lalonde.h5
+[match psm]
+table = lalonde
+formula = treat ~ age + educ + race + married + nodegree + re74 + re75
+caliper = 0.2
+outcome = re78
+EOF2
+expect_exit 0 "$PEIL" run "$T/match.ini" -o "$T/match" -q
+"$PEIL" match "$T/lalonde.h5" --table lalonde -f 'treat ~ age + educ + race + married + nodegree + re74 + re75' \
+  --caliper 0.2 --outcome re78 --json > "$T/match.json" || fail "peil match"
+python3 - "$T/match" "$T/match.json" <<'EOF2' || fail "match tables"
+import csv, json, sys
+out, ref = sys.argv[1], json.load(open(sys.argv[2]))
+sizes = {r["group"]: r for r in csv.DictReader(open(out + "/psm_sizes.csv"))}
+assert int(sizes["treated"]["matched"]) == ref["sizes"]["matched"]["treated"], sizes
+eff = [r for r in csv.DictReader(open(out + "/psm_effects.csv")) if r["sample"] == "matched"]
+assert abs(float(eff[0]["estimate"]) - ref["effects"][0]["estimate"]) < 1e-9 * abs(ref["effects"][0]["estimate"])
+bal = {r["term"]: r for r in csv.DictReader(open(out + "/psm_balance.csv"))}
+assert bal["racehispan"]["n_rarer_treated"] == "11", bal["racehispan"]
+assert bal["age"]["n_rarer_treated"] == "185"
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"

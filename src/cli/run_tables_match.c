@@ -1,0 +1,131 @@
+/* peil run: the tables of a [match NAME] section: the sample sizes, the
+ * balance before and after matching, and the effects (matched, and the
+ * naive and regression-adjusted differences before matching).
+ *
+ * A balance row of a 0/1 column (a factor's level) is a frequency table in
+ * disguise: mean x n is the number of units with the level. Such a row
+ * rests on the rarer side of each group (min(k, n - k)) besides the
+ * group's size, so a level that 3 treated persons have is suppressed. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_exec.h"
+
+static int sizes(const run_section *s, const peil_match_balance *b, run_tables *out) {
+  char title[512];
+  snprintf(title, sizeof title, "%s: sample sizes", s->name);
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, "sizes", title, &t);
+  if (!rc) rc = peil_rtable_add_key(t, "group", PEIL_RTABLE_TEXT);
+  static const char *const counts[] = {"all", "matched", "unmatched", "discarded"};
+  for (size_t k = 0; !rc && k < 4; k++) rc = peil_rtable_add_count(t, counts[k]);
+  if (!rc) rc = peil_rtable_add_estimate(t, "matched_ess", "matched", 1);
+  if (!rc) out->v[out->n - 1].colsum = (peil_disclosure_column_sum){"all", "matched,unmatched,discarded"};
+  const peil_match_sizes *z = &b->sizes;
+  for (int g = 1; !rc && g >= 0; g--) {
+    peil_rtable_value v[6] = {PEIL_RV_TEXT(g ? "treated" : "control"), PEIL_RV_INT((int64_t)z->all[g]),
+                              PEIL_RV_INT((int64_t)z->matched[g]), PEIL_RV_INT((int64_t)z->unmatched[g]),
+                              PEIL_RV_INT((int64_t)z->discarded[g]), PEIL_RV_REAL(z->matched_ess[g])};
+    rc = peil_rtable_append(t, v, 6);
+  }
+  return rc;
+}
+
+/* The rarer side of a 0/1 column in group g: all units, or weighted. */
+static int64_t rarer(const peil_match_data *d, const peil_match_result *r, size_t c, int g, int weighted) {
+  double k = 0, n = 0;
+  for (size_t i = 0; i < d->n; i++) {
+    if (d->treat[i] != g) continue;
+    double w = weighted ? r->weight[i] : 1;
+    n += w, k += w * d->cov[c].x[i];
+  }
+  return (int64_t)llround(fmin(k, n - k));
+}
+
+static int balance(const run_section *s, const match_job *j, run_tables *out) {
+  const peil_match_balance *b = j->report.balance;
+  char title[512];
+  snprintf(title, sizeof title, "%s: balance before and after matching", s->name);
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, "balance", title, &t);
+  static const char *const ns[] = {"n_treated", "n_control", "n_rarer_treated", "n_rarer_control",
+                                   "n_rarer_treated_adj", "n_rarer_control_adj"};
+  static const char *const est[] = {"mean_treated", "mean_control", "std_mean_diff", "var_ratio",
+                                    "ecdf_max", "mean_treated_adj", "mean_control_adj",
+                                    "std_mean_diff_adj", "var_ratio_adj", "ecdf_max_adj"};
+  const char *on = "n_treated,n_control,n_rarer_treated,n_rarer_control,n_rarer_treated_adj,n_rarer_control_adj";
+  if (!rc) rc = peil_rtable_add_key(t, "term", PEIL_RTABLE_TEXT);
+  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_n(t, ns[k], k < 2);
+  for (size_t k = 0; !rc && k < 10; k++) rc = peil_rtable_add_estimate(t, est[k], on, 4);
+  const peil_match_sizes *z = &b->sizes;
+  for (size_t i = 0; !rc && i < b->nrows; i++) {
+    const peil_balance_row *row = &b->rows[i];
+    int64_t nt = (int64_t)z->all[1], nc = (int64_t)z->all[0];
+    int64_t rr[4] = {nt, nc, (int64_t)z->matched[1], (int64_t)z->matched[0]};
+    if (row->binary && row->var >= 0) {
+      /* the balance column of this row: d->cov in order, after the distance */
+      size_t c = b->nrows - j->d->ncov <= i ? i - (b->nrows - j->d->ncov) : 0;
+      for (int w = 0; w < 2; w++)
+        for (int g = 1; g >= 0; g--) rr[2 * w + (1 - g)] = rarer(j->d, j->r, c, g, w);
+    }
+    const peil_balance_stats *a = &row->all, *m = &row->matched;
+    double e[10] = {a->mean_treated, a->mean_control, a->std_mean_diff, a->var_ratio, a->ecdf_max,
+                    m->mean_treated, m->mean_control, m->std_mean_diff, m->var_ratio, m->ecdf_max};
+    peil_rtable_value v[17] = {PEIL_RV_TEXT(row->term), PEIL_RV_INT(nt), PEIL_RV_INT(nc), PEIL_RV_INT(rr[0]),
+                               PEIL_RV_INT(rr[1]), PEIL_RV_INT(rr[2]), PEIL_RV_INT(rr[3])};
+    for (size_t k = 0; k < 10; k++) v[7 + k] = isnan(e[k]) ? PEIL_RV_NA : PEIL_RV_REAL(e[k]);
+    rc = peil_rtable_append(t, v, 17);
+  }
+  if (!rc)
+    rc = peil_rtable_add_note(t, "n_rarer_*: for a 0/1 column, the units in the group with the rarer value "
+                              "(all units; _adj: weighted, matched); for numbers the group's size");
+  if (!rc)
+    rc = peil_rtable_add_note(t, "%zu of the covariate columns with |std_mean_diff_adj| > 0.1", b->n_imbalanced);
+  return rc;
+}
+
+static int effect_rows(peil_rtable *t, const peil_match_effects *e, const char *sample) {
+  int rc = PEIL_OK;
+  for (size_t i = 0; !rc && e && i < e->nrows; i++) {
+    const peil_effect_row *r = &e->rows[i];
+    double v6[6] = {r->estimate, r->std_error, r->statistic, r->p_value, r->conf_low, r->conf_high};
+    peil_rtable_value v[13] = {PEIL_RV_TEXT(r->outcome), PEIL_RV_TEXT(sample),
+                               PEIL_RV_TEXT(match_report_estimator_name(r->estimator)),
+                               PEIL_RV_TEXT(r->quantity ? r->quantity : "effect"),
+                               PEIL_RV_TEXT(match_report_se_name(r->se)),
+                               PEIL_RV_INT(r->n_treated), PEIL_RV_INT(r->n_control)};
+    for (size_t k = 0; k < 6; k++) v[7 + k] = isnan(v6[k]) ? PEIL_RV_NA : PEIL_RV_REAL(v6[k]);
+    rc = peil_rtable_append(t, v, 13);
+  }
+  return rc;
+}
+
+static int effects(const run_section *s, const match_job *j, run_tables *out) {
+  const match_report *m = &j->report;
+  if (!m->effects) return PEIL_OK;
+  char title[512];
+  snprintf(title, sizeof title, "%s: effects (%s)", s->name,
+           j->match.estimand == PEIL_ATE ? "ATE" : j->match.estimand == PEIL_ATC ? "ATC" : "ATT");
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, "effects", title, &t);
+  static const char *const keys[] = {"outcome", "sample", "estimator", "quantity", "std_error_type"};
+  static const char *const est[] = {"estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"};
+  for (size_t k = 0; !rc && k < 5; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_n(t, "n_treated", 1);
+  if (!rc) rc = peil_rtable_add_n(t, "n_control", 1);
+  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, est[k], "n_treated,n_control", 4);
+  if (!rc) rc = effect_rows(t, m->effects, "matched");
+  if (!rc) rc = effect_rows(t, m->before, "before matching");
+  if (!rc) rc = effect_rows(t, m->weighted, "weighting");
+  return rc;
+}
+
+int run_tables_match(const run_section *s, const match_job *j, run_tables *out) {
+  out->rows_read = j->d->n_read, out->rows_used = (int64_t)j->d->n;
+  int rc = sizes(s, j->report.balance, out);
+  if (!rc) rc = balance(s, j, out);
+  if (!rc) rc = effects(s, j, out);
+  return rc;
+}
