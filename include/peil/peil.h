@@ -11,5 +11,6 @@
 #include "peil/spec.h"
 #include "peil/cohort.h"
 #include "peil/match.h"
+#include "peil/stats.h"
 
 #endif
