@@ -51,13 +51,36 @@ static int check(double x, double n) {
   return PEIL_OK;
 }
 
+/* A beta quantile: the t with P(T <= t) = alpha (lower) or P(T > t) =
+ * alpha. GSL's gsl_cdf_beta_Pinv fails to converge (and aborts) for large
+ * parameters (x = 30512 of n = 100000), so the cdf is inverted here by
+ * Brent's method to 1e-13 relative; it is smooth and monotone. */
+typedef struct {
+  double a, b, alpha;
+  int lower;
+} beta_tail;
+
+static double beta_minus(double t, void *p) {
+  const beta_tail *q = p;
+  return q->lower ? gsl_cdf_beta_P(t, q->a, q->b) - q->alpha : q->alpha - gsl_cdf_beta_Q(t, q->a, q->b);
+}
+
+static int qbeta(double alpha, double a, double b, int lower, double *t) {
+  beta_tail q = {a, b, alpha, lower};
+  return stats_root_precise(beta_minus, &q, 0, 1, t);
+}
+
 /* The interval once checked: the beta quantiles that make the tail
- * probabilities equal alpha (each side alpha = (1 - level) / 2). */
-static void clopper_pearson(double x, double n, double conf_level, peil_alternative alt, double *lo,
-                            double *hi) {
+ * probabilities equal alpha (each side alpha = (1 - level) / 2). R takes
+ * the upper end as qbeta(1 - alpha); the upper tail itself is as exact. */
+static int clopper_pearson(double x, double n, double conf_level, peil_alternative alt, double *lo,
+                           double *hi) {
   double alpha = alt == PEIL_TWO_SIDED ? (1 - conf_level) / 2 : 1 - conf_level;
-  *lo = alt == PEIL_LESS || x == 0 ? 0 : gsl_cdf_beta_Pinv(alpha, x, n - x + 1);
-  *hi = alt == PEIL_GREATER || x == n ? 1 : gsl_cdf_beta_Pinv(1 - alpha, x + 1, n - x);
+  int rc = PEIL_OK;
+  *lo = 0, *hi = 1;
+  if (alt != PEIL_LESS && x > 0) rc = qbeta(alpha, x, n - x + 1, 1, lo);
+  if (!rc && alt != PEIL_GREATER && x < n) rc = qbeta(alpha, x + 1, n - x, 0, hi);
+  return rc;
 }
 
 int peil_stats_clopper_pearson(double x, double n, double conf_level, peil_alternative alt,
@@ -66,8 +89,7 @@ int peil_stats_clopper_pearson(double x, double n, double conf_level, peil_alter
   if (rc) return rc;
   if (!(conf_level > 0 && conf_level < 1))
     return peil_error(PEIL_EINVAL, "the confidence level must be between 0 and 1, not %g", conf_level);
-  clopper_pearson(nearbyint(x), nearbyint(n), conf_level, alt, lo, hi);
-  return PEIL_OK;
+  return clopper_pearson(nearbyint(x), nearbyint(n), conf_level, alt, lo, hi);
 }
 
 int peil_stats_binom_test(double x, double n, const peil_test_options *opt, peil_test_result *r) {
@@ -90,9 +112,9 @@ int peil_stats_binom_test(double x, double n, const peil_test_options *opt, peil
   case PEIL_GREATER: r->p_value = pbinom_upper(x - 1, n, p); break;
   default: r->p_value = two_sided(x, n, p); break;
   }
-  clopper_pearson(x, n, o.conf_level, o.alternative, &r->conf_low, &r->conf_high);
   r->conf_level = o.conf_level;
-  if ((rc = stats_result_estimates(r, 1, "probability of success", 0)) ||
+  if ((rc = clopper_pearson(x, n, o.conf_level, o.alternative, &r->conf_low, &r->conf_high)) ||
+      (rc = stats_result_estimates(r, 1, "probability of success", 0)) ||
       (rc = stats_result_nulls(r, 1, &p, "probability of success")) ||
       (rc = stats_result_groups(r, 1, &n, &x))) {
     peil_test_result_clear(r);

@@ -88,7 +88,7 @@ static int t_test(const group *x, const group *y, const peil_test_options *o, pe
   r->conf_low = o->mu + lo * se;
   r->conf_high = o->mu + hi * se;
   r->conf_level = o->conf_level;
-  snprintf(r->method, sizeof r->method, "%s", o->var_equal ? " Two Sample t-test" : "Welch Two Sample t-test");
+  snprintf(r->method, sizeof r->method, "%s", o->var_equal ? "Two Sample t-test" : "Welch Two Sample t-test");
   r->statistic_name = "t";
   r->statistic = t;
   r->parameter_name = "df";
