@@ -47,7 +47,10 @@ int stats_wilcox_counts(size_t m, size_t n, size_t q, double *c) {
 int peil_stats_pwilcox(double q, size_t m, size_t n, int upper, double *p) {
   double mn = (double)m * (double)n;
   if (m == 0 || n == 0) return peil_error(PEIL_EINVAL, "pwilcox: sample sizes must be positive");
-  if (m + n > 1020) return peil_error(PEIL_EINVAL, "pwilcox: samples of %zu and %zu are too large", m, n);
+  /* C(m + n, n) must be a double: m + n up to about 1020. */
+  if (m + n > 1020)
+    return peil_error(PEIL_EINVAL, "the exact distribution of W for samples of %zu and %zu has more orderings "
+                      "than a double holds: use the normal approximation", m, n);
   q = floor(q + 1e-7);
   if (q < 0) return *p = upper ? 1 : 0, PEIL_OK;
   if (q >= mn) return *p = upper ? 0 : 1, PEIL_OK;
