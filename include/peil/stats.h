@@ -50,6 +50,7 @@ typedef struct {
                      normal approximation. 1, as R */
   const double *p; /* prop: null probabilities, one per group; NULL tests
                       equality (k >= 2) or p = 0.5 (k = 1). binom: *p (0.5) */
+  size_t np;      /* the number of values at p: k for prop, 1 for binom */
   double mu;      /* t, wilcox: the difference (shift) under the null: 0 */
   int var_equal;  /* t: pooled variance ("Two Sample t-test"); 0: Welch */
   int exact;      /* wilcox: PEIL_EXACT_AUTO (R's rule: both n < 50 and no

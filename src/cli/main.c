@@ -19,6 +19,7 @@ static const cli_command commands[] = {
     {"cohort", "populations at reference dates, outcomes at horizons, corrected comparisons", cmd_cohort},
     {"panel", "materialise a person-month panel of spell tables into the store", cmd_panel},
     {"match", "comparison groups by matching: balance, effects with honest standard errors", cmd_match},
+    {"test", "tests and intervals as R gives them: prop, binom, chisq, fisher, t, wilcox", cmd_test},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

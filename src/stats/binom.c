@@ -99,6 +99,7 @@ int peil_stats_binom_test(double x, double n, const peil_test_options *opt, peil
   if (!rc) rc = check(x, n);
   if (rc) return rc;
   x = nearbyint(x), n = nearbyint(n);
+  if (o.p && o.np != 1) return peil_error(PEIL_EINVAL, "the binomial test takes one null probability, not %zu", o.np);
   double p = o.p ? o.p[0] : 0.5;
   if (!(p >= 0 && p <= 1))
     return peil_error(PEIL_EINVAL, "the null probability must be between 0 and 1, not %g", p);

@@ -125,6 +125,9 @@ int peil_stats_prop_test(const double *x, const double *n, size_t k, const peil_
   if (k == 0) return peil_error(PEIL_EINVAL, "prop test: no groups");
   for (size_t i = 0; i < k; i++)
     if ((rc = check_counts(x[i], n[i], i, k))) return rc;
+  if (o.p && o.np != k)
+    return peil_error(PEIL_EINVAL, "%zu null probabilit%s for %zu group%s: give one per group", o.np,
+                      o.np == 1 ? "y" : "ies", k, k == 1 ? "" : "s");
   for (size_t i = 0; o.p && i < k; i++)
     if (!(o.p[i] > 0 && o.p[i] < 1))
       return peil_error(PEIL_EINVAL, "the null probability must be strictly between 0 and 1, not %g", o.p[i]);
@@ -132,7 +135,7 @@ int peil_stats_prop_test(const double *x, const double *n, size_t k, const peil_
    * one group against p = 0.5 unless told. */
   if (k > 2 || (k == 2 && o.p)) o.alternative = PEIL_TWO_SIDED;
   static const double half = 0.5;
-  if (k == 1 && !o.p) o.p = &half;
+  if (k == 1 && !o.p) o.p = &half, o.np = 1;
   stats_result_start(out, "", &o, 1);
   if ((rc = prop_test(x, n, k, o.p, &o, out))) peil_test_result_clear(out);
   return rc;

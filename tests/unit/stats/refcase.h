@@ -87,7 +87,7 @@ static inline peil_test_options ref_options(const ref_case *c, double *pbuf, siz
   o.var_equal = (int)ref_num(c, "var_equal", 0);
   o.exact = (int)ref_num(c, "exact", PEIL_EXACT_AUTO);
   o.odds_ratio = ref_num(c, "or", 1);
-  if (ref_nums(c, "p", pbuf, pmax)) o.p = pbuf;
+  if ((o.np = ref_nums(c, "p", pbuf, pmax))) o.p = pbuf;
   return o;
 }
 

@@ -29,7 +29,9 @@ static void test_prop_errors(void **state) {
   peil_test_options o;
   peil_test_options_init(&o);
   double p[2] = {0.2, 1};
-  o.p = p;
+  o.p = p, o.np = 1;
+  EXPECT(peil_stats_prop_test(x, n, 2, &o, &r), PEIL_EINVAL, "1 null probability for 2 groups");
+  o.np = 2;
   EXPECT(peil_stats_prop_test(x, n, 2, &o, &r), PEIL_EINVAL, "strictly between 0 and 1, not 1");
   o.p = NULL, o.conf_level = 1;
   EXPECT(peil_stats_prop_test(x, n, 2, &o, &r), PEIL_EINVAL, "confidence level must be between 0 and 1, not 1");
@@ -45,7 +47,7 @@ static void test_binom_errors(void **state) {
   peil_test_options o;
   peil_test_options_init(&o);
   double p = 1.5;
-  o.p = &p;
+  o.p = &p, o.np = 1;
   EXPECT(peil_stats_binom_test(3, 10, &o, &r), PEIL_EINVAL, "between 0 and 1, not 1.5");
   double lo, hi;
   EXPECT(peil_stats_clopper_pearson(-1, 10, 0.95, PEIL_TWO_SIDED, &lo, &hi), PEIL_EDATA, "not -1");
