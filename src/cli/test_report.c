@@ -206,12 +206,6 @@ static json_t *matrix(const double *v, size_t nr, size_t nc, int counts) {
   return a;
 }
 
-static json_t *strings(char *const *v, size_t n) {
-  json_t *a = json_array();
-  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
-  return a;
-}
-
 static json_t *inputs_json(const test_report *t) {
   const peil_stats_data_options *o = t->dopt;
   const peil_test_options *to = t->topt;
@@ -222,12 +216,12 @@ static json_t *inputs_json(const test_report *t) {
     json_object_set_new(in, "table", str_or_null(t->table));
     json_object_set_new(in, "value", str_or_null(o->value));
     json_object_set_new(in, "group", str_or_null(o->group));
-    json_object_set_new(in, "levels", o->levels ? strings((char *const *)o->levels, o->nlevels) : json_null());
+    json_object_set_new(in, "levels", o->levels ? cli_json_strings((char *const *)o->levels, o->nlevels) : json_null());
     json_object_set_new(in, "rows", str_or_null(o->rows));
     json_object_set_new(in, "cols", str_or_null(o->cols));
     json_object_set_new(in, "where", str_or_null(o->where));
   } else {
-    json_object_set_new(in, t->summary ? "summaries" : "numbers", strings((char *const *)t->args, t->nargs));
+    json_object_set_new(in, t->summary ? "summaries" : "numbers", cli_json_strings((char *const *)t->args, t->nargs));
   }
   /* The options the test has in R. */
   const char *k = t->kind;
@@ -264,8 +258,8 @@ static json_t *table_json(const test_report *t) {
   const peil_test_result *r = t->r;
   json_t *tb = json_object();
   if (t->d) {
-    json_object_set_new(tb, "rows", strings(t->d->row_level, t->d->nrow));
-    json_object_set_new(tb, "cols", strings(t->d->col_level, t->d->ncol));
+    json_object_set_new(tb, "rows", cli_json_strings(t->d->row_level, t->d->nrow));
+    json_object_set_new(tb, "cols", cli_json_strings(t->d->col_level, t->d->ncol));
   }
   json_object_set_new(tb, "observed", matrix(r->observed, r->nrow, r->ncol, 1));
   if (r->expected) {
@@ -319,11 +313,6 @@ int test_report_json(FILE *fp, const test_report *t) {
   }
   json_object_set_new(doc, "groups", groups);
   if (r->observed) json_object_set_new(doc, "table", table_json(t));
-  json_t *w = json_array();
-  for (size_t i = 0; i < r->nwarnings; i++) json_array_append_new(w, json_string(r->warnings[i]));
-  json_object_set_new(doc, "warnings", w);
-  int rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ? PEIL_EIO : PEIL_OK;
-  fputc('\n', fp);
-  json_decref(doc);
-  return rc ? peil_error(rc, "writing JSON failed") : PEIL_OK;
+  json_object_set_new(doc, "warnings", cli_json_strings(r->warnings, r->nwarnings));
+  return cli_json_write(fp, doc);
 }

@@ -157,4 +157,24 @@ static inline void ref_check_result(const ref_case *c, const peil_test_result *r
   if (w && strcmp(w, warn) != 0) fail_msg("%s: warnings '%s', R warned '%s'", c->name, warn, w);
 }
 
+/* Runs every case of `test` through run (which fills r from the case and
+ * its options) and compares with R; check, when given, looks further. */
+typedef int (*ref_runner)(const ref_case *c, const peil_test_options *o, peil_test_result *r);
+typedef void (*ref_checker)(const ref_case *c, const peil_test_options *o, const peil_test_result *r);
+
+static inline void ref_run_all(const char *test, ref_runner run, ref_checker check) {
+  ref_cases l = ref_load(test);
+  for (size_t i = 0; i < l.n; i++) {
+    const ref_case *c = &l.c[i];
+    double p[16];
+    peil_test_options o = ref_options(c, p, 16);
+    peil_test_result r = {0};
+    if (run(c, &o, &r)) fail_msg("%s: %s", c->name, peil_errmsg());
+    ref_check_result(c, &r);
+    if (check) check(c, &o, &r);
+    peil_test_result_clear(&r);
+  }
+  ref_free(&l);
+}
+
 #endif

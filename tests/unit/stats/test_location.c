@@ -7,72 +7,58 @@
 #include "stats/stats_internal.h"
 
 #define MAXV 2048
+static double x[MAXV], y[MAXV];
+
+static int run_t(const ref_case *c, const peil_test_options *o, peil_test_result *r) {
+  size_t nx = ref_nums(c, "x", x, MAXV), ny = ref_nums(c, "y", y, MAXV);
+  return peil_stats_t_test(x, nx, y, ny, o, r);
+}
+
+static void check_t(const ref_case *c, const peil_test_options *o, const peil_test_result *r) {
+  (void)o;
+  assert_true(r->n[0] == (double)ref_nums(c, "x", x, MAXV) && r->n[1] == (double)ref_nums(c, "y", y, MAXV));
+  ref_check(c, "difference", r->difference, r->estimate[0] - r->estimate[1]);
+}
+
+static int run_t_summary(const ref_case *c, const peil_test_options *o, peil_test_result *r) {
+  double sx[3], sy[3];
+  assert_int_equal(ref_nums(c, "sx", sx, 3), 3);
+  assert_int_equal(ref_nums(c, "sy", sy, 3), 3);
+  peil_group_summary gx = {sx[0], sx[1], sx[2]}, gy = {sy[0], sy[1], sy[2]};
+  return peil_stats_t_test_summary(&gx, &gy, o, r);
+}
+
+static int run_wilcox(const ref_case *c, const peil_test_options *o, peil_test_result *r) {
+  size_t nx = ref_nums(c, "x", x, MAXV), ny = ref_nums(c, "y", y, MAXV);
+  return peil_stats_wilcox_test(x, nx, y, ny, o, r);
+}
 
 static void test_t_reference(void **state) {
   (void)state;
-  ref_cases l = ref_load("t");
-  static double x[MAXV], y[MAXV];
-  for (size_t i = 0; i < l.n; i++) {
-    const ref_case *c = &l.c[i];
-    double p[1];
-    size_t nx = ref_nums(c, "x", x, MAXV), ny = ref_nums(c, "y", y, MAXV);
-    peil_test_options o = ref_options(c, p, 1);
-    peil_test_result r = {0};
-    if (peil_stats_t_test(x, nx, y, ny, &o, &r)) fail_msg("%s: %s", c->name, peil_errmsg());
-    ref_check_result(c, &r);
-    assert_true(r.n[0] == (double)nx && r.n[1] == (double)ny);
-    ref_check(c, "difference", r.difference, r.estimate[0] - r.estimate[1]);
-    peil_test_result_clear(&r);
-  }
-  ref_free(&l);
+  ref_run_all("t", run_t, check_t);
 }
 
 static void test_t_summary_reference(void **state) {
   (void)state;
-  ref_cases l = ref_load("t_summary");
-  for (size_t i = 0; i < l.n; i++) {
-    const ref_case *c = &l.c[i];
-    double p[1], sx[3], sy[3];
-    assert_int_equal(ref_nums(c, "sx", sx, 3), 3);
-    assert_int_equal(ref_nums(c, "sy", sy, 3), 3);
-    peil_group_summary gx = {sx[0], sx[1], sx[2]}, gy = {sy[0], sy[1], sy[2]};
-    peil_test_options o = ref_options(c, p, 1);
-    peil_test_result r = {0};
-    if (peil_stats_t_test_summary(&gx, &gy, &o, &r)) fail_msg("%s: %s", c->name, peil_errmsg());
-    ref_check_result(c, &r);
-    peil_test_result_clear(&r);
-  }
-  ref_free(&l);
+  ref_run_all("t_summary", run_t_summary, NULL);
+}
+
+static void test_wilcox_reference(void **state) {
+  (void)state;
+  ref_run_all("wilcox", run_wilcox, NULL);
 }
 
 /* NaN values are dropped, as R's t.test drops NA. */
 static void test_t_drops_nan(void **state) {
   (void)state;
-  double x[] = {1.5, NAN, 2.5, 3.1, 2.2}, y[] = {0.5, 1.1, NAN, 0.7}, xc[] = {1.5, 2.5, 3.1, 2.2},
-         yc[] = {0.5, 1.1, 0.7};
+  double a1[] = {1.5, NAN, 2.5, 3.1, 2.2}, b1[] = {0.5, 1.1, NAN, 0.7}, a2[] = {1.5, 2.5, 3.1, 2.2},
+         b2[] = {0.5, 1.1, 0.7};
   peil_test_result a = {0}, b = {0};
-  assert_ok(peil_stats_t_test(x, 5, y, 4, NULL, &a));
-  assert_ok(peil_stats_t_test(xc, 4, yc, 3, NULL, &b));
+  assert_ok(peil_stats_t_test(a1, 5, b1, 4, NULL, &a));
+  assert_ok(peil_stats_t_test(a2, 4, b2, 3, NULL, &b));
   assert_true(a.statistic == b.statistic && a.p_value == b.p_value && a.n[0] == 4 && a.n[1] == 3);
   peil_test_result_clear(&a);
   peil_test_result_clear(&b);
-}
-
-static void test_wilcox_reference(void **state) {
-  (void)state;
-  ref_cases l = ref_load("wilcox");
-  static double x[MAXV], y[MAXV];
-  for (size_t i = 0; i < l.n; i++) {
-    const ref_case *c = &l.c[i];
-    double p[1];
-    size_t nx = ref_nums(c, "x", x, MAXV), ny = ref_nums(c, "y", y, MAXV);
-    peil_test_options o = ref_options(c, p, 1);
-    peil_test_result r = {0};
-    if (peil_stats_wilcox_test(x, nx, y, ny, &o, &r)) fail_msg("%s: %s", c->name, peil_errmsg());
-    ref_check_result(c, &r);
-    peil_test_result_clear(&r);
-  }
-  ref_free(&l);
 }
 
 static void test_pwilcox_reference(void **state) {
@@ -102,18 +88,18 @@ static void test_wilcox_counts(void **state) {
   assert_int_equal(stats_wilcox_counts(1000, 1000, 500000, c), PEIL_EINVAL);
 }
 
-static double fn(const char *name, double x) {
-  if (strcmp(name, "cubic") == 0) return x * x * x - 2;
-  if (strcmp(name, "cosine") == 0) return cos(x) - x;
-  if (strcmp(name, "exp5") == 0) return exp(x) - 5;
-  if (strcmp(name, "steep") == 0) return atan(1000 * (x - 0.3141));
-  if (strcmp(name, "flat") == 0) return pow(x - 0.7, 5);
-  if (strcmp(name, "logistic") == 0) return 1 / (1 + exp(-x)) - 0.975;
+static double fn(const char *name, double v) {
+  if (strcmp(name, "cubic") == 0) return v * v * v - 2;
+  if (strcmp(name, "cosine") == 0) return cos(v) - v;
+  if (strcmp(name, "exp5") == 0) return exp(v) - 5;
+  if (strcmp(name, "steep") == 0) return atan(1000 * (v - 0.3141));
+  if (strcmp(name, "flat") == 0) return pow(v - 0.7, 5);
+  if (strcmp(name, "logistic") == 0) return 1 / (1 + exp(-v)) - 0.975;
   fail_msg("unknown function %s", name);
   return NAN;
 }
 
-static double call(double x, void *ctx) { return fn(ctx, x); }
+static double call(double v, void *ctx) { return fn(ctx, v); }
 
 /* R's uniroot, step for step: the same root to the last bits, not merely
  * within its tolerance of 1.2e-4. */
@@ -122,14 +108,14 @@ static void test_uniroot_reference(void **state) {
   ref_cases l = ref_load("uniroot");
   for (size_t i = 0; i < l.n; i++) {
     const ref_case *c = &l.c[i];
-    double root;
-    assert_ok(stats_uniroot(call, (void *)ref_get(c, "fn"), ref_num(c, "lower", NAN), ref_num(c, "upper", NAN), &root));
+    void *f = (void *)ref_get(c, "fn");
+    double lo = ref_num(c, "lower", NAN), hi = ref_num(c, "upper", NAN), root, exact;
+    assert_ok(stats_uniroot(call, f, lo, hi, &root));
     double want = ref_num(c, "root", NAN);
     if (fabs(root - want) > 1e-14 * fmax(1, fabs(want)))
       fail_msg("%s: root %.17g, R's uniroot %.17g", c->name, root, want);
     /* the exact root is elsewhere, within the tolerance */
-    double exact;
-    assert_ok(stats_root_precise(call, (void *)ref_get(c, "fn"), ref_num(c, "lower", NAN), ref_num(c, "upper", NAN), &exact));
+    assert_ok(stats_root_precise(call, f, lo, hi, &exact));
     assert_true(fabs(exact - want) < 2.5e-4);
   }
   ref_free(&l);

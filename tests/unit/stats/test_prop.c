@@ -2,41 +2,34 @@
  * and the Wilson and Clopper-Pearson intervals alone. */
 #include "refcase.h"
 
+static double x[8], n[8];
+
+static int run_prop(const ref_case *c, const peil_test_options *o, peil_test_result *r) {
+  size_t k = ref_nums(c, "x", x, 8);
+  assert_int_equal(ref_nums(c, "n", n, 8), k);
+  return peil_stats_prop_test(x, n, k, o, r);
+}
+
+/* The numbers the test rests on. */
+static void check_prop(const ref_case *c, const peil_test_options *o, const peil_test_result *r) {
+  size_t k = ref_nums(c, "x", x, 8);
+  assert_int_equal(r->ngroups, k);
+  for (size_t g = 0; g < k; g++) assert_true(r->n[g] == n[g] && r->x[g] == x[g]);
+  if (k == 2 && !o->p) ref_check(c, "difference", r->difference, x[0] / n[0] - x[1] / n[1]);
+}
+
+static int run_binom(const ref_case *c, const peil_test_options *o, peil_test_result *r) {
+  return peil_stats_binom_test(ref_num(c, "x", NAN), ref_num(c, "n", NAN), o, r);
+}
+
 static void test_prop_reference(void **state) {
   (void)state;
-  ref_cases l = ref_load("prop");
-  for (size_t i = 0; i < l.n; i++) {
-    const ref_case *c = &l.c[i];
-    double x[8], n[8], p[8];
-    size_t k = ref_nums(c, "x", x, 8);
-    assert_int_equal(ref_nums(c, "n", n, 8), k);
-    peil_test_options o = ref_options(c, p, 8);
-    peil_test_result r = {0};
-    if (peil_stats_prop_test(x, n, k, &o, &r)) fail_msg("%s: %s", c->name, peil_errmsg());
-    ref_check_result(c, &r);
-    /* The numbers the test rests on. */
-    assert_int_equal(r.ngroups, k);
-    for (size_t g = 0; g < k; g++) assert_true(r.n[g] == n[g] && r.x[g] == x[g]);
-    if (k == 2 && !o.p) ref_check(c, "difference", r.difference, x[0] / n[0] - x[1] / n[1]);
-    peil_test_result_clear(&r);
-  }
-  ref_free(&l);
+  ref_run_all("prop", run_prop, check_prop);
 }
 
 static void test_binom_reference(void **state) {
   (void)state;
-  ref_cases l = ref_load("binom");
-  for (size_t i = 0; i < l.n; i++) {
-    const ref_case *c = &l.c[i];
-    double p[1];
-    peil_test_options o = ref_options(c, p, 1);
-    peil_test_result r = {0};
-    if (peil_stats_binom_test(ref_num(c, "x", NAN), ref_num(c, "n", NAN), &o, &r))
-      fail_msg("%s: %s", c->name, peil_errmsg());
-    ref_check_result(c, &r);
-    peil_test_result_clear(&r);
-  }
-  ref_free(&l);
+  ref_run_all("binom", run_binom, NULL);
 }
 
 /* The intervals alone give the tests' intervals: Wilson as prop.test(x, n)
@@ -47,7 +40,7 @@ static void test_intervals(void **state) {
   size_t checked = 0;
   for (size_t i = 0; i < l.n; i++) {
     const ref_case *c = &l.c[i];
-    double x[8], n[8], p[8], lo, hi;
+    double p[8], lo, hi;
     if (ref_nums(c, "x", x, 8) != 1 || ref_get(c, "p")) continue;
     ref_nums(c, "n", n, 8);
     peil_test_options o = ref_options(c, p, 8);
@@ -74,12 +67,12 @@ static void test_intervals(void **state) {
 /* The brief's example, spelled out: 71 vs 55 exits of 300 each. */
 static void test_seed004(void **state) {
   (void)state;
-  double x[2] = {71, 55}, n[2] = {300, 300};
+  double xs[2] = {71, 55}, ns[2] = {300, 300};
   peil_test_options o;
   peil_test_options_init(&o);
   o.correct = 0;
   peil_test_result r = {0};
-  assert_ok(peil_stats_prop_test(x, n, 2, &o, &r));
+  assert_ok(peil_stats_prop_test(xs, ns, 2, &o, &r));
   assert_string_equal(r.method, "2-sample test for equality of proportions without continuity correction");
   assert_string_equal(r.statistic_name, "X-squared");
   assert_close(r.z * r.z, r.statistic, 1e-14);
