@@ -9,9 +9,12 @@
 
 /* ---- Text. */
 
+/* A number to `digits` significant digits, as R's format() shows it: a
+ * large one whole rather than in scientific notation (W = 858376). */
 static void num(FILE *fp, double v, int digits) {
   if (isnan(v)) fputs("NA", fp);
   else if (isinf(v)) fputs(v > 0 ? "Inf" : "-Inf", fp);
+  else if (fabs(v) >= pow(10, digits) && fabs(v) < 1e15) fprintf(fp, "%.0f", v);
   else fprintf(fp, "%.*g", digits, v);
 }
 
