@@ -288,7 +288,13 @@ int cmd_test(int argc, char **argv) {
   if (!status && to.p && !from_data && kind == PEIL_TEST_PROP && np != nargs)
     status = cli_usage(cmd, "--p gives %zu probabilit%s for %zu group%s: give one per group", np, np == 1 ? "y" : "ies",
                        nargs, nargs == 1 ? "" : "s");
-  if (!status && from_data && (kind == PEIL_TEST_CHISQ || kind == PEIL_TEST_FISHER) && (!dopt.rows || !dopt.cols))
+  int tabular = kind == PEIL_TEST_CHISQ || kind == PEIL_TEST_FISHER;
+  if (!status && tabular && (dopt.value || dopt.group))
+    status = cli_usage(cmd, "%s tests a table: give --rows and --cols, not --value or --group", argv[optind]);
+  if (!status && !tabular && (dopt.rows || dopt.cols))
+    status = cli_usage(cmd, "--rows and --cols belong to chisq and fisher; %s takes --value (and --group)", argv[optind]);
+  if (!status && dopt.levels && !dopt.group) status = cli_usage(cmd, "--levels names levels of the --group column: give --group");
+  if (!status && from_data && tabular && (!dopt.rows || !dopt.cols))
     status = cli_usage(cmd, "%s on data needs --rows and --cols", argv[optind]);
   if (!status && from_data && kind != PEIL_TEST_CHISQ && kind != PEIL_TEST_FISHER && !dopt.value)
     status = cli_usage(cmd, "%s on data needs --value", argv[optind]);

@@ -94,6 +94,12 @@ expect_exit 2 "$PEIL" test chisq "$S" --rows municipality
 expect_err "chisq on data needs --rows and --cols"
 expect_exit 2 "$PEIL" test t "$S" --group treat
 expect_err "t on data needs --value"
+expect_exit 2 "$PEIL" test chisq "$S" --value income --rows treat --cols in_work
+expect_err "chisq tests a table: give --rows and --cols, not --value or --group"
+expect_exit 2 "$PEIL" test t "$S" --value income --rows treat
+expect_err "--rows and --cols belong to chisq and fisher"
+expect_exit 2 "$PEIL" test t "$S" --value income --levels 0,1
+expect_err "--levels names levels of the --group column"
 expect_exit 2 "$PEIL" test t "$S" --table persons --value income --group treat
 expect_err "no table 'persons'"
 expect_exit 2 "$PEIL" test t "$T/nothing.h5" --value income --group treat
