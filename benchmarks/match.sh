@@ -157,8 +157,8 @@ if [ "$PART_A" = 1 ]; then
   bench_a "peil match" "one stratum" -- 
   bench_a "peil match --exact municipality,year" "36 strata in parallel" -- --exact municipality,year
   if command -v taskset > /dev/null; then
-    # one core: peil's balance step takes one thread per core whatever
-    # --threads says, so the process is pinned to a core as well
+    # one core: --threads 1 reaches every step of peil match; the process
+    # is pinned as well so that HDF5's and the kernel's work stays there too
     bench_a "peil match, one core" "one stratum; taskset -c 0, --threads 1" taskset -c 0 -- --threads 1
     bench_a "peil match --exact municipality,year, one core" "36 strata; taskset -c 0, --threads 1" taskset -c 0 -- --exact municipality,year --threads 1
   fi

@@ -52,6 +52,23 @@ int peil_expr_eval(const peil_expr *e, const peil_block *blk, double *out);
 /* The original text. */
 const char *peil_expr_text(const peil_expr *e);
 
+/* ---- Expressions over a table, block by block: the columns they use are
+ * read once, and every block gives each expression's values as doubles
+ * (NaN: missing; a categorical column's value is its code). */
+typedef struct peil_expr_scan peil_expr_scan;
+
+/* Binds the n expressions to `table` and opens the scan; `threads`
+ * decode the columns (0: one per core). Unknown columns: PEIL_ENOTFOUND
+ * naming the expression's text, the column and the table. The expressions
+ * must outlive the scan. */
+int peil_expr_scan_open(peil_store *s, const char *table, peil_expr *const *exprs, size_t n,
+                        int threads, peil_expr_scan **out);
+/* The next block: 1 and *nrows rows with values[k][i] the k-th expression
+ * on row i (buffers owned by the scan, valid until the next call); 0 at the
+ * end; or an error. *start is the block's first row in the table. */
+int peil_expr_scan_next(peil_expr_scan *sc, int64_t *start, size_t *nrows, const double *const **values);
+void peil_expr_scan_close(peil_expr_scan *sc);
+
 /* ---- Model formulas, as researchers write them in R:
  *
  *   y ~ age + sex + migration + factor(year) + sex:migration

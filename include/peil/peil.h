@@ -12,5 +12,8 @@
 #include "peil/cohort.h"
 #include "peil/match.h"
 #include "peil/stats.h"
+#include "peil/crosstab.h"
+#include "peil/table.h"
+#include "peil/disclosure.h"
 
 #endif

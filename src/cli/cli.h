@@ -29,6 +29,7 @@ int cmd_cohort(int argc, char **argv);
 int cmd_panel(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Global switches (set by main from --quiet / --progress, and each command
  * accepts them too). */

@@ -2,12 +2,11 @@
  * propensity score or Mahalanobis distance, exact, coarsened exact,
  * subclassification), its balance, and effect estimates on the matched
  * sample; optionally the matched sample as a store and a Love plot. */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
+#include "match_args.h"
 #include "match_report.h"
 
 static void help(void) {
@@ -78,222 +77,34 @@ static void help(void) {
          "caliper that leaves nobody matched).\n");
 }
 
-/* --cutpoints age=20,25,30 */
-static int parse_cuts(const char *arg, peil_cem_cuts **cuts, size_t *ncuts) {
-  const char *eq = strchr(arg, '=');
-  if (!eq || eq == arg || !eq[1]) return -1;
-  peil_cem_cuts *c = realloc(*cuts, (*ncuts + 1) * sizeof *c);
-  if (!c) return -1;
-  *cuts = c;
-  size_t cap = 1;
-  for (const char *p = eq + 1; *p; p++) cap += *p == ',';
-  double *v = malloc(cap * sizeof *v);
-  char *name = strndup(arg, (size_t)(eq - arg));
-  if (!v || !name) {
-    free(v), free(name);
-    return -1;
-  }
-  size_t n = 0;
-  const char *p = eq + 1;
-  while (*p) {
-    char *end;
-    v[n] = strtod(p, &end);
-    if (end == p || (*end && *end != ',') || !isfinite(v[n])) {
-      free(v), free(name);
-      return -1;
-    }
-    n++;
-    p = *end ? end + 1 : end;
-  }
-  c[*ncuts] = (peil_cem_cuts){name, v, n};
-  (*ncuts)++;
-  return 0;
-}
-
-static void free_cuts(peil_cem_cuts *cuts, size_t n) {
-  for (size_t i = 0; i < n; i++) free((char *)cuts[i].variable), free((double *)cuts[i].cuts);
-  free(cuts);
-}
-
 int cmd_match(int argc, char **argv) {
   const char *cmd = "match";
-  enum {
-    O_DISTANCE = 256, O_LINK, O_ESTIMAND, O_RATIO, O_REPLACE, O_CALIPER, O_CALIPER_ABS, O_ORDER,
-    O_SEED, O_EXACT, O_DISCARD, O_SUBCLASS, O_CUTS, O_WHERE, O_OUTCOME, O_BOOT, O_WEIGHTING,
-    O_LEVEL, O_JSON, O_LOVE, O_TRAJ, O_REPORT, O_THREADS, O_DELIM, O_DECIMAL, O_SCHEMA, O_SEP
-  };
-  static const struct option opts[] = {
-      {"formula", required_argument, 0, 'f'},     {"method", required_argument, 0, 'm'},
-      {"distance", required_argument, 0, O_DISTANCE}, {"link", required_argument, 0, O_LINK},
-      {"estimand", required_argument, 0, O_ESTIMAND}, {"ratio", required_argument, 0, O_RATIO},
-      {"replace", no_argument, 0, O_REPLACE},     {"caliper", required_argument, 0, O_CALIPER},
-      {"caliper-abs", required_argument, 0, O_CALIPER_ABS}, {"order", required_argument, 0, O_ORDER},
-      {"seed", required_argument, 0, O_SEED},     {"exact", required_argument, 0, O_EXACT},
-      {"discard", required_argument, 0, O_DISCARD}, {"subclass", required_argument, 0, O_SUBCLASS},
-      {"cutpoints", required_argument, 0, O_CUTS}, {"where", required_argument, 0, O_WHERE},
-      {"outcome", required_argument, 0, O_OUTCOME}, {"bootstrap", required_argument, 0, O_BOOT},
-      {"weighting", no_argument, 0, O_WEIGHTING}, {"level", required_argument, 0, O_LEVEL},
-      {"json", no_argument, 0, O_JSON},           {"love-plot", required_argument, 0, O_LOVE},
-      {"trajectory", required_argument, 0, O_TRAJ}, {"report", required_argument, 0, O_REPORT},
-      {"threads", required_argument, 0, O_THREADS}, {"table", required_argument, 0, 't'},
-      {"delimiter", required_argument, 0, O_DELIM}, {"decimal", required_argument, 0, O_DECIMAL},
-      {"schema", required_argument, 0, O_SCHEMA}, {"output", required_argument, 0, 'o'},
-      {"allow-separation", no_argument, 0, O_SEP},
-      {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
-  peil_match_options mo;
-  peil_match_options_init(&mo);
-  mo.nn.seed = 1;
-  peil_effect_options eo;
-  peil_effect_options_init(&eo);
-  peil_csv_options csv;
-  peil_csv_options_init(&csv);
-  peil_match_load_options lo = {0};
-  match_report rep = {0};
-  const char *table = NULL, *outpath = NULL, *lovepath = NULL, *trajpath = NULL, *reportpath = NULL;
-  char **exact = NULL, **outcomes = NULL;
-  peil_cem_cuts *cuts = NULL;
-  size_t ncuts = 0;
-  long long v;
-  int c, status = 0, ratio_given = 0;
-  size_t ratio = 1;
-  optind = 1;
-  while (!status && (c = getopt_long(argc, argv, "f:m:t:o:qh", opts, NULL)) != -1) {
-    switch (c) {
-    case 'f': lo.formula = optarg; break;
-    case 'm':
-      if (strcmp(optarg, "nearest") == 0) mo.method = PEIL_MATCH_NEAREST;
-      else if (strcmp(optarg, "exact") == 0) mo.method = PEIL_MATCH_EXACT;
-      else if (strcmp(optarg, "cem") == 0) mo.method = PEIL_MATCH_CEM;
-      else if (strcmp(optarg, "subclass") == 0) mo.method = PEIL_MATCH_SUBCLASS;
-      else status = cli_usage(cmd, "--method must be nearest, exact, cem or subclass, not '%s'", optarg);
-      break;
-    case O_DISTANCE:
-      if (strcmp(optarg, "glm") == 0 || strcmp(optarg, "logit") == 0) mo.distance = PEIL_DISTANCE_GLM;
-      else if (strcmp(optarg, "linear") == 0) mo.distance = PEIL_DISTANCE_GLM_LINEAR;
-      else if (strcmp(optarg, "mahalanobis") == 0) mo.distance = PEIL_DISTANCE_MAHALANOBIS;
-      else mo.distance = PEIL_DISTANCE_USER, lo.distance_column = optarg;
-      break;
-    case O_LINK: mo.link = optarg; break;
-    case O_SEP: mo.allow_separation = 1; break;
-    case O_ESTIMAND:
-      if (strcmp(optarg, "ATT") == 0 || strcmp(optarg, "att") == 0) mo.estimand = PEIL_ATT;
-      else if (strcmp(optarg, "ATC") == 0 || strcmp(optarg, "atc") == 0) mo.estimand = PEIL_ATC;
-      else if (strcmp(optarg, "ATE") == 0 || strcmp(optarg, "ate") == 0) mo.estimand = PEIL_ATE;
-      else status = cli_usage(cmd, "--estimand must be ATT, ATC or ATE, not '%s'", optarg);
-      break;
-    case O_RATIO:
-      if (cli_parse_long(optarg, &v) || v < 1 || v > 1000)
-        status = cli_usage(cmd, "--ratio must be a whole number from 1 to 1000, not '%s'", optarg);
-      ratio = (size_t)v, ratio_given = 1;
-      break;
-    case O_REPLACE: mo.nn.replace = 1; break;
-    case O_CALIPER:
-    case O_CALIPER_ABS: {
-      char *end;
-      double x = strtod(optarg, &end);
-      if (*end || !(x > 0) || !isfinite(x)) status = cli_usage(cmd, "--caliper must be a positive number, not '%s'", optarg);
-      if (c == O_CALIPER) mo.caliper_sd = x;
-      else mo.nn.caliper = x;
-      break;
-    }
-    case O_ORDER:
-      if (strcmp(optarg, "largest") == 0) mo.nn.order = PEIL_MATCH_LARGEST;
-      else if (strcmp(optarg, "smallest") == 0) mo.nn.order = PEIL_MATCH_SMALLEST;
-      else if (strcmp(optarg, "random") == 0) mo.nn.order = PEIL_MATCH_RANDOM;
-      else if (strcmp(optarg, "data") == 0) mo.nn.order = PEIL_MATCH_DATA;
-      else status = cli_usage(cmd, "--order must be largest, smallest, random or data, not '%s'", optarg);
-      break;
-    case O_SEED:
-      if (cli_parse_long(optarg, &v) || v < 0) status = cli_usage(cmd, "--seed must be a whole number >= 0, not '%s'", optarg);
-      mo.nn.seed = eo.seed = (uint64_t)v;
-      break;
-    case O_EXACT:
-      cli_free_list(exact);
-      if (!(exact = cli_split_list(optarg, &lo.nexact)) || !lo.nexact) status = cli_usage(cmd, "--exact needs column names");
-      lo.exact = (const char *const *)exact;
-      break;
-    case O_DISCARD:
-      if (strcmp(optarg, "none") == 0) mo.discard = PEIL_DISCARD_NONE;
-      else if (strcmp(optarg, "both") == 0) mo.discard = PEIL_DISCARD_BOTH;
-      else if (strcmp(optarg, "treated") == 0) mo.discard = PEIL_DISCARD_TREATED;
-      else if (strcmp(optarg, "control") == 0) mo.discard = PEIL_DISCARD_CONTROL;
-      else status = cli_usage(cmd, "--discard must be none, both, treated or control, not '%s'", optarg);
-      break;
-    case O_SUBCLASS:
-      if (cli_parse_long(optarg, &v) || v < 1 || v > 1000)
-        status = cli_usage(cmd, "--subclass must be a whole number from 1 to 1000, not '%s'", optarg);
-      mo.subclasses = (size_t)v;
-      break;
-    case O_CUTS:
-      if (parse_cuts(optarg, &cuts, &ncuts))
-        status = cli_usage(cmd, "--cutpoints must look like age=20,30,40, not '%s'", optarg);
-      mo.cuts = cuts, mo.ncuts = ncuts;
-      break;
-    case O_WHERE: lo.where = optarg; break;
-    case O_OUTCOME:
-      cli_free_list(outcomes);
-      if (!(outcomes = cli_split_list(optarg, &lo.noutcomes)) || !lo.noutcomes) status = cli_usage(cmd, "--outcome needs column names");
-      lo.outcomes = (const char *const *)outcomes;
-      break;
-    case O_BOOT:
-      if (cli_parse_long(optarg, &v) || v < 2 || v > 100000)
-        status = cli_usage(cmd, "--bootstrap must be a whole number from 2 to 100000, not '%s'", optarg);
-      eo.bootstrap = (size_t)v;
-      break;
-    case O_WEIGHTING: rep.weighting = 1; break;
-    case O_LEVEL: {
-      char *end;
-      eo.conf_level = strtod(optarg, &end);
-      if (*end || !(eo.conf_level > 0 && eo.conf_level < 1))
-        status = cli_usage(cmd, "--level must be a number between 0 and 1, not '%s'", optarg);
-      break;
-    }
-    case O_JSON: rep.json = 1; break;
-    case O_LOVE: lovepath = optarg; break;
-    case O_TRAJ: trajpath = optarg; break;
-    case O_REPORT: reportpath = optarg; break;
-    case O_THREADS:
-      status = cli_parse_threads(cmd, optarg, &mo.threads);
-      csv.threads = eo.threads = lo.threads = mo.threads;
-      break;
-    case 't': table = optarg; break;
-    case O_DELIM: status = cli_parse_delimiter(cmd, optarg, &csv.delimiter); break;
-    case O_DECIMAL: status = cli_parse_decimal(cmd, optarg, &csv.decimal); break;
-    case O_SCHEMA: csv.schema_path = optarg; break;
-    case 'o': outpath = optarg; break;
-    case 'q': cli_quiet = 1; break;
-    case 'h':
-      help();
-      cli_free_list(exact), cli_free_list(outcomes), free_cuts(cuts, ncuts);
-      return 0;
-    default: status = cli_usage(cmd, "unknown or incomplete option"); break;
-    }
-  }
-  if (!status && optind != argc - 1) status = cli_usage(cmd, "expected one data file (a store or a CSV file)");
-  if (!status && !lo.formula) status = cli_usage(cmd, "--formula is required, e.g. --formula 'treat ~ age + sex'");
-  if (!status && mo.method == PEIL_MATCH_NEAREST) mo.nn.ratio = ratio;
-  else if (!status && ratio_given && (mo.method == PEIL_MATCH_EXACT || mo.method == PEIL_MATCH_CEM)) mo.exact_ratio = ratio;
-  else if (!status && ratio_given) status = cli_usage(cmd, "--ratio belongs to --method nearest, exact or cem");
-  if (!status && trajpath && !lo.noutcomes) status = cli_usage(cmd, "--trajectory needs --outcome");
-  if (!status && (eo.bootstrap || rep.weighting) && !lo.noutcomes)
-    status = cli_usage(cmd, "--bootstrap and --weighting estimate effects: give --outcome");
+  match_args a;
+  match_args_init(&a);
+  int first = 1, status = cli_args_parse(cmd, argc, argv, match_arg_table, match_args_set, &a, &first);
+  if (status == 1) help();
+  if (!status && first != argc - 1) status = cli_usage(cmd, "expected one data file (a store or a CSV file)");
+  else if (!status && match_args_finish(&a)) status = cli_usage(cmd, "--%s", peil_errmsg());
   if (status) {
-    cli_free_list(exact), cli_free_list(outcomes), free_cuts(cuts, ncuts);
-    return status;
+    match_args_free(&a);
+    return status == 1 ? 0 : status;
   }
+  peil_match_options mo = a.match;
+  peil_effect_options eo = a.effects;
+  peil_match_load_options lo = a.load;
+  match_report rep = {0};
+  rep.json = a.json, rep.weighting = a.weighting;
+  const char *outpath = a.output, *lovepath = a.love_plot, *trajpath = a.trajectory, *reportpath = a.report;
   /* Methods on strata need no score; the others fit one (or read it). */
-  int scored = mo.method == PEIL_MATCH_SUBCLASS || mo.discard ||
-               (mo.method == PEIL_MATCH_NEAREST && mo.distance != PEIL_DISTANCE_MAHALANOBIS) ||
-               rep.weighting;
+  int scored = match_args_scored(&a);
 
-  const char *path = argv[optind];
+  const char *path = argv[first];
   cli_data in;
   double *distance = NULL, *ps = NULL;
   peil_match_data *d = NULL;
   peil_match_result *r = NULL;
   peil_glm *fit = NULL;
-  int rc = cli_data_open(path, table, &csv, &in);
+  int rc = cli_data_open(path, a.table, &a.csv, &in);
   if (!rc) rc = peil_match_data_load(in.store, in.table, &lo, &d);
   if (!rc && scored) {
     if (!(distance = peil_alloc_large(d->n, sizeof *distance))) rc = peil_error(PEIL_ENOMEM, "out of memory");
@@ -339,6 +150,6 @@ int cmd_match(int argc, char **argv) {
   peil_glm_free(fit);
   free(distance), free(ps);
   cli_data_close(&in);
-  cli_free_list(exact), cli_free_list(outcomes), free_cuts(cuts, ncuts);
+  match_args_free(&a);
   return rc ? cli_fail(cmd, rc) : 0;
 }

@@ -1,0 +1,85 @@
+/* peil run: a batch spec of analyses over one store (run_plan.c reads and
+ * checks it; the output directory is replaced as a whole: run_outdir.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_outdir.h"
+#include "run_plan.h"
+
+static void help(void) {
+  printf("Usage: peil run SPEC.ini [-o DIR] [options]\n"
+         "\n"
+         "Run the analyses of a batch spec: one INI file with a [data] section\n"
+         "(store = FILE.h5) and a section per analysis: [cohort NAME] (docs/cohort.md),\n"
+         "[logit NAME], [probit NAME], [ols NAME], [glm NAME], [match NAME] (the keys\n"
+         "are the long options of those commands, plus table = T or from = COHORT).\n"
+         "docs/run.md has every section type and key. The whole spec is checked\n"
+         "before any work starts.\n"
+         "\n"
+         "Options\n"
+         "      --store FILE       use this store instead of [data] store\n"
+         "      --check            check the spec, the store, its tables and columns,\n"
+         "                         and stop\n"
+         "  -o, --output DIR       the output directory (default: SPEC's name + '-output')\n"
+         "  -q, --quiet            no notes on standard error\n"
+         "  -h, --help             this help\n"
+         "\n"
+         "Exit codes: 0 ok, 1 runtime failure, 2 a bad spec or input (nothing is\n"
+         "computed or written).\n");
+}
+
+static const cli_arg run_args[] = {{"store", 0, 1, 0},  {"check", 0, 0, 0}, {"output", 'o', 1, 0},
+                                   {"quiet", 'q', 0, 0}, {"help", 'h', 0, 0}, {NULL, 0, 0, 0}};
+
+typedef struct {
+  const char *store, *output;
+  int check;
+} run_args_t;
+
+static int set_arg(void *ctx, const char *key, const char *value) {
+  run_args_t *a = ctx;
+  if (strcmp(key, "store") == 0) a->store = value;
+  else if (strcmp(key, "check") == 0) a->check = 1;
+  else if (strcmp(key, "output") == 0) a->output = value;
+  else if (strcmp(key, "quiet") == 0) cli_quiet = 1;
+  return PEIL_OK;
+}
+
+int cmd_run(int argc, char **argv) {
+  const char *cmd = "run";
+  run_args_t a = {0};
+  int first = 1, status = cli_args_parse(cmd, argc, argv, run_args, set_arg, &a, &first);
+  if (status == 1) help();
+  if (status) return status == 1 ? 0 : status;
+  if (first != argc - 1) return cli_usage(cmd, "expected one spec file");
+  run_plan *plan = NULL;
+  int rc = run_plan_load(argv[first], a.store, &plan);
+  if (rc) return cli_fail(cmd, rc);
+  if (a.check) {
+    printf("%s: %zu analyses on %s\n", argv[first], plan->n, plan->store_path);
+    for (size_t k = 0; k < plan->n; k++)
+      printf("  line %d: [%s]%s%s\n", plan->sections[k].line, plan->sections[k].section,
+             plan->sections[k].from >= 0 ? " from " : "",
+             plan->sections[k].from >= 0 ? plan->sections[plan->sections[k].from].name : "");
+    run_plan_free(plan);
+    return 0;
+  }
+  char dflt[4096];
+  if (!a.output) {
+    const char *base = strrchr(argv[first], '/') ? strrchr(argv[first], '/') + 1 : argv[first];
+    size_t stem = strlen(base) > 4 && strcmp(base + strlen(base) - 4, ".ini") == 0 ? strlen(base) - 4 : strlen(base);
+    snprintf(dflt, sizeof dflt, "%.*s-output", (int)stem, base);
+    a.output = dflt;
+  }
+  run_outdir out;
+  if ((rc = run_outdir_open(&out, a.output))) {
+    run_plan_free(plan);
+    return cli_fail(cmd, rc);
+  }
+  /* The sections' tables go here once the result tables and disclosure
+   * control are merged (issue 6); until then only --check is offered. */
+  run_outdir_abort(&out);
+  run_plan_free(plan);
+  return cli_fail(cmd, peil_error(PEIL_EINVAL, "running the analyses comes with the output tables: use --check"));
+}

@@ -1,0 +1,47 @@
+/* peil run: the plan of a batch spec. Every section is read, and every key
+ * checked, before any work starts: an error names the file, the line, the
+ * section and the key, and nothing is computed or written. */
+#ifndef PEIL_CLI_RUN_PLAN_H
+#define PEIL_CLI_RUN_PLAN_H
+
+#include "glm_args.h"
+#include "match_args.h"
+
+typedef enum {
+  RUN_DATA,       /* [data]: the store */
+  RUN_DISCLOSURE, /* [disclosure]: the output rules */
+  RUN_COHORT,     /* [cohort NAME] */
+  RUN_GLM,        /* [logit NAME], [probit NAME], [ols NAME], [glm NAME] */
+  RUN_MATCH,      /* [match NAME] */
+  RUN_TABLE,      /* [table NAME]: a cross-tabulation */
+} run_kind;
+
+typedef struct {
+  run_kind kind;
+  char type[64];    /* as written: logit, ols, ... */
+  char name[256];   /* the file stem of its tables */
+  char *section;    /* "logit work": the spec file's section name */
+  int line;         /* of the section header */
+  int from;         /* index of the section whose rows it reads, -1: the store */
+  const char *table; /* table = T of the store (NULL with from) */
+  glm_args glm;     /* RUN_GLM */
+  match_args match; /* RUN_MATCH */
+  peil_crosstab_options crosstab; /* RUN_TABLE */
+  const char *title;  /* title = ... of a [table NAME], NULL: made from its keys */
+  peil_cohort_spec *cohort; /* RUN_COHORT */
+} run_section;
+
+typedef struct {
+  peil_spec_file *spec;
+  char *store_path;       /* [data] store, resolved against the spec's directory */
+  int store_line;
+  size_t n;
+  run_section *sections;  /* the analyses, in file order ([data], [disclosure] not among them) */
+} run_plan;
+
+/* Reads and checks spec `path`; store_override (NULL: none) replaces
+ * [data] store. */
+int run_plan_load(const char *path, const char *store_override, run_plan **out);
+void run_plan_free(run_plan *p);
+
+#endif
