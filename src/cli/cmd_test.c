@@ -1,13 +1,13 @@
 /* peil test: statistical tests and intervals as R computes them, on numbers
  * given on the command line or on a table of a store or a CSV file. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "test_args.h"
 #include "test_report.h"
 
 static void help(void) {
@@ -45,8 +45,8 @@ static void help(void) {
          "Options (R's defaults)\n"
          "      --alternative A    two.sided (default), less or greater\n"
          "      --conf-level L     confidence level (default 0.95; --level too)\n"
-         "      --no-correct       no continuity correction (prop, chisq 2 x 2, wilcox's\n"
-         "                         normal approximation); --correct: with (default)\n"
+         "      --correct yes|no   continuity correction (prop, chisq 2 x 2, wilcox's\n"
+         "                         normal approximation; default yes); --no-correct\n"
          "      --p P[,P...]       prop, binom: null probabilities, one per group\n"
          "      --mu M             t, wilcox: the difference under the null (default 0)\n"
          "      --var-equal        t: pooled variance\n"
@@ -179,160 +179,63 @@ static int run_numbers(const char *cmd, peil_test_kind kind, char **args, size_t
 
 int cmd_test(int argc, char **argv) {
   const char *cmd = "test";
-  enum {
-    O_ALT = 256, O_LEVEL, O_CORRECT, O_NOCORRECT, O_P, O_MU, O_VAREQ, O_EXACT, O_OR, O_PRECISE, O_SUMMARY,
-    O_VALUE, O_GROUP, O_LEVELS, O_ROWS, O_COLS, O_WHERE, O_THREADS, O_DELIM, O_DECIMAL, O_SCHEMA, O_JSON
-  };
-  static const struct option opts[] = {
-      {"alternative", required_argument, 0, O_ALT}, {"conf-level", required_argument, 0, O_LEVEL},
-      {"level", required_argument, 0, O_LEVEL},     {"correct", no_argument, 0, O_CORRECT},
-      {"no-correct", no_argument, 0, O_NOCORRECT},  {"p", required_argument, 0, O_P},
-      {"mu", required_argument, 0, O_MU},           {"var-equal", no_argument, 0, O_VAREQ},
-      {"exact", required_argument, 0, O_EXACT},     {"or", required_argument, 0, O_OR},
-      {"precise", no_argument, 0, O_PRECISE},       {"summary", no_argument, 0, O_SUMMARY},
-      {"table", required_argument, 0, 't'},         {"value", required_argument, 0, O_VALUE},
-      {"group", required_argument, 0, O_GROUP},     {"levels", required_argument, 0, O_LEVELS},
-      {"rows", required_argument, 0, O_ROWS},       {"cols", required_argument, 0, O_COLS},
-      {"where", required_argument, 0, O_WHERE},     {"threads", required_argument, 0, O_THREADS},
-      {"delimiter", required_argument, 0, O_DELIM}, {"decimal", required_argument, 0, O_DECIMAL},
-      {"schema", required_argument, 0, O_SCHEMA},   {"json", no_argument, 0, O_JSON},
-      {"output", required_argument, 0, 'o'},        {"quiet", no_argument, 0, 'q'},
-      {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
-  peil_test_options to;
-  peil_test_options_init(&to);
-  peil_stats_data_options dopt = {0};
-  peil_csv_options csv;
-  peil_csv_options_init(&csv);
-  const char *table = NULL, *outpath = NULL;
-  char **levels = NULL;
-  double *p = NULL;
-  size_t np = 0;
-  int c, status = 0, json = 0, summary = 0;
-  optind = 1;
-  while (!status && (c = getopt_long(argc, argv, "t:o:qh", opts, NULL)) != -1) {
-    char *end;
-    switch (c) {
-    case O_ALT: {
-      int a = peil_alternative_from_name(optarg);
-      if (a < 0) status = cli_usage(cmd, "--alternative must be two.sided, less or greater, not '%s'", optarg);
-      to.alternative = (peil_alternative)a;
-      break;
-    }
-    case O_LEVEL:
-      to.conf_level = strtod(optarg, &end);
-      if (*end || !(to.conf_level > 0 && to.conf_level < 1))
-        status = cli_usage(cmd, "--conf-level must be a number between 0 and 1, not '%s'", optarg);
-      break;
-    case O_CORRECT: to.correct = 1; break;
-    case O_NOCORRECT: to.correct = 0; break;
-    case O_P:
-      free(p);
-      if (parse_numbers(optarg, &p, &np)) status = cli_usage(cmd, "--p takes probabilities, e.g. 0.2 or 0.2,0.3; not '%s'", optarg);
-      to.p = p, to.np = np;
-      break;
-    case O_MU:
-      to.mu = strtod(optarg, &end);
-      if (*end || !isfinite(to.mu)) status = cli_usage(cmd, "--mu must be a number, not '%s'", optarg);
-      break;
-    case O_VAREQ: to.var_equal = 1; break;
-    case O_EXACT:
-      if (!strcmp(optarg, "yes")) to.exact = 1;
-      else if (!strcmp(optarg, "no")) to.exact = 0;
-      else if (!strcmp(optarg, "auto")) to.exact = PEIL_EXACT_AUTO;
-      else status = cli_usage(cmd, "--exact must be yes, no or auto, not '%s'", optarg);
-      break;
-    case O_OR:
-      to.odds_ratio = strtod(optarg, &end);
-      if (*end || !(to.odds_ratio >= 0)) status = cli_usage(cmd, "--or must be a number >= 0, not '%s'", optarg);
-      break;
-    case O_PRECISE: to.precise = 1; break;
-    case O_SUMMARY: summary = 1; break;
-    case 't': table = optarg; break;
-    case O_VALUE: dopt.value = optarg; break;
-    case O_GROUP: dopt.group = optarg; break;
-    case O_LEVELS:
-      cli_free_list(levels);
-      if (!(levels = cli_split_list(optarg, &dopt.nlevels)) || !dopt.nlevels) status = cli_usage(cmd, "--levels needs level names");
-      dopt.levels = (const char *const *)levels;
-      break;
-    case O_ROWS: dopt.rows = optarg; break;
-    case O_COLS: dopt.cols = optarg; break;
-    case O_WHERE: dopt.where = optarg; break;
-    case O_THREADS: status = cli_parse_threads(cmd, optarg, &dopt.threads), csv.threads = dopt.threads; break;
-    case O_DELIM: status = cli_parse_delimiter(cmd, optarg, &csv.delimiter); break;
-    case O_DECIMAL: status = cli_parse_decimal(cmd, optarg, &csv.decimal); break;
-    case O_SCHEMA: csv.schema_path = optarg; break;
-    case O_JSON: json = 1; break;
-    case 'o': outpath = optarg; break;
-    case 'q': cli_quiet = 1; break;
-    case 'h':
-      help();
-      free(p), cli_free_list(levels);
-      return 0;
-    default: status = cli_usage(cmd, "unknown or incomplete option"); break;
-    }
+  test_args a;
+  test_args_init(&a);
+  int first = 1, kind = -1, status = cli_args_parse(cmd, argc, argv, test_arg_table, test_args_set, &a, &first);
+  if (status == 1) {
+    help();
+    test_args_free(&a);
+    return 0;
   }
-  int kind = -1;
-  if (!status && optind >= argc) status = cli_usage(cmd, "which test? prop, binom, chisq, fisher, t or wilcox");
-  if (!status && (kind = peil_test_kind_from_name(argv[optind])) < 0)
-    status = cli_usage(cmd, "unknown test '%s' (prop, binom, chisq, fisher, t, wilcox)", argv[optind]);
-  char **args = argv + optind + 1;
-  size_t nargs = (size_t)(argc - optind - (optind < argc));
+  if (!status && first >= argc) status = cli_usage(cmd, "which test? prop, binom, chisq, fisher, t or wilcox");
+  if (!status && (kind = peil_test_kind_from_name(argv[first])) < 0)
+    status = cli_usage(cmd, "unknown test '%s' (prop, binom, chisq, fisher, t, wilcox)", argv[first]);
+  char **args = argv + first + 1;
+  size_t nargs = first < argc ? (size_t)(argc - first - 1) : 0;
+  const peil_stats_data_options *d = &a.data;
   /* DATA: a file that exists, or the data options. Numbers otherwise. */
-  int from_data = !status && nargs >= 1 && (access(args[0], F_OK) == 0 || dopt.value || dopt.rows || table);
-  if (!status && !nargs) status = cli_usage(cmd, "%s needs numbers or a data file", argv[optind]);
+  int from_data = !status && nargs >= 1 && (access(args[0], F_OK) == 0 || d->value || d->rows || a.table);
+  if (!status && !nargs) status = cli_usage(cmd, "%s needs numbers or a data file", argv[first]);
   if (!status && from_data && nargs != 1) status = cli_usage(cmd, "expected one data file (a store or a CSV file)");
-  if (!status && summary && (from_data || kind != PEIL_TEST_T)) status = cli_usage(cmd, "--summary belongs to the t test on numbers");
-  if (!status && to.p && kind != PEIL_TEST_PROP && kind != PEIL_TEST_BINOM) status = cli_usage(cmd, "--p belongs to prop and binom");
-  if (!status && kind == PEIL_TEST_BINOM && np > 1) status = cli_usage(cmd, "binom takes one --p");
-  if (!status && to.p && !from_data && kind == PEIL_TEST_PROP && np != nargs)
-    status = cli_usage(cmd, "--p gives %zu probabilit%s for %zu group%s: give one per group", np, np == 1 ? "y" : "ies",
-                       nargs, nargs == 1 ? "" : "s");
-  int tabular = kind == PEIL_TEST_CHISQ || kind == PEIL_TEST_FISHER;
-  if (!status && tabular && (dopt.value || dopt.group))
-    status = cli_usage(cmd, "%s tests a table: give --rows and --cols, not --value or --group", argv[optind]);
-  if (!status && !tabular && (dopt.rows || dopt.cols))
-    status = cli_usage(cmd, "--rows and --cols belong to chisq and fisher; %s takes --value (and --group)", argv[optind]);
-  if (!status && dopt.levels && !dopt.group) status = cli_usage(cmd, "--levels names levels of the --group column: give --group");
-  if (!status && from_data && tabular && (!dopt.rows || !dopt.cols))
-    status = cli_usage(cmd, "%s on data needs --rows and --cols", argv[optind]);
-  if (!status && from_data && kind != PEIL_TEST_CHISQ && kind != PEIL_TEST_FISHER && !dopt.value)
-    status = cli_usage(cmd, "%s on data needs --value", argv[optind]);
+  if (!status && test_args_finish(&a, (peil_test_kind)kind, from_data)) status = cli_usage(cmd, "--%s", peil_errmsg());
+  if (!status && a.test.p && !from_data && kind == PEIL_TEST_PROP && a.test.np != nargs)
+    status = cli_usage(cmd, "--p gives %zu probabilit%s for %zu group%s: give one per group", a.test.np,
+                       a.test.np == 1 ? "y" : "ies", nargs, nargs == 1 ? "" : "s");
   if (status) {
-    free(p), cli_free_list(levels);
+    test_args_free(&a);
     return status;
   }
 
   peil_test_result r = {0};
-  peil_stats_data *d = NULL;
+  peil_stats_data *data = NULL;
   cli_data in = {0};
   int rc = 0;
   if (from_data) {
-    rc = cli_data_open(args[0], table, &csv, &in);
-    if (!rc) rc = peil_stats_run(in.store, in.table, (peil_test_kind)kind, &dopt, &to, &d, &r);
+    rc = cli_data_open(args[0], a.table, &a.csv, &in);
+    if (!rc) rc = peil_stats_run(in.store, in.table, (peil_test_kind)kind, d, &a.test, &data, &r);
     if (rc) {
       cli_data_close(&in);
-      peil_stats_data_free(d);
-      free(p), cli_free_list(levels);
+      peil_stats_data_free(data);
+      test_args_free(&a);
       return cli_fail(cmd, rc);
     }
-  } else if ((rc = run_numbers(cmd, (peil_test_kind)kind, args, nargs, summary, &to, &r))) {
-    free(p), cli_free_list(levels);
+  } else if ((rc = run_numbers(cmd, (peil_test_kind)kind, args, nargs, a.summary, &a.test, &r))) {
+    test_args_free(&a);
     return rc;
   }
-  test_report rep = {argv[optind], from_data ? args[0] : NULL, from_data && !in.temporary ? in.table : NULL,
-                     (const char *const *)args, nargs, summary, &dopt, &to, d, &r};
+  test_report rep = {argv[first], from_data ? args[0] : NULL, from_data && !in.temporary ? in.table : NULL,
+                     (const char *const *)args, nargs, a.summary, d, &a.test, data, &r};
   cli_output out = {0};
-  rc = cli_output_open(&out, outpath);
+  rc = cli_output_open(&out, a.output);
   if (!rc) {
-    rc = json ? test_report_json(out.fp, &rep) : test_report_text(out.fp, &rep);
+    rc = a.json ? test_report_json(out.fp, &rep) : test_report_text(out.fp, &rep);
     int crc = cli_output_close(&out, rc == 0);
     if (!rc) rc = crc;
   }
-  if (!rc && (json || outpath)) test_report_warnings(&rep);
+  if (!rc && (a.json || a.output)) test_report_warnings(&rep);
   peil_test_result_clear(&r);
-  peil_stats_data_free(d);
+  peil_stats_data_free(data);
   if (from_data) cli_data_close(&in);
-  free(p), cli_free_list(levels);
+  test_args_free(&a);
   return rc ? cli_fail(cmd, rc) : 0;
 }

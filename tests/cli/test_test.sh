@@ -116,6 +116,8 @@ expect_out "0.2366667      0.1833333"
 expect_out "1                             300           71"
 expect_exit 0 "$PEIL" test prop 71/300 --p 0.2
 expect_out "1-sample proportions test with continuity correction"
+expect_exit 0 "$PEIL" test prop 71/300 --p 0.2 --correct no
+expect_out "1-sample proportions test without continuity correction"
 expect_out "alternative hypothesis: true p is not equal to 0.2"
 expect_exit 0 "$PEIL" test binom 71/300
 expect_out "number of successes = 71, number of trials = 300, p-value < 2.2e-16"

@@ -71,6 +71,10 @@ expect_exit 2 "$PEIL" test wilcox 1,2 3,4 --exact maybe
 expect_err "--exact must be yes, no or auto"
 expect_exit 2 "$PEIL" test t 1,2 3,4 --p 0.5
 expect_err "--p belongs to prop and binom"
+expect_exit 2 "$PEIL" test prop 71/300 --correct maybe
+expect_err "--correct must be yes or no, not 'maybe'"
+expect_exit 2 "$PEIL" test t 1,2 3,4 --summary --var-equal --nonsense
+expect_err "unknown or incomplete option '--nonsense'"
 # Data: the group's levels, unknown columns, values that are not 0/1, a
 # table that is not 2 x 2, no rows left, a missing file, missing options.
 expect_exit 2 "$PEIL" test t "$S" --value income --group municipality -o "$OUT"
@@ -91,15 +95,15 @@ expect_err "no rows left in table 'trial': 400 read, 400 filtered out"
 expect_exit 2 "$PEIL" test t "$S" --value income --group treat --where 'municipality == "Amsterdm"'
 expect_err 'unknown level "Amsterdm"'
 expect_exit 2 "$PEIL" test chisq "$S" --rows municipality
-expect_err "chisq on data needs --rows and --cols"
+expect_err "--rows and cols are required: chisq on data cross-tabulates two columns"
 expect_exit 2 "$PEIL" test t "$S" --group treat
-expect_err "t on data needs --value"
+expect_err "--value is required: t on data tests a column or expression"
 expect_exit 2 "$PEIL" test chisq "$S" --value income --rows treat --cols in_work
-expect_err "chisq tests a table: give --rows and --cols, not --value or --group"
+expect_err "--value and group: chisq tests a table of rows by cols"
 expect_exit 2 "$PEIL" test t "$S" --value income --rows treat
-expect_err "--rows and --cols belong to chisq and fisher"
+expect_err "--rows and cols belong to chisq and fisher; t takes value (and group)"
 expect_exit 2 "$PEIL" test t "$S" --value income --levels 0,1
-expect_err "--levels names levels of the --group column"
+expect_err "--levels names levels of the group column: give group"
 expect_exit 2 "$PEIL" test t "$S" --table persons --value income --group treat
 expect_err "no table 'persons'"
 expect_exit 2 "$PEIL" test t "$T/nothing.h5" --value income --group treat
