@@ -1,419 +1,293 @@
-/* The numbers of a test from a table of a store: one pass over the columns
- * used, the rows that pass the filter and have every value, kept as the
- * values per level of a group (two-sample tests) or as the counts of a
- * cross-tabulation (chisq, fisher). Rows dropped are counted, by the first
- * column found missing. Levels are the values present, in level order
- * (enum codes, numbers, dates, FALSE < TRUE). */
+/* The numbers of a test from a table of a store.
+ *
+ * Samples (t, wilcox, prop): one pass of peil_expr_scan over the value,
+ * the group column and the filter; the rows that pass the filter and have
+ * both are kept as values per level of the group. Rows dropped are
+ * counted by the first of the two found missing. Levels are the values
+ * present, in level order (enum codes, numbers, dates, FALSE < TRUE), with
+ * the labels tables give them (peil_crosstab_label).
+ *
+ * Tables (chisq, fisher): the cross-tabulation of the crosstab module,
+ * the one [table NAME] sections of peil run count with. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "peil/crosstab.h"
 #include "peil/expr.h"
 #include "stats_internal.h"
 
-/* Distinct values of a category before they are too many to be one. */
+/* Levels of a group before it is too many to be one (crosstab's limit). */
 #define MAX_LEVELS 10000
 
-/* A categorical column: its distinct values in order of appearance, found
- * through `sorted` (indices ordered by value). */
+/* The group's levels in order of appearance, each with its values, found
+ * through `sorted` (level numbers by value). */
 typedef struct {
-  const char *name;
-  const peil_column_info *info;
-  int slot;             /* in the scan */
   size_t n, cap;
-  double *value;        /* by appearance */
+  double *key;          /* the column's value (code) of level k */
   size_t *sorted;
-} factor;
+  double **vals;
+  size_t *nvals, *capvals;
+} levels;
 
-/* The level index of v (appended when new); -1 when there are too many. */
-static long factor_index(factor *f, double v) {
-  size_t lo = 0, hi = f->n;
+/* Level k of value x (added when new); -1 too many, -2 out of memory. */
+static long level_of(levels *L, double x) {
+  size_t lo = 0, hi = L->n;
   while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (f->value[f->sorted[mid]] < v) lo = mid + 1;
+    size_t mid = lo + (hi - lo) / 2;
+    if (L->key[L->sorted[mid]] < x) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < f->n && f->value[f->sorted[lo]] == v) return (long)f->sorted[lo];
-  if (f->n == MAX_LEVELS) return -1;
-  if (f->n == f->cap) {
-    size_t cap = f->cap ? 2 * f->cap : 16;
-    double *v2 = realloc(f->value, cap * sizeof *v2);
-    if (v2) f->value = v2;
-    size_t *s2 = realloc(f->sorted, cap * sizeof *s2);
-    if (s2) f->sorted = s2;
-    if (!v2 || !s2) return -2;
-    f->cap = cap;
+  if (lo < L->n && L->key[L->sorted[lo]] == x) return (long)L->sorted[lo];
+  if (L->n == MAX_LEVELS) return -1;
+  if (L->n == L->cap) {
+    size_t cap = L->cap ? 2 * L->cap : 8;
+    double *k = realloc(L->key, cap * sizeof *k);
+    size_t *s = k ? realloc(L->sorted, cap * sizeof *s) : NULL;
+    double **v = s ? realloc(L->vals, cap * sizeof *v) : NULL;
+    size_t *nv = v ? realloc(L->nvals, cap * sizeof *nv) : NULL;
+    size_t *cv = nv ? realloc(L->capvals, cap * sizeof *cv) : NULL;
+    if (k) L->key = k;
+    if (s) L->sorted = s;
+    if (v) L->vals = v;
+    if (nv) L->nvals = nv;
+    if (!cv) return -2;
+    L->capvals = cv;
+    L->cap = cap;
   }
-  memmove(f->sorted + lo + 1, f->sorted + lo, (f->n - lo) * sizeof *f->sorted);
-  f->sorted[lo] = f->n;
-  f->value[f->n] = v;
-  return (long)f->n++;
+  memmove(L->sorted + lo + 1, L->sorted + lo, (L->n - lo) * sizeof *L->sorted);
+  L->sorted[lo] = L->n;
+  L->key[L->n] = x, L->vals[L->n] = NULL, L->nvals[L->n] = L->capvals[L->n] = 0;
+  return (long)L->n++;
 }
 
-/* The label of a level as peil info shows it. */
-static char *factor_label(const factor *f, double v) {
-  char buf[64];
-  const peil_column_info *c = f->info;
-  if (c->type == PEIL_ENUM && v >= 0 && (size_t)v < c->nlevels) return strdup(c->levels[(size_t)v]);
-  if (c->type == PEIL_BOOL) snprintf(buf, sizeof buf, "%s", v ? "TRUE" : "FALSE");
-  else if (c->type == PEIL_DATE) peil_date_format((int32_t)v, buf);
-  else snprintf(buf, sizeof buf, "%.15g", v);
+static int level_add(levels *L, size_t k, double v) {
+  if (L->nvals[k] == L->capvals[k]) {
+    size_t cap = L->capvals[k] ? 2 * L->capvals[k] : 1024;
+    double *p = realloc(L->vals[k], cap * sizeof *p);
+    if (!p) return peil_error(PEIL_ENOMEM, "out of memory");
+    L->vals[k] = p, L->capvals[k] = cap;
+  }
+  L->vals[k][L->nvals[k]++] = v;
+  return PEIL_OK;
+}
+
+static void levels_free(levels *L) {
+  for (size_t k = 0; k < L->n; k++) free(L->vals[k]);
+  free(L->key), free(L->sorted), free(L->vals), free(L->nvals), free(L->capvals);
+}
+
+/* A level's label as tables show it ("all" without a group). */
+static char *label(const peil_column_info *c, double v) {
+  char buf[256] = "all";
+  if (c) peil_crosstab_label(c, v, buf, sizeof buf);
   return strdup(buf);
 }
 
-/* Labels in level order: lab[k] for the k-th smallest value; rank[i] the
- * place of the level that appeared i-th. */
-static int factor_finish(const factor *f, char ***lab, size_t *rank) {
-  if (!(*lab = calloc(f->n ? f->n : 1, sizeof **lab))) return peil_error(PEIL_ENOMEM, "out of memory");
-  for (size_t k = 0; k < f->n; k++) {
-    rank[f->sorted[k]] = k;
-    if (!((*lab)[k] = factor_label(f, f->value[f->sorted[k]]))) return peil_error(PEIL_ENOMEM, "out of memory");
-  }
-  return PEIL_OK;
-}
-
-static void factor_free(factor *f) {
-  free(f->value), free(f->sorted);
-}
-
-typedef struct {
-  peil_store *store;
-  const char *table;
-  const peil_stats_data_options *o;
-  peil_table_info *ti;
-  char **cols;          /* the scanned columns */
-  size_t ncols;
-  peil_expr *where, *value;
-  size_t nfactors;
-  factor fac[2];        /* group, or rows and cols */
-  peil_stats_data *d;
-  /* per level of fac[0] (appearance order): the values, or per pair of
-   * levels the counts */
-  double **vals;
-  size_t *nvals, *capvals;
-  size_t gcap;
-  double *cells;        /* rcap x ccap, levels by appearance */
-  size_t rcap, ccap;
-} reader;
-
-static int col_slot(reader *R, const char *name) {
-  for (size_t i = 0; i < R->ncols; i++)
-    if (strcmp(R->cols[i], name) == 0) return (int)i;
-  char **c = realloc(R->cols, (R->ncols + 1) * sizeof *c);
-  if (!c) return PEIL_ENOMEM;
-  R->cols = c;
-  if (!(c[R->ncols] = strdup(name))) return PEIL_ENOMEM;
-  return (int)R->ncols++;
-}
-
-static int no_column(const reader *R, const char *what, const char *name) {
-  char list[400] = "";
-  size_t used = 0;
-  for (size_t j = 0; j < R->ti->ncols && used < sizeof list - 40; j++)
-    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", R->ti->cols[j].name);
-  return peil_error(PEIL_ENOTFOUND, "%s: no column '%s' in table '%s' (it has %s)", what, name, R->table, list);
-}
-
-/* Parses an expression and binds it to the table's columns. */
-static int expression(reader *R, const char *what, const char *text, peil_expr **e) {
-  int rc = peil_expr_parse(text, what, e);
-  if (rc) return rc;
-  const char *const *names;
-  size_t m = peil_expr_columns(*e, &names);
-  const peil_column_info **ci = calloc(m ? m : 1, sizeof *ci);
-  size_t *slot = calloc(m ? m : 1, sizeof *slot);
-  if (!ci || !slot) rc = peil_error(PEIL_ENOMEM, "out of memory");
-  for (size_t i = 0; !rc && i < m; i++) {
-    int j = peil_table_info_find(R->ti, names[i]), s;
-    if (j < 0) rc = no_column(R, what, names[i]);
-    else if ((s = col_slot(R, names[i])) < 0) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    else ci[i] = &R->ti->cols[j], slot[i] = (size_t)s;
-  }
-  if (!rc) rc = peil_expr_bind(*e, ci, slot);
-  free(ci), free(slot);
-  return rc;
-}
-
-static int add_factor(reader *R, const char *what, const char *name) {
-  int j = peil_table_info_find(R->ti, name);
-  if (j < 0) return no_column(R, what, name);
-  factor *f = &R->fac[R->nfactors++];
-  f->name = name;
-  f->info = &R->ti->cols[j];
-  if ((f->slot = col_slot(R, name)) < 0) return peil_error(PEIL_ENOMEM, "out of memory");
-  return PEIL_OK;
-}
-
-static int add_missing(peil_stats_data *d, const char *label) {
+static int add_missing(peil_stats_data *d, const char *what) {
   char **m = realloc(d->missing_by, (d->nmissing_by + 1) * sizeof *m);
   if (m) d->missing_by = m;
   int64_t *c = realloc(d->missing_count, (d->nmissing_by + 1) * sizeof *c);
   if (c) d->missing_count = c;
-  if (!m || !c || !(m[d->nmissing_by] = strdup(label))) return peil_error(PEIL_ENOMEM, "out of memory");
+  if (!m || !c || !(m[d->nmissing_by] = strdup(what))) return peil_error(PEIL_ENOMEM, "out of memory");
   d->missing_count[d->nmissing_by++] = 0;
   return PEIL_OK;
 }
 
-static int prepare(reader *R, int table) {
-  const peil_stats_data_options *o = R->o;
-  int rc = peil_store_table_info(R->store, R->table, &R->ti);
+static int no_rows(const peil_stats_data *d, const char *table) {
+  return peil_error(PEIL_EDATA, "no rows left in table '%s': %lld read, %lld filtered out, %lld with missing values",
+                    table, (long long)d->n_read, (long long)d->n_filtered, (long long)d->n_missing);
+}
+
+/* The group column: categories, as a table's (crosstab's rule). */
+static int group_column(peil_store *s, const char *table, const char *group, peil_table_info **ti,
+                        const peil_column_info **info) {
+  int rc = peil_store_table_info(s, table, ti);
   if (rc) return rc;
-  if (o->where && *o->where) {
-    if ((rc = expression(R, "--where", o->where, &R->where))) return rc;
-    if (!peil_expr_is_condition(R->where))
-      return peil_error(PEIL_ETYPE, "--where '%s' is not a condition (write, e.g., age >= 18)", o->where);
+  int c = peil_table_info_find(*ti, group);
+  if (c < 0) {
+    char list[400] = "";
+    size_t used = 0;
+    for (size_t j = 0; j < (*ti)->ncols && used < sizeof list - 40; j++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", (*ti)->cols[j].name);
+    return peil_error(PEIL_ENOTFOUND, "--group: no column '%s' in table '%s' (it has %s)", group, table, list);
   }
-  if (table) {
-    if (!o->rows || !o->cols) return peil_error(PEIL_EINVAL, "a cross-tabulation needs a rows and a cols column");
-    if ((rc = add_factor(R, "--rows", o->rows)) || (rc = add_factor(R, "--cols", o->cols))) return rc;
-    if ((rc = add_missing(R->d, o->rows)) || (rc = add_missing(R->d, o->cols))) return rc;
-    return PEIL_OK;
-  }
-  if (!o->value || !*o->value) return peil_error(PEIL_EINVAL, "the test needs a value (a column or expression)");
-  if ((rc = expression(R, "--value", o->value, &R->value)) || (rc = add_missing(R->d, o->value))) return rc;
-  if (o->group && (rc = add_factor(R, "--group", o->group))) return rc;
-  if (o->group && (rc = add_missing(R->d, o->group))) return rc;
+  *info = &(*ti)->cols[c];
+  if ((*info)->type == PEIL_FLOAT32 || (*info)->type == PEIL_FLOAT64)
+    return peil_error(PEIL_ETYPE, "--group: column '%s' of table '%s' holds fractional numbers; groups are "
+                      "categorical, boolean, integer or date columns", group, table);
   return PEIL_OK;
 }
 
-/* Room for the values of level l (appearance order) of the group. */
-static int group_room(reader *R, size_t l) {
-  if (l < R->gcap) return PEIL_OK;
-  size_t cap = R->gcap ? 2 * R->gcap : 16;
-  while (cap <= l) cap *= 2;
-  double **v = realloc(R->vals, cap * sizeof *v);
-  if (v) R->vals = v;
-  size_t *n = realloc(R->nvals, cap * sizeof *n);
-  if (n) R->nvals = n;
-  size_t *c = realloc(R->capvals, cap * sizeof *c);
-  if (c) R->capvals = c;
-  if (!v || !n || !c) return peil_error(PEIL_ENOMEM, "out of memory");
-  for (size_t k = R->gcap; k < cap; k++) v[k] = NULL, n[k] = c[k] = 0;
-  R->gcap = cap;
-  return PEIL_OK;
-}
-
-static int group_add(reader *R, size_t l, double v) {
-  int rc = group_room(R, l);
+/* The pass: value (e[0]), group (e[1] or none), filter (last). */
+static int read_values(peil_store *s, const char *table, const peil_stats_data_options *o, peil_expr *const *e,
+                       size_t ne, levels *L, peil_stats_data *d) {
+  peil_expr_scan *sc = NULL;
+  int rc = peil_expr_scan_open(s, table, e, ne, o->threads, &sc);
   if (rc) return rc;
-  if (R->nvals[l] == R->capvals[l]) {
-    size_t cap = R->capvals[l] ? 2 * R->capvals[l] : 1024;
-    double *p = realloc(R->vals[l], cap * sizeof *p);
-    if (!p) return peil_error(PEIL_ENOMEM, "out of memory");
-    R->vals[l] = p, R->capvals[l] = cap;
-  }
-  R->vals[l][R->nvals[l]++] = v;
-  return PEIL_OK;
-}
-
-/* The count table grows with the levels of either column:
- * cells[r * ccap + c]. */
-static int table_add(reader *R, size_t r, size_t c) {
-  if (r >= R->rcap || c >= R->ccap) {
-    size_t rcap = R->rcap ? R->rcap : 8, ccap = R->ccap ? R->ccap : 8;
-    while (rcap <= r) rcap *= 2;
-    while (ccap <= c) ccap *= 2;
-    double *t = calloc(rcap * ccap, sizeof *t);
-    if (!t) return peil_error(PEIL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < R->rcap; i++) memcpy(t + i * ccap, R->cells + i * R->ccap, R->ccap * sizeof *t);
-    free(R->cells);
-    R->cells = t, R->rcap = rcap, R->ccap = ccap;
-  }
-  R->cells[r * R->ccap + c] += 1;
-  return PEIL_OK;
-}
-
-static int too_many(const factor *f) {
-  return peil_error(PEIL_EDATA, "column '%s' has more than %d distinct values: not a category to test by",
-                    f->name, MAX_LEVELS);
-}
-
-/* One block: filter, values, levels, in that order of dropping. */
-static int take_block(reader *R, const peil_block *blk, double *wv, double *vv, double *fv[2], int table) {
-  peil_stats_data *d = R->d;
-  size_t m = blk->nrows;
-  int rc;
-  d->n_read += (int64_t)m;
-  if (R->where && (rc = peil_expr_eval(R->where, blk, wv))) return rc;
-  if (R->value && (rc = peil_expr_eval(R->value, blk, vv))) return rc;
-  for (size_t f = 0; f < R->nfactors; f++)
-    peil_column_to_f64(R->fac[f].info->type, blk->cols[R->fac[f].slot], m, fv[f]);
-  for (size_t i = 0; i < m; i++) {
-    if (R->where && wv[i] != 1) {
-      d->n_filtered++;
-      continue;
+  int grouped = o->group != NULL, filtered = o->where && *o->where;
+  if (filtered && !peil_expr_is_condition(e[ne - 1]))
+    rc = peil_error(PEIL_ETYPE, "--where '%s' is not a condition (write, e.g., age >= 18)", o->where);
+  const double *const *v;
+  size_t m;
+  int64_t start;
+  while (!rc && (rc = peil_expr_scan_next(sc, &start, &m, &v)) == 1) {
+    rc = PEIL_OK;
+    d->n_read += (int64_t)m;
+    for (size_t i = 0; !rc && i < m; i++) {
+      if (filtered && v[ne - 1][i] != 1) {
+        d->n_filtered++;
+        continue;
+      }
+      double x = v[0][i], g = grouped ? v[1][i] : 0;
+      if (isnan(x) || isnan(g)) {
+        d->missing_count[isnan(x) ? 0 : 1]++, d->n_missing++;
+        continue;
+      }
+      if (o->binary && x != 0 && x != 1)
+        rc = peil_error(PEIL_EDATA, "--value %s must be 0 or 1: row %lld has %.15g (table '%s')", o->value,
+                        (long long)(start + (int64_t)i + 1), x, table);
+      long k = rc ? 0 : level_of(L, g);
+      if (k == -1)
+        rc = peil_error(PEIL_EDATA, "column '%s' of table '%s' has more than %d distinct values: not a "
+                        "group to test by", o->group, table, MAX_LEVELS);
+      else if (k == -2) rc = peil_error(PEIL_ENOMEM, "out of memory");
+      if (!rc) rc = level_add(L, (size_t)k, x);
     }
-    /* The value first, then the factors: the first missing is counted. */
-    size_t first = R->value ? 1 : 0, missing = R->value && isnan(vv[i]) ? 1 : 0;
-    for (size_t f = 0; !missing && f < R->nfactors; f++)
-      if (isnan(fv[f][i])) missing = first + f + 1;
-    if (missing) {
-      d->missing_count[missing - 1]++, d->n_missing++;
-      continue;
-    }
-    long lev[2] = {0, 0};
-    for (size_t f = 0; f < R->nfactors; f++)
-      if ((lev[f] = factor_index(&R->fac[f], fv[f][i])) < 0)
-        return lev[f] == -1 ? too_many(&R->fac[f]) : peil_error(PEIL_ENOMEM, "out of memory");
-    if (R->o->binary && R->value && vv[i] != 0 && vv[i] != 1)
-      return peil_error(PEIL_EDATA, "--value %s must be 0 or 1: row %lld has %.15g (table '%s')", R->o->value,
-                        (long long)(blk->start + (int64_t)i + 1), vv[i], R->table);
-    if ((rc = table ? table_add(R, (size_t)lev[0], (size_t)lev[1]) : group_add(R, (size_t)lev[0], vv[i])))
-      return rc;
   }
-  return PEIL_OK;
+  peil_expr_scan_close(sc);
+  return rc > 0 ? PEIL_OK : rc;
 }
 
-static int scan(reader *R, int table) {
-  peil_scan *sc = NULL;
-  int rc = peil_scan_open(R->store, R->table, (const char *const *)R->cols, R->ncols, 0, &sc);
-  if (rc) return rc;
-  peil_scan_set_threads(sc, R->o->threads);
-  double *buf = malloc(4 * PEIL_BLOCK_ROWS * sizeof *buf);
-  if (!buf) rc = peil_error(PEIL_ENOMEM, "out of memory");
-  double *fv[2] = {buf + 2 * PEIL_BLOCK_ROWS, buf + 3 * PEIL_BLOCK_ROWS};
-  peil_block blk;
-  while (!rc && (rc = peil_scan_next(sc, &blk)) == 1)
-    rc = take_block(R, &blk, buf, buf + PEIL_BLOCK_ROWS, fv, table);
-  free(buf);
-  peil_scan_close(sc);
-  return rc < 0 ? rc : PEIL_OK;
-}
-
-/* The group's levels to keep, in the order to report: o->levels by label,
- * else all in level order. sel[j] = level (appearance index) of group j. */
-static int select_levels(reader *R, char **lab, const size_t *rank, int two, size_t *sel, size_t *nsel) {
-  const peil_stats_data_options *o = R->o;
-  const factor *f = &R->fac[0];
-  size_t n = f->n;
+/* The levels to report, in order: o->levels by label, else all in level
+ * order. sel[j] is the level (appearance number) of group j. */
+static int select_levels(const peil_stats_data_options *o, const levels *L, char **lab, int two, size_t *sel,
+                         size_t *nsel) {
+  size_t n = L->n;
   if (!o->levels || !o->nlevels) {
     if (two && n != 2) {
       char list[400] = "";
       size_t used = 0;
       for (size_t k = 0; k < n && used < sizeof list - 40; k++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", lab[k]);
-      return peil_error(PEIL_EDATA, "group column '%s' has %zu level%s in the rows used%s%s%s: a two-sample test "
-                        "needs 2 (choose two with --levels A,B or filter with --where)", f->name, n,
-                        n == 1 ? "" : "s", n ? " (" : "", list, n ? ")" : "");
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", lab[L->sorted[k]]);
+      return peil_error(PEIL_EDATA, "group column '%s' has %zu level%s in the rows used (%s): a two-sample "
+                        "test needs 2 (choose two with --levels A,B or filter with --where)", o->group, n,
+                        n == 1 ? "" : "s", list);
     }
-    for (size_t i = 0; i < n; i++) sel[rank[i]] = i;
+    for (size_t k = 0; k < n; k++) sel[k] = L->sorted[k];
     *nsel = n;
     return PEIL_OK;
   }
   if (two && o->nlevels != 2)
-    return peil_error(PEIL_EINVAL, "--levels: a two-sample test compares 2 levels of '%s', not %zu", f->name, o->nlevels);
+    return peil_error(PEIL_EINVAL, "--levels: a two-sample test compares 2 levels of '%s', not %zu", o->group,
+                      o->nlevels);
   for (size_t j = 0; j < o->nlevels; j++) {
-    size_t k = 0;
-    while (k < n && strcmp(lab[k], o->levels[j]) != 0) k++;
-    if (k == n) return peil_error(PEIL_ENOTFOUND, "--levels: no row used has level '%s' of column '%s'",
-                                  o->levels[j], f->name);
     for (size_t i = 0; i < j; i++)
       if (strcmp(o->levels[i], o->levels[j]) == 0)
         return peil_error(PEIL_EINVAL, "--levels: level '%s' is named twice", o->levels[j]);
-    for (size_t i = 0; i < n; i++)
-      if (rank[i] == k) sel[j] = i;
+    size_t k = 0;
+    while (k < n && strcmp(lab[k], o->levels[j]) != 0) k++;
+    if (k == n)
+      return peil_error(PEIL_ENOTFOUND, "--levels: no row used has level '%s' of column '%s'", o->levels[j], o->group);
+    sel[j] = k;
   }
   *nsel = o->nlevels;
   return PEIL_OK;
 }
 
-static int finish_groups(reader *R, int two) {
-  peil_stats_data *d = R->d;
-  const factor *f = &R->fac[0];
-  size_t n = f->n;
-  if (!R->nfactors) {
-    d->ngroups = 1;
-    d->level = calloc(1, sizeof *d->level);
-    d->n = calloc(1, sizeof *d->n);
-    d->values = calloc(1, sizeof *d->values);
-    if (!d->level || !d->n || !d->values || !(d->level[0] = strdup("all"))) return peil_error(PEIL_ENOMEM, "out of memory");
-    if (R->gcap) d->values[0] = R->vals[0], d->n[0] = R->nvals[0], R->vals[0] = NULL;
-    d->n_used = (int64_t)d->n[0];
-    return PEIL_OK;
-  }
-  size_t *rank = calloc(n ? n : 1, sizeof *rank), *sel = calloc(n ? n : 1, sizeof *sel), nsel = 0;
-  char **lab = NULL;
-  int rc = rank && sel ? factor_finish(f, &lab, rank) : peil_error(PEIL_ENOMEM, "out of memory");
-  if (!rc) rc = select_levels(R, lab, rank, two, sel, &nsel);
+/* The selected levels into d: labels, values (taken from L), sizes. */
+static int take_groups(const peil_stats_data_options *o, levels *L, const peil_column_info *info, int two,
+                       peil_stats_data *d) {
+  size_t n = L->n, nsel = 0;
+  char **lab = calloc(n + 1, sizeof *lab);
+  size_t *sel = calloc(n + 1, sizeof *sel);
+  int rc = lab && sel ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
+  for (size_t k = 0; !rc && k < n; k++)
+    if (!(lab[k] = label(info, L->key[k]))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  if (!rc) rc = select_levels(o, L, lab, two, sel, &nsel);
   if (!rc) {
-    d->level = calloc(nsel ? nsel : 1, sizeof *d->level);
-    d->n = calloc(nsel ? nsel : 1, sizeof *d->n);
-    d->values = calloc(nsel ? nsel : 1, sizeof *d->values);
+    d->level = calloc(nsel + 1, sizeof *d->level);
+    d->n = calloc(nsel + 1, sizeof *d->n);
+    d->values = calloc(nsel + 1, sizeof *d->values);
     if (!d->level || !d->n || !d->values) rc = peil_error(PEIL_ENOMEM, "out of memory");
   }
   for (size_t j = 0; !rc && j < nsel; j++) {
-    size_t l = sel[j];
-    d->level[j] = lab[rank[l]], lab[rank[l]] = NULL;
-    d->values[j] = R->vals[l], R->vals[l] = NULL;
-    d->n[j] = R->nvals[l];
+    size_t k = sel[j];
+    d->level[j] = lab[k], lab[k] = NULL;
+    d->values[j] = L->vals[k], L->vals[k] = NULL;
+    d->n[j] = L->nvals[k];
     d->n_used += (int64_t)d->n[j];
     d->ngroups = j + 1;
   }
   if (!rc) d->n_other = d->n_read - d->n_filtered - d->n_missing - d->n_used;
   for (size_t k = 0; lab && k < n; k++) free(lab[k]);
-  free(lab), free(rank), free(sel);
-  return rc;
-}
-
-static int finish_table(reader *R) {
-  peil_stats_data *d = R->d;
-  const factor *fr = &R->fac[0], *fc = &R->fac[1];
-  size_t *rr = calloc(fr->n ? fr->n : 1, sizeof *rr), *rcol = calloc(fc->n ? fc->n : 1, sizeof *rcol);
-  int rc = rr && rcol ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
-  d->nrow = fr->n, d->ncol = fc->n; /* before the labels: freeing them needs the counts */
-  if (!rc) rc = factor_finish(fr, &d->row_level, rr);
-  if (!rc) rc = factor_finish(fc, &d->col_level, rcol);
-  if (!rc) {
-    if (!(d->count = calloc(d->nrow * d->ncol + 1, sizeof *d->count)))
-      rc = peil_error(PEIL_ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; !rc && i < fr->n; i++)
-    for (size_t j = 0; j < fc->n; j++) {
-      double c = R->cells[i * R->ccap + j];
-      d->count[rr[i] * d->ncol + rcol[j]] = c;
-      d->n_used += (int64_t)c;
-    }
-  free(rr), free(rcol);
-  return rc;
-}
-
-static void reader_free(reader *R) {
-  for (size_t i = 0; i < R->ncols; i++) free(R->cols[i]);
-  free(R->cols);
-  peil_expr_free(R->where), peil_expr_free(R->value);
-  for (size_t l = 0; l < R->gcap; l++) free(R->vals[l]);
-  free(R->vals), free(R->nvals), free(R->capvals), free(R->cells);
-  for (size_t f = 0; f < R->nfactors; f++) factor_free(&R->fac[f]);
-  peil_table_info_free(R->ti);
-}
-
-static int read_data(peil_store *s, const char *table, const peil_stats_data_options *o, int two, int tab,
-                     peil_stats_data **out) {
-  *out = NULL;
-  reader R = {.store = s, .table = table, .o = o};
-  if (!(R.d = calloc(1, sizeof *R.d))) return peil_error(PEIL_ENOMEM, "out of memory");
-  int rc = prepare(&R, tab);
-  if (!rc) rc = scan(&R, tab);
-  peil_stats_data *d = R.d;
-  if (!rc && d->n_read == d->n_filtered + d->n_missing)
-    rc = peil_error(PEIL_EDATA, "no rows left in table '%s': %lld read, %lld filtered out, %lld with missing values",
-                    table, (long long)d->n_read, (long long)d->n_filtered, (long long)d->n_missing);
-  if (!rc) rc = tab ? finish_table(&R) : finish_groups(&R, two);
-  reader_free(&R);
-  if (rc) peil_stats_data_free(R.d);
-  else *out = R.d;
+  free(lab), free(sel);
   return rc;
 }
 
 int peil_stats_read_groups(peil_store *s, const char *table, const peil_stats_data_options *o, int two,
                            peil_stats_data **out) {
-  return read_data(s, table, o, two, 0, out);
+  *out = NULL;
+  if (!o->value || !*o->value) return peil_error(PEIL_EINVAL, "the test needs a value (a column or expression)");
+  peil_stats_data *d = calloc(1, sizeof *d);
+  if (!d) return peil_error(PEIL_ENOMEM, "out of memory");
+  peil_table_info *ti = NULL;
+  const peil_column_info *info = NULL;
+  peil_expr *e[3] = {NULL, NULL, NULL};
+  size_t ne = 0;
+  levels L = {0};
+  int rc = add_missing(d, o->value);
+  if (!rc && o->group && !(rc = group_column(s, table, o->group, &ti, &info))) rc = add_missing(d, o->group);
+  if (!rc) rc = peil_expr_parse(o->value, "--value", &e[ne++]);
+  if (!rc && o->group) rc = peil_expr_parse(o->group, "--group", &e[ne++]);
+  if (!rc && o->where && *o->where) rc = peil_expr_parse(o->where, "--where", &e[ne++]);
+  if (!rc) rc = read_values(s, table, o, e, ne, &L, d);
+  if (!rc && d->n_read == d->n_filtered + d->n_missing) rc = no_rows(d, table);
+  if (!rc) rc = take_groups(o, &L, info, two, d);
+  levels_free(&L);
+  for (size_t k = 0; k < ne; k++) peil_expr_free(e[k]);
+  peil_table_info_free(ti);
+  if (rc) peil_stats_data_free(d);
+  else *out = d;
+  return rc;
 }
 
 int peil_stats_read_table(peil_store *s, const char *table, const peil_stats_data_options *o,
                           peil_stats_data **out) {
-  return read_data(s, table, o, 0, 1, out);
+  *out = NULL;
+  if (!o->rows || !o->cols) return peil_error(PEIL_EINVAL, "a cross-tabulation needs a rows and a cols column");
+  peil_crosstab_options co = {o->rows, o->cols, NULL, o->where && *o->where ? o->where : NULL, o->threads};
+  peil_crosstab *x = NULL;
+  int rc = peil_crosstab_compute(s, table, &co, &x);
+  if (rc) return rc;
+  peil_stats_data *d = calloc(1, sizeof *d);
+  char both[512];
+  snprintf(both, sizeof both, "%s or %s", o->rows, o->cols);
+  if (!d) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  else {
+    d->n_read = x->n_read, d->n_filtered = x->n_filtered, d->n_missing = x->n_missing;
+    d->n_used = d->n_read - d->n_filtered - d->n_missing;
+    d->nrow = x->nrows, d->ncol = x->ncols;
+    if (!(rc = add_missing(d, both))) d->missing_count[0] = x->n_missing;
+  }
+  if (!rc && d->n_used == 0) rc = no_rows(d, table);
+  if (!rc) {
+    d->row_level = calloc(d->nrow + 1, sizeof *d->row_level);
+    d->col_level = calloc(d->ncol + 1, sizeof *d->col_level);
+    d->count = calloc(d->nrow * d->ncol + 1, sizeof *d->count);
+    if (!d->row_level || !d->col_level || !d->count) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; !rc && i < d->nrow; i++) {
+    if (!(d->row_level[i] = strdup(x->row_labels[i]))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t j = 0; j < d->ncol; j++) d->count[i * d->ncol + j] = (double)x->n[peil_crosstab_cell(x, i, j)];
+  }
+  for (size_t j = 0; !rc && j < d->ncol; j++)
+    if (!(d->col_level[j] = strdup(x->col_labels[j]))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  peil_crosstab_free(x);
+  if (rc) peil_stats_data_free(d);
+  else *out = d;
+  return rc;
 }
 
 void peil_stats_data_free(peil_stats_data *d) {

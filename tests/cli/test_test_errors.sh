@@ -83,7 +83,7 @@ expect_no_file "$OUT"
 expect_exit 2 "$PEIL" test t "$S" --value income --group treet
 expect_err "--group: no column 'treet' in table 'trial'"
 expect_exit 2 "$PEIL" test wilcox "$S" --value "log(incme)" --group treat
-expect_err "no column 'incme'"
+expect_err "'log(incme)': unknown column 'incme' in table 'trial'"
 expect_exit 2 "$PEIL" test t "$S" --value income --group treat --levels 0,2
 expect_err "no row used has level '2' of column 'treat'"
 expect_exit 2 "$PEIL" test prop "$S" --value income --group treat

@@ -117,7 +117,7 @@ static void test_errors(void **state) {
   d.group = "treet";
   expect_error(&d, PEIL_TEST_T, PEIL_ENOTFOUND, "--group: no column 'treet' in table 'trial'");
   d.group = "treat", d.value = "incom * 2";
-  expect_error(&d, PEIL_TEST_WILCOX, PEIL_ENOTFOUND, "no column 'incom'");
+  expect_error(&d, PEIL_TEST_WILCOX, PEIL_ENOTFOUND, "'incom * 2': unknown column 'incom' in table 'trial'");
   d.value = "income", d.where = "age";
   expect_error(&d, PEIL_TEST_T, PEIL_ETYPE, "is not a condition");
   d.where = "age > 100";
@@ -137,7 +137,11 @@ static void test_errors(void **state) {
   expect_error(&t, PEIL_TEST_FISHER, PEIL_EDATA, "Fisher's exact test takes a 2 x 2 table; 'municipality' by 'outcome' is 4 x 3");
   t.where = "municipality == \"Utrecht\"";
   expect_error(&t, PEIL_TEST_CHISQ, PEIL_EDATA, "column 'municipality' has 1 level in the rows used: Utrecht");
-  t.where = "age < 30 & outcome == \"werk\"";
+  t.where = NULL, t.cols = "income";
+  expect_error(&t, PEIL_TEST_CHISQ, PEIL_ETYPE, "column 'income' of table 'trial' holds fractional numbers");
+  d.value = "age", d.group = "income", d.where = NULL;
+  expect_error(&d, PEIL_TEST_T, PEIL_ETYPE, "--group: column 'income' of table 'trial' holds fractional numbers");
+  t.cols = "outcome", t.where = "age < 30 & outcome == \"werk\"";
   expect_error(&t, PEIL_TEST_CHISQ, PEIL_EDATA, "column 'outcome' has 1 level in the rows used: werk");
 }
 
