@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 
 # Debian packages needed to build and test peil.
 DEB_BUILD := build-essential cmake pkg-config libhdf5-dev libgsl-dev libopenblas-openmp-dev \
-             libcsv-dev libjansson-dev libinih-dev liblzf-dev libsleef-dev libcmocka-dev \
+             libcsv-dev libjansson-dev libinih-dev liblzf-dev libsleef-dev libcmocka-dev nettle-dev \
              python3 python3-h5py python3-pandas
 # Extra packages for benchmarks and regenerating reference values.
 DEB_BENCH := r-base-core r-cran-sandwich r-cran-matchit python3-statsmodels hyperfine

@@ -35,6 +35,7 @@ typedef struct {
   int64_t *n;                /* rows of the table in the cell */
   int64_t *n_value;          /* of which with a value (not missing) */
   double *sum;               /* the sum of the value over those */
+  int binary;                /* every value given is 0 or 1 (a share: its sum is a count) */
   int64_t n_read, n_filtered;
   int64_t n_missing;         /* dropped: a missing category */
 } peil_crosstab;

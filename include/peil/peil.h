@@ -10,6 +10,7 @@
 #include "peil/sim.h"
 #include "peil/spec.h"
 #include "peil/cohort.h"
+#include "peil/split.h"
 #include "peil/match.h"
 #include "peil/stats.h"
 #include "peil/crosstab.h"

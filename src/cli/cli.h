@@ -27,6 +27,7 @@ int cmd_ols(int argc, char **argv);
 int cmd_glm(int argc, char **argv);
 int cmd_cohort(int argc, char **argv);
 int cmd_panel(int argc, char **argv);
+int cmd_split(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -44,6 +45,15 @@ int cli_fail(const char *cmd, int status);
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress lines only when stderr is a terminal (or --progress), never with --quiet. */
 int cli_show_progress(void);
+/* The progress of a pass over the persons (peil panel, peil split): a line
+ * "peil CMD: NN% of the persons" rewritten in place when the percentage
+ * changes; cli_progress_done clears it. */
+typedef struct {
+  const char *cmd;
+  int last; /* the percentage shown, -1 before the first */
+} cli_progress_line;
+void cli_progress_persons(void *arg, int64_t done, int64_t total); /* arg: a cli_progress_line */
+void cli_progress_done(const cli_progress_line *p);
 
 /* Results go to stdout, or atomically to -o FILE. */
 typedef struct {

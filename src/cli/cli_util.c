@@ -40,6 +40,19 @@ int cli_show_progress(void) {
   return cli_progress || isatty(STDERR_FILENO);
 }
 
+void cli_progress_persons(void *arg, int64_t done, int64_t total) {
+  cli_progress_line *p = arg;
+  int pct = total > 0 ? (int)(100 * done / total) : 100;
+  if (pct == p->last) return;
+  p->last = pct;
+  fprintf(stderr, "\rpeil %s: %3d%% of the persons", p->cmd, pct);
+  fflush(stderr);
+}
+
+void cli_progress_done(const cli_progress_line *p) {
+  if (p->last >= 0) fprintf(stderr, "\r\033[K"); /* clear the progress line */
+}
+
 int cli_output_open(cli_output *o, const char *path) {
   o->atomic = NULL;
   o->fp = stdout;

@@ -45,15 +45,6 @@ static void help(void) {
          "the store is left as it was), 1 other failures.\n");
 }
 
-static void show_progress(void *arg, int64_t done, int64_t total) {
-  int *last = arg;
-  int pct = total > 0 ? (int)(100 * done / total) : 100;
-  if (pct == *last) return;
-  *last = pct;
-  fprintf(stderr, "\rpeil panel: %3d%% of the persons", pct);
-  fflush(stderr);
-}
-
 static void report(const peil_panel_options *o, const peil_panel_summary *s, const char *path) {
   char a[32], b[32], from[12], to[12];
   peil_date_format(s->from, from);
@@ -137,11 +128,10 @@ int cmd_panel(int argc, char **argv) {
   o.tables = (const char *const *)tables;
   o.values = (const char *const *)values;
   const char *path = argv[optind];
-  int last_pct = -1;
-  int progress = cli_show_progress();
-  if (progress) {
-    o.progress = show_progress;
-    o.progress_arg = &last_pct;
+  cli_progress_line line = {cmd, -1};
+  if (cli_show_progress()) {
+    o.progress = cli_progress_persons;
+    o.progress_arg = &line;
   }
   /* The store must exist: panel adds to it, it does not create one. */
   int rc = access(path, F_OK) == 0 ? PEIL_OK : peil_error(PEIL_ENOTFOUND, "%s: no such file", path);
@@ -149,7 +139,7 @@ int cmd_panel(int argc, char **argv) {
   peil_panel_summary sum;
   if (!rc) rc = peil_store_open(path, PEIL_STORE_UPDATE, &st);
   if (!rc) rc = peil_panel_write(st, &o, &sum);
-  if (progress && last_pct >= 0) fprintf(stderr, "\r\033[K"); /* clear the progress line */
+  cli_progress_done(&line);
   if (!rc) {
     rc = peil_store_commit(st);
     if (!rc) report(&o, &sum, path);

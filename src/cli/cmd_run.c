@@ -1,9 +1,12 @@
 /* peil run: a batch spec of analyses over one store (run_plan.c reads and
  * checks it; the output directory is replaced as a whole: run_outdir.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "run_manifest.h"
 #include "run_outdir.h"
 #include "run_plan.h"
 
@@ -21,6 +24,9 @@ static void help(void) {
          "      --store FILE       use this store instead of [data] store\n"
          "      --check            check the spec, the store, its tables and columns,\n"
          "                         and stop\n"
+         "      --no-disclosure-control  publish the tables as computed: no minimum\n"
+         "                         cell size, no suppression, no rounding (logged, and\n"
+         "                         every table and the manifest say so)\n"
          "  -o, --output DIR       the output directory (default: SPEC's name + '-output')\n"
          "  -q, --quiet            no notes on standard error\n"
          "  -h, --help             this help\n"
@@ -30,11 +36,12 @@ static void help(void) {
 }
 
 static const cli_arg run_args[] = {{"store", 0, 1, 0},  {"check", 0, 0, 0}, {"output", 'o', 1, 0},
+                                   {"no-disclosure-control", 0, 0, 0},
                                    {"quiet", 'q', 0, 0}, {"help", 'h', 0, 0}, {NULL, 0, 0, 0}};
 
 typedef struct {
   const char *store, *output;
-  int check;
+  int check, no_control;
 } run_args_t;
 
 static int set_arg(void *ctx, const char *key, const char *value) {
@@ -42,6 +49,7 @@ static int set_arg(void *ctx, const char *key, const char *value) {
   if (strcmp(key, "store") == 0) a->store = value;
   else if (strcmp(key, "check") == 0) a->check = 1;
   else if (strcmp(key, "output") == 0) a->output = value;
+  else if (strcmp(key, "no-disclosure-control") == 0) a->no_control = 1;
   else if (strcmp(key, "quiet") == 0) cli_quiet = 1;
   return PEIL_OK;
 }
@@ -72,14 +80,36 @@ int cmd_run(int argc, char **argv) {
     snprintf(dflt, sizeof dflt, "%.*s-output", (int)stem, base);
     a.output = dflt;
   }
+  run_info info = {argc, argv, argv[first], peil_seconds(), 0, (long long)time(NULL), 1};
+  run_env env = {NULL, NULL, plan->rules, 0};
+  if (a.no_control) {
+    env.rules.enabled = 0;
+    fprintf(stderr, "peil run: disclosure control is OFF (--no-disclosure-control): the tables are "
+                    "not fit for publication; the manifest and every table say so\n");
+  }
   run_outdir out;
   if ((rc = run_outdir_open(&out, a.output))) {
     run_plan_free(plan);
     return cli_fail(cmd, rc);
   }
-  /* The sections' tables go here once the result tables and disclosure
-   * control are merged (issue 6); until then only --check is offered. */
-  run_outdir_abort(&out);
+  /* Person-date rows of cohorts that later sections read: microdata, so
+   * never in the output directory. */
+  const char *tmp = getenv("TMPDIR");
+  char rowsdir[4096];
+  snprintf(rowsdir, sizeof rowsdir, "%s/peil-run-rows-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(rowsdir)) rc = peil_error(PEIL_EIO, "cannot create a temporary directory in %s", tmp && *tmp ? tmp : "/tmp");
+  env.outdir = out.temp, env.rowsdir = rowsdir;
+  for (size_t k = 0; !rc && k < plan->n; k++) {
+    if (!cli_quiet) fprintf(stderr, "[%s] ...\n", plan->sections[k].section);
+    rc = run_section_exec(plan, k, &env);
+  }
+  info.finished = peil_seconds();
+  if (!rc) rc = run_finish(plan, &env, &info);
+  if (!rc) rc = run_outdir_commit(&out);
+  else run_outdir_abort(&out);
+  run_remove_tree(rowsdir);
+  if (!rc && !cli_quiet) fprintf(stderr, "peil run: %zu sections in %.1f s; the report: %s/report.md\n", plan->n,
+                                 info.finished - info.started, a.output);
   run_plan_free(plan);
-  return cli_fail(cmd, peil_error(PEIL_EINVAL, "running the analyses comes with the output tables: use --check"));
+  return rc ? cli_fail(cmd, rc) : 0;
 }

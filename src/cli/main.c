@@ -18,6 +18,7 @@ static const cli_command commands[] = {
     {"glm", "generalised linear model: --family gaussian|binomial|poisson --link L", cmd_glm},
     {"cohort", "populations at reference dates, outcomes at horizons, corrected comparisons", cmd_cohort},
     {"panel", "materialise a person-month panel of spell tables into the store", cmd_panel},
+    {"split", "episodes split by duration bands and treatment for hazard models", cmd_split},
     {"match", "comparison groups by matching: balance, effects with honest standard errors", cmd_match},
     {"test", "tests and intervals as R gives them: prop, binom, chisq, fisher, t, wilcox", cmd_test},
     {"run", "run a batch spec of analyses; tables checked for disclosure", cmd_run},

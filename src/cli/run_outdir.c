@@ -52,18 +52,22 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
   return remove(path);
 }
 
-static void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+void run_remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 int run_outdir_commit(run_outdir *o) {
   int rc = PEIL_OK;
+  /* mkdtemp's directory is private (0700); the output is as any new directory. */
+  mode_t mask = umask(0);
+  umask(mask);
+  chmod(o->temp, 0777 & ~mask);
   if (rename(o->temp, o->target) == 0) {
     /* there was no output yet, or an empty directory */
   } else if ((errno == EEXIST || errno == ENOTEMPTY) &&
              renameat2(AT_FDCWD, o->temp, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0) {
-    remove_tree(o->temp); /* now the old output */
+    run_remove_tree(o->temp); /* now the old output */
   } else {
     rc = peil_error(PEIL_EIO, "cannot put the output in place at '%s': %s", o->target, strerror(errno));
-    remove_tree(o->temp);
+    run_remove_tree(o->temp);
   }
   free(o->temp), free(o->target);
   o->temp = o->target = NULL;
@@ -71,7 +75,7 @@ int run_outdir_commit(run_outdir *o) {
 }
 
 void run_outdir_abort(run_outdir *o) {
-  if (o->temp) remove_tree(o->temp);
+  if (o->temp) run_remove_tree(o->temp);
   free(o->temp), free(o->target);
   o->temp = o->target = NULL;
 }

@@ -17,6 +17,8 @@ int run_outdir_open(run_outdir *o, const char *target);
 const char *run_outdir_path(const run_outdir *o, const char *file, char *buf, size_t len);
 /* Puts the new directory in place of the target and removes the old one. */
 int run_outdir_commit(run_outdir *o);
+/* Removes a directory and everything in it (what it can). */
+void run_remove_tree(const char *path);
 /* Removes the temporary directory and everything in it. */
 void run_outdir_abort(run_outdir *o);
 

@@ -101,6 +101,7 @@ static int read_from(run_plan *p, size_t k) {
     return at(p, line, "[%s] from = %s: a [%s] section has no rows to read (rows come from "
               "[cohort NAME] sections)", s->section, from, p->sections[j].type);
   s->from = j;
+  p->sections[j].rows_for_later = 1;
   return PEIL_OK;
 }
 
@@ -178,6 +179,12 @@ static int read_sections(run_plan *p, const char *store_override) {
         if (rc) return rc;
       } else {
         disclosure_line = line;
+        for (size_t e = 0; e < f->n; e++) {
+          const peil_spec_entry *en = &f->entries[e];
+          if (strcmp(en->section, sec) != 0) continue;
+          int rc = peil_disclosure_rules_set(&p->rules, en->key, en->value);
+          if (rc) return peil_error_prefix(rc, "%s:%d: ", f->path, en->line);
+        }
       }
       continue;
     }
@@ -318,6 +325,7 @@ int run_plan_load(const char *path, const char *store_override, run_plan **out) 
   *out = NULL;
   run_plan *p = calloc(1, sizeof *p);
   if (!p) return peil_error(PEIL_ENOMEM, "out of memory");
+  peil_disclosure_rules_init(&p->rules);
   int rc = peil_spec_read(path, &p->spec);
   if (!rc) rc = read_sections(p, store_override);
   for (size_t k = 0; !rc && k < p->n; k++) {

@@ -23,6 +23,7 @@ typedef struct {
   char *section;    /* "logit work": the spec file's section name */
   int line;         /* of the section header */
   int from;         /* index of the section whose rows it reads, -1: the store */
+  int rows_for_later; /* a cohort whose rows a later section reads (from = NAME) */
   const char *table; /* table = T of the store (NULL with from) */
   glm_args glm;     /* RUN_GLM */
   match_args match; /* RUN_MATCH */
@@ -35,6 +36,7 @@ typedef struct {
   peil_spec_file *spec;
   char *store_path;       /* [data] store, resolved against the spec's directory */
   int store_line;
+  peil_disclosure_rules rules; /* [disclosure], or the defaults (on) */
   size_t n;
   run_section *sections;  /* the analyses, in file order ([data], [disclosure] not among them) */
 } run_plan;

@@ -395,6 +395,14 @@ void cohort_cooccur_free(cohort_engine *E);
  * does not. */
 void cohort_store_coverage(peil_store *st, int32_t *start, int32_t *end);
 
+/* A table written under a temporary name (partial.c): a free name
+ * ".NAME.partial[K]" in *tmp (malloc'ed), and when the writing is done
+ * (rc the status of the writing, the table's writer released) the table
+ * installed under `name` (replacing one of that name) or, on failure,
+ * dropped with the failure's message kept. Returns the final status. */
+int cohort_partial_name(peil_store *st, const char *name, char **tmp);
+int cohort_partial_install(peil_store *st, const char *tmp, const char *name, int rc);
+
 /* The row tables (rows.c): person-dates ("rows", --rows), or the
  * correction's rows collapsed per person and row of X ("cells"). */
 int cohort_rows_open(cohort_engine *E, peil_store *st, const char *table, int collapse,

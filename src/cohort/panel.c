@@ -284,15 +284,7 @@ static int create_table(panel *P) {
     for (size_t j = 0; !rc && j < i; j++)
       if (strcmp(defs[i].name, defs[j].name) == 0)
         rc = peil_error(PEIL_EINVAL, "two columns of the panel would be called '%s'", defs[i].name);
-  /* A free temporary name: ".panel.partial", else with a number. */
-  for (int k = 0; !rc; k++) {
-    free(P->tmp);
-    if ((k ? asprintf(&P->tmp, ".%s.partial%d", P->name, k) : asprintf(&P->tmp, ".%s.partial", P->name)) < 0) {
-      P->tmp = NULL;
-      rc = peil_error(PEIL_ENOMEM, "out of memory");
-    } else if (!peil_store_has_table(P->st, P->tmp))
-      break;
-  }
+  if (!rc) rc = cohort_partial_name(P->st, P->name, &P->tmp);
   if (!rc) rc = peil_table_create(P->st, P->tmp, defs, nc, &P->w);
   /* With a second thread, it compresses and writes the chunks while this
    * one reads the spells and makes the next rows. */
@@ -508,17 +500,9 @@ int peil_panel_write(peil_store *st, const peil_panel_options *o, peil_panel_sum
     P.w = NULL;
   }
   if (!rc) rc = describe(&P);
-  if (!rc && peil_store_has_table(st, P.name)) rc = peil_store_drop_table(st, P.name);
-  if (!rc) rc = peil_store_rename_table(st, P.tmp, P.name);
-  if (rc && P.tmp && peil_store_has_table(st, P.tmp)) {
-    /* Keep the message of the failure, not of the clean-up. */
-    char *msg = strdup(peil_errmsg());
-    if (P.w) peil_table_writer_free(P.w);
-    P.w = NULL;
-    peil_store_drop_table(st, P.tmp);
-    if (msg) peil_error(rc, "%s", msg);
-    free(msg);
-  }
+  if (P.w) peil_table_writer_free(P.w); /* a failure while writing: release before the drop */
+  P.w = NULL;
+  rc = cohort_partial_install(st, P.tmp, P.name, rc);
   panel_free(&P);
   sum->seconds = peil_seconds() - t0;
   if (rc || !summary) peil_panel_summary_free(sum);

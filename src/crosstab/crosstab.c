@@ -148,7 +148,10 @@ static int count_rows(peil_store *s, const char *table, const peil_crosstab_opti
         break;
       }
       z->n++;
-      if (o->value && !isnan(v[iv][i])) z->n_value++, z->sum += v[iv][i];
+      if (o->value && !isnan(v[iv][i])) {
+        z->n_value++, z->sum += v[iv][i];
+        x->binary &= v[iv][i] == 0 || v[iv][i] == 1;
+      }
     }
     if (rc) break;
   }
@@ -229,6 +232,7 @@ int peil_crosstab_compute(peil_store *s, const char *table, const peil_crosstab_
                       "0/1 or a condition (e.g. %s == \"%s\")", o->value, table, o->value,
                       ti->cols[c].nlevels ? ti->cols[c].levels[0] : "level");
   }
+  x->binary = o->value != NULL;
   if (!rc) rc = count_rows(s, table, o, &t, x, ex, nex);
   if (!rc && assemble(&t, x, o->cols != NULL)) rc = peil_error(PEIL_ENOMEM, "out of memory");
   tally_free(&t);

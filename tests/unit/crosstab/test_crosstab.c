@@ -44,6 +44,7 @@ static void test_two_way(void **state) {
   assert_string_equal(x->col_labels[0], "2018");
   assert_string_equal(x->col_labels[1], "2019");
   assert_int_equal(x->n_read, N);
+  assert_true(x->binary); /* work is 0/1: a share */
   assert_int_equal(x->n_filtered, 1);
   assert_int_equal(x->n_missing, 1);
   /* Every cell and margin counted again here. */
@@ -88,6 +89,12 @@ static void test_one_way(void **state) {
   for (size_t r = 0; r <= 3; r++) assert_int_equal(x->n[peil_crosstab_cell(x, r, 0)], want[r]);
   assert_int_equal(x->n[peil_crosstab_cell(x, 3, 1)], 12);
   assert_true(isnan(peil_crosstab_mean(x, 0, 0)));
+  assert_false(x->binary); /* no value */
+  peil_crosstab_free(x);
+  peil_crosstab_options o2 = {"year", NULL, "age", NULL, 1};
+  assert_ok(peil_crosstab_compute(s, "t", &o2, &x));
+  assert_false(x->binary);
+  assert_true(fabs(peil_crosstab_mean(x, 2, 0) - 61) < 1e-12); /* 2020: one person, 61 */
   peil_crosstab_free(x);
   peil_store_close(s);
 }

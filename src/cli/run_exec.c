@@ -1,0 +1,137 @@
+/* peil run: running one section (run_exec.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_exec.h"
+
+const char *run_file(char *buf, size_t len, const char *dir, const char *prefix, const char *name,
+                     const char *suffix) {
+  snprintf(buf, len, "%s/%s%s%s", dir, prefix, name, suffix);
+  return buf;
+}
+
+int run_tables_new(run_tables *out, const run_section *s, const char *part, const char *title,
+                   peil_rtable **t) {
+  char name[300];
+  snprintf(name, sizeof name, "%s%s%s", s->name, part ? "_" : "", part ? part : "");
+  run_table *v = realloc(out->v, (out->n + 1) * sizeof *v);
+  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
+  out->v = v;
+  memset(&v[out->n], 0, sizeof *v);
+  int rc = peil_rtable_new(name, title, &v[out->n].table);
+  if (rc) return rc;
+  *t = v[out->n++].table;
+  return PEIL_OK;
+}
+
+int run_tables_dimension(run_tables *out, const char *column) {
+  run_table *rt = &out->v[out->n - 1];
+  if (rt->ndims == 2) return peil_error(PEIL_EINTERNAL, "a table has at most two dimensions");
+  if (!(rt->dim_column[rt->ndims] = strdup(column))) return peil_error(PEIL_ENOMEM, "out of memory");
+  rt->dims[rt->ndims] = (peil_disclosure_dimension){rt->dim_column[rt->ndims], "Total"};
+  rt->ndims++;
+  return PEIL_OK;
+}
+
+void run_tables_free(run_tables *out) {
+  for (size_t i = 0; i < out->n; i++) {
+    peil_rtable_free(out->v[i].table);
+    free(out->v[i].dim_column[0]), free(out->v[i].dim_column[1]);
+  }
+  free(out->v);
+  for (size_t i = 0; i < out->nnotes; i++) free(out->notes[i]);
+  free(out->notes);
+  memset(out, 0, sizeof *out);
+}
+
+/* The analysis of section s on table `table` of store st: its tables. */
+static int analyse(const run_section *s, peil_store *st, const char *table, const run_env *env,
+                   run_tables *out) {
+  int rc = PEIL_OK;
+  switch (s->kind) {
+  case RUN_GLM: {
+    peil_glm_options o = s->glm.glm;
+    o.threads = env->threads;
+    peil_glm *g = NULL;
+    if (!(rc = peil_glm_fit(st, table, &o, &g))) rc = run_tables_glm(s, g, out);
+    peil_glm_free(g);
+    break;
+  }
+  case RUN_TABLE: {
+    peil_crosstab_options o = s->crosstab;
+    o.threads = env->threads;
+    peil_crosstab *x = NULL;
+    if (!(rc = peil_crosstab_compute(st, table, &o, &x))) rc = run_tables_crosstab(s, x, out);
+    peil_crosstab_free(x);
+    break;
+  }
+  case RUN_COHORT: {
+    peil_cohort_options o;
+    peil_cohort_options_init(&o);
+    o.threads = env->threads;
+    char rows[4096];
+    if (s->rows_for_later) o.rows_path = run_file(rows, sizeof rows, env->rowsdir, "rows-", s->name, ".h5");
+    peil_cohort_result *r = NULL;
+    if (!(rc = peil_cohort_run(st, s->cohort, &o, &r))) rc = run_tables_cohort(s, r, out);
+    peil_cohort_result_free(r);
+    break;
+  }
+  default:
+    rc = peil_error(PEIL_EINTERNAL, "section type %s cannot run yet", s->type);
+  }
+  return rc;
+}
+
+/* The section's summary for the manifest: .section-NAME.json. */
+static int save_summary(const run_section *s, const run_tables *out, double seconds, const run_env *env) {
+  json_t *doc = json_object(), *tables = json_array(), *notes = json_array();
+  json_object_set_new(doc, "section", json_string(s->section));
+  json_object_set_new(doc, "type", json_string(s->type));
+  json_object_set_new(doc, "name", json_string(s->name));
+  json_object_set_new(doc, "line", json_integer(s->line));
+  json_object_set_new(doc, "seconds", json_real(seconds));
+  json_object_set_new(doc, "rows_read", json_integer(out->rows_read));
+  json_object_set_new(doc, "rows_used", json_integer(out->rows_used));
+  for (size_t i = 0; i < out->n; i++) json_array_append_new(tables, json_string(peil_rtable_name(out->v[i].table)));
+  for (size_t i = 0; i < out->nnotes; i++) json_array_append_new(notes, json_string(out->notes[i]));
+  json_object_set_new(doc, "tables", tables);
+  json_object_set_new(doc, "notes", notes);
+  char path[4096];
+  run_file(path, sizeof path, env->outdir, ".section-", s->name, ".json");
+  int rc = json_dump_file(doc, path, JSON_INDENT(2)) ? peil_error(PEIL_EIO, "cannot write '%s'", path) : PEIL_OK;
+  json_decref(doc);
+  return rc;
+}
+
+int run_section_exec(const run_plan *p, size_t k, const run_env *env) {
+  const run_section *s = &p->sections[k];
+  double t0 = peil_seconds();
+  char rows[4096];
+  const char *path = p->store_path, *table = s->table;
+  if (s->from >= 0) {
+    path = run_file(rows, sizeof rows, env->rowsdir, "rows-", p->sections[s->from].name, ".h5");
+    table = "rows";
+  }
+  run_tables out = {0};
+  peil_disclosure_audit *audit = NULL;
+  peil_store *st = NULL;
+  int rc = peil_store_open(path, PEIL_STORE_READ, &st);
+  if (!rc) rc = analyse(s, st, table, env, &out);
+  peil_store_close(st);
+  if (!rc) rc = peil_disclosure_audit_new(&audit);
+  for (size_t i = 0; !rc && i < out.n; i++) {
+    run_table *rt = &out.v[i];
+    peil_disclosure_structure ds = {rt->dims, rt->ndims, NULL, 0};
+    rc = peil_disclosure_apply(rt->table, rt->ndims ? &ds : NULL, &env->rules, audit);
+    if (!rc) rc = peil_rtable_save(rt->table, env->outdir);
+  }
+  char apath[4096];
+  if (!rc) rc = peil_disclosure_audit_save(audit, run_file(apath, sizeof apath, env->outdir, ".audit-", s->name, ".csv"));
+  if (!rc) rc = save_summary(s, &out, peil_seconds() - t0, env);
+  if (rc) peil_error_prefix(rc, "[%s] (%s:%d): ", s->section, p->spec->path, s->line);
+  peil_disclosure_audit_free(audit);
+  run_tables_free(&out);
+  return rc;
+}

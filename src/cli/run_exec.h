@@ -1,0 +1,56 @@
+/* peil run: running one section of a plan. A section writes its tables
+ * (disclosure-controlled) into the run's output directory, and beside them
+ * two hidden files the run gathers at the end: its audit entries and a
+ * summary (timing, rows, tables, notes) for the manifest. A section reads
+ * only the store and the row stores of the sections it names (from = ...),
+ * so sections can run in any order their references allow, in one process
+ * or several, with the same output. */
+#ifndef PEIL_CLI_RUN_EXEC_H
+#define PEIL_CLI_RUN_EXEC_H
+
+#include "run_plan.h"
+
+typedef struct {
+  const char *outdir;      /* the temporary output directory */
+  const char *rowsdir;     /* private: person-date rows of cohorts other sections read */
+  peil_disclosure_rules rules;
+  int threads;             /* per section, 0: one per core */
+} run_env;
+
+/* Runs section k. Errors name the section. */
+int run_section_exec(const run_plan *p, size_t k, const run_env *env);
+
+/* "<dir>/<prefix><name><suffix>" in buf: the hidden files and row stores. */
+const char *run_file(char *buf, size_t len, const char *dir, const char *prefix, const char *name,
+                     const char *suffix);
+
+/* ---- The tables of each kind of section (run_tables_*.c). A table comes
+ * with its additive structure for secondary suppression (NULL: none). */
+typedef struct {
+  peil_rtable *table;
+  peil_disclosure_dimension dims[2];
+  char *dim_column[2];   /* the dimensions' column names (copies: results are freed first) */
+  size_t ndims;
+} run_table;
+
+typedef struct {
+  run_table *v;
+  size_t n;
+  int64_t rows_read, rows_used;  /* for the manifest */
+  char **notes;                  /* section notes for the manifest and report */
+  size_t nnotes;
+} run_tables;
+
+/* A new table `<section>` or `<section>_<part>` appended to out. */
+int run_tables_new(run_tables *out, const run_section *s, const char *part, const char *title,
+                   peil_rtable **t);
+void run_tables_free(run_tables *out);
+/* Declares key column `column` of the last table a dimension whose total
+ * rows say "Total" (for secondary suppression). */
+int run_tables_dimension(run_tables *out, const char *column);
+
+int run_tables_glm(const run_section *s, const peil_glm *g, run_tables *out);
+int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables *out);
+int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out);
+
+#endif

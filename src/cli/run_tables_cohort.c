@@ -1,0 +1,260 @@
+/* peil run: the tables of a [cohort NAME] section.
+ *
+ *   NAME_population[_by_S]  person-dates per subset, date, group (and level
+ *                           of stratum S, with its "Total")
+ *   NAME_outcomes[_by_S]    0/1 outcomes: observed, censored, with the
+ *                           outcome, and the share (of the observed)
+ *   NAME_means[_by_S]       count outcomes (months in a state): the mean
+ *   NAME_corrected          adjusted shares and differences to the
+ *                           reference group (lpm, logit)
+ *   NAME_transitions        state at one moment by state at the next
+ *
+ * A stratum's levels add up to its "Total" (the stratum "all"); persons
+ * whose level is unknown are a level "unknown" of their own, so that the
+ * counts add up and secondary suppression can protect them. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_exec.h"
+
+#define TOTAL "Total"
+
+static void date_text(int32_t d, char *buf) {
+  if (d == PEIL_NA_DATE) snprintf(buf, 16, "pooled");
+  else peil_date_format(d, buf);
+}
+
+/* Keys every table starts with: subset, date, group. */
+static int add_common_keys(peil_rtable *t) {
+  int rc = peil_rtable_add_key(t, "subset", PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, "date", PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, "group", PEIL_RTABLE_TEXT);
+  return rc;
+}
+
+static const peil_cohort_pop *find_pop(const peil_cohort_result *r, const peil_cohort_pop *like,
+                                       size_t st, size_t lv) {
+  for (size_t i = 0; i < r->npop; i++) {
+    const peil_cohort_pop *p = &r->pop[i];
+    if (p->subset == like->subset && p->date == like->date && p->group == like->group &&
+        p->stratum == st && p->level == lv)
+      return p;
+  }
+  return NULL;
+}
+
+static const peil_cohort_cell *find_cell(const peil_cohort_result *r, const peil_cohort_cell *like,
+                                         size_t st, size_t lv) {
+  for (size_t i = 0; i < r->ncells; i++) {
+    const peil_cohort_cell *c = &r->cells[i];
+    if (c->subset == like->subset && c->date == like->date && c->group == like->group &&
+        c->outcome == like->outcome && c->horizon == like->horizon && c->stratum == st && c->level == lv)
+      return c;
+  }
+  return NULL;
+}
+
+/* The population of stratum st (0: all). */
+static int population(const run_section *s, const peil_cohort_result *r, size_t st, run_tables *out) {
+  char part[300], title[512];
+  snprintf(part, sizeof part, st ? "population_by_%s" : "population", st ? r->strata[st].name : "");
+  snprintf(title, sizeof title, "%s: %s%s%s", s->name, r->population, st ? ", by " : "", st ? r->strata[st].name : "");
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, part, title, &t);
+  if (!rc) rc = add_common_keys(t);
+  if (!rc && st) rc = peil_rtable_add_key(t, r->strata[st].name, PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_count(t, "n");
+  if (!rc && st) rc = peil_rtable_add_n(t, "n_group", 1);
+  if (!rc && st) rc = peil_rtable_add_share(t, "pct", "n", "n_group", 100, 1);
+  if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
+  for (size_t i = 0; !rc && i < r->npop; i++) {
+    const peil_cohort_pop *all = &r->pop[i];
+    if (all->stratum != 0) continue;
+    char day[16];
+    date_text(all->date, day);
+    peil_rtable_value v[7] = {PEIL_RV_TEXT(r->subsets[all->subset]), PEIL_RV_TEXT(day),
+                              PEIL_RV_TEXT(r->groups[all->group])};
+    if (!st) {
+      v[3] = PEIL_RV_INT(all->n);
+      rc = peil_rtable_append(t, v, 4);
+      continue;
+    }
+    int64_t sum = 0;
+    for (size_t lv = 0; !rc && lv <= (size_t)r->strata[st].nlevels; lv++) {
+      const peil_cohort_pop *p = lv < (size_t)r->strata[st].nlevels ? find_pop(r, all, st, lv) : NULL;
+      int64_t n = lv < (size_t)r->strata[st].nlevels ? (p ? p->n : 0) : all->n - sum;
+      if (lv == (size_t)r->strata[st].nlevels && n == 0) break; /* no unknown level */
+      sum += n;
+      v[3] = PEIL_RV_TEXT(lv < (size_t)r->strata[st].nlevels ? r->strata[st].levels[lv] : "unknown");
+      v[4] = PEIL_RV_INT(n), v[5] = PEIL_RV_INT(all->n), v[6] = PEIL_RV_NA;
+      rc = peil_rtable_append(t, v, 7);
+    }
+    v[3] = PEIL_RV_TEXT(TOTAL), v[4] = PEIL_RV_INT(all->n), v[5] = PEIL_RV_INT(all->n), v[6] = PEIL_RV_NA;
+    if (!rc) rc = peil_rtable_append(t, v, 7);
+  }
+  return rc;
+}
+
+/* The outcomes of stratum st: binary ones (counts, shares) or count ones (means). */
+static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st, int binary, run_tables *out) {
+  int any = 0;
+  for (size_t o = 0; o < r->noutcomes; o++) any |= r->outcomes[o].binary == binary;
+  if (!any) return PEIL_OK;
+  char part[300], title[512];
+  const char *what = binary ? "outcomes" : "means";
+  snprintf(part, sizeof part, "%s%s%s", what, st ? "_by_" : "", st ? r->strata[st].name : "");
+  snprintf(title, sizeof title, "%s: %s%s%s", s->name, binary ? "outcomes (share of the observed)" : "outcomes (means)",
+           st ? ", by " : "", st ? r->strata[st].name : "");
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, part, title, &t);
+  if (!rc) rc = add_common_keys(t);
+  if (!rc && st) rc = peil_rtable_add_key(t, r->strata[st].name, PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, "outcome", PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, "horizon", PEIL_RTABLE_INTEGER);
+  if (!rc) rc = peil_rtable_add_count(t, "n");
+  if (!rc) rc = peil_rtable_add_count(t, "censored");
+  if (!rc && binary) rc = peil_rtable_add_count(t, "with_outcome");
+  if (!rc && binary) rc = peil_rtable_add_share(t, "pct", "with_outcome", "n", 100, 1);
+  if (!rc && !binary) rc = peil_rtable_add_estimate(t, "mean", "n", 2);
+  if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
+  size_t nl = st ? (size_t)r->strata[st].nlevels : 0;
+  for (size_t i = 0; !rc && i < r->ncells; i++) {
+    const peil_cohort_cell *all = &r->cells[i];
+    if (all->stratum != 0 || r->outcomes[all->outcome].binary != binary) continue;
+    char day[16];
+    date_text(all->date, day);
+    int64_t sn = 0, sc = 0;
+    double ss = 0;
+    /* Without a stratum one row; with one, a row per level, "unknown" for
+     * what the levels leave of the total, then the Total. */
+    for (size_t lv = 0; !rc && lv <= nl; lv++) {
+      int64_t n, cens;
+      double sum;
+      const char *level = NULL;
+      if (!st) {
+        n = all->n, cens = all->censored, sum = all->sum;
+      } else if (lv < nl) {
+        const peil_cohort_cell *c = find_cell(r, all, st, lv);
+        n = c ? c->n : 0, cens = c ? c->censored : 0, sum = c ? c->sum : 0;
+        level = r->strata[st].levels[lv];
+      } else {
+        n = all->n - sn, cens = all->censored - sc, sum = all->sum - ss;
+        if (n == 0 && cens == 0) break;
+        level = "unknown";
+      }
+      sn += n, sc += cens, ss += sum;
+      peil_rtable_value v[10];
+      size_t m = 0;
+      v[m++] = PEIL_RV_TEXT(r->subsets[all->subset]);
+      v[m++] = PEIL_RV_TEXT(day);
+      v[m++] = PEIL_RV_TEXT(r->groups[all->group]);
+      if (st) v[m++] = PEIL_RV_TEXT(level);
+      v[m++] = PEIL_RV_TEXT(r->outcomes[all->outcome].name);
+      v[m++] = PEIL_RV_INT(all->horizon);
+      v[m++] = PEIL_RV_INT(n);
+      v[m++] = PEIL_RV_INT(cens);
+      if (binary) v[m++] = PEIL_RV_INT((int64_t)llround(sum)), v[m++] = PEIL_RV_NA;
+      else v[m++] = n ? PEIL_RV_REAL(sum / (double)n) : PEIL_RV_NA;
+      rc = peil_rtable_append(t, v, m);
+      if (!st) break;
+    }
+    if (!rc && st) { /* the Total row: the stratum "all" */
+      peil_rtable_value v[10];
+      size_t m = 0;
+      v[m++] = PEIL_RV_TEXT(r->subsets[all->subset]);
+      v[m++] = PEIL_RV_TEXT(day);
+      v[m++] = PEIL_RV_TEXT(r->groups[all->group]);
+      v[m++] = PEIL_RV_TEXT(TOTAL);
+      v[m++] = PEIL_RV_TEXT(r->outcomes[all->outcome].name);
+      v[m++] = PEIL_RV_INT(all->horizon);
+      v[m++] = PEIL_RV_INT(all->n);
+      v[m++] = PEIL_RV_INT(all->censored);
+      if (binary) v[m++] = PEIL_RV_INT((int64_t)llround(all->sum)), v[m++] = PEIL_RV_NA;
+      else v[m++] = all->n ? PEIL_RV_REAL(all->mean) : PEIL_RV_NA;
+      rc = peil_rtable_append(t, v, m);
+    }
+  }
+  return rc;
+}
+
+/* Adjusted shares and differences (the correction). */
+static int corrected(const run_section *s, const peil_cohort_result *r, run_tables *out) {
+  if (!r->nadjusted) return PEIL_OK;
+  char title[512];
+  snprintf(title, sizeof title, "%s: corrected for population mix (marginal standardisation)", s->name);
+  peil_rtable *t = NULL;
+  static const char *const keys[] = {"subset", "stratum", "level", "outcome", "model", "group", "quantity"};
+  static const char *const est[] = {"estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"};
+  int rc = run_tables_new(out, s, "corrected", title, &t);
+  for (size_t k = 0; !rc && k < 7; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, "horizon", PEIL_RTABLE_INTEGER);
+  if (!rc) rc = peil_rtable_add_n(t, "n", 0);
+  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, est[k], "n", 4);
+  for (size_t i = 0; !rc && i < r->nadjusted; i++) {
+    const peil_cohort_adjusted *a = &r->adjusted[i];
+    char q[300];
+    snprintf(q, sizeof q, a->is_diff ? "difference to %s" : "adjusted mean", r->groups[r->reference_group]);
+    peil_rtable_value v[15] = {
+        PEIL_RV_TEXT(r->subsets[a->subset]), PEIL_RV_TEXT(r->strata[a->stratum].name),
+        PEIL_RV_TEXT(r->strata[a->stratum].levels[a->level]), PEIL_RV_TEXT(r->outcomes[a->outcome].name),
+        PEIL_RV_TEXT(a->model), PEIL_RV_TEXT(r->groups[a->group]), PEIL_RV_TEXT(q),
+        PEIL_RV_INT(a->horizon), PEIL_RV_INT(a->n)};
+    double e[6] = {a->estimate, a->std_error, a->statistic, a->p_value, a->conf_low, a->conf_high};
+    for (size_t k = 0; k < 6; k++) v[9 + k] = isnan(e[k]) ? PEIL_RV_NA : PEIL_RV_REAL(e[k]);
+    rc = peil_rtable_append(t, v, 15);
+  }
+  if (!rc)
+    rc = peil_rtable_add_note(t, "covariates: %zu; SEs clustered on the person (delta method)", r->ncovariates);
+  return rc;
+}
+
+/* Transitions: every from-state with a "Total" row over the to-states. */
+static int transitions(const run_section *s, const peil_cohort_result *r, run_tables *out) {
+  if (!r->ntransitions) return PEIL_OK;
+  char title[512];
+  snprintf(title, sizeof title, "%s: transitions between states", s->name);
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, "transitions", title, &t);
+  static const char *const keys[] = {"stratum", "level", "moments", "from", "to"};
+  if (!rc) rc = add_common_keys(t);
+  for (size_t k = 0; !rc && k < 5; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_count(t, "n");
+  if (!rc) rc = peil_rtable_add_n(t, "n_from", 1);
+  if (!rc) rc = peil_rtable_add_share(t, "pct", "n", "n_from", 100, 1);
+  if (!rc) rc = run_tables_dimension(out, "to");
+  /* Entries come as full matrices: a run of nstates for each from-state. */
+  for (size_t i = 0; !rc && i < r->ntransitions; i += r->nstates) {
+    const peil_cohort_transition *x = &r->transitions[i];
+    int64_t n_from = 0;
+    for (size_t j = 0; j < r->nstates && i + j < r->ntransitions; j++) n_from += r->transitions[i + j].n;
+    char day[16], mom[64];
+    date_text(x->date, day);
+    snprintf(mom, sizeof mom, "%d -> %d", r->moments[x->step], r->moments[x->step + 1]);
+    for (size_t j = 0; !rc && j <= r->nstates && i + j <= r->ntransitions; j++) {
+      const peil_cohort_transition *y = j < r->nstates ? &r->transitions[i + j] : x;
+      peil_rtable_value v[11] = {PEIL_RV_TEXT(r->subsets[x->subset]), PEIL_RV_TEXT(day),
+                                 PEIL_RV_TEXT(r->groups[x->group]), PEIL_RV_TEXT(r->strata[x->stratum].name),
+                                 PEIL_RV_TEXT(r->strata[x->stratum].levels[x->level]), PEIL_RV_TEXT(mom),
+                                 PEIL_RV_TEXT(r->states[x->from]),
+                                 PEIL_RV_TEXT(j < r->nstates ? r->states[y->to] : TOTAL),
+                                 PEIL_RV_INT(j < r->nstates ? y->n : n_from), PEIL_RV_INT(n_from), PEIL_RV_NA};
+      rc = peil_rtable_append(t, v, 11);
+    }
+  }
+  return rc;
+}
+
+int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out) {
+  out->rows_read = r->n_persons, out->rows_used = r->n_rows;
+  int rc = PEIL_OK;
+  for (size_t st = 0; !rc && st < r->nstrata; st++) rc = population(s, r, st, out);
+  for (size_t st = 0; !rc && st < r->nstrata; st++) rc = outcomes(s, r, st, 1, out);
+  for (size_t st = 0; !rc && st < r->nstrata; st++) rc = outcomes(s, r, st, 0, out);
+  if (!rc) rc = corrected(s, r, out);
+  if (!rc) rc = transitions(s, r, out);
+  if (!rc && out->n)
+    for (size_t i = 0; !rc && i < r->nwarnings; i++) rc = peil_rtable_add_note(out->v[0].table, "warning: %s", r->warnings[i]);
+  return rc;
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# peil run: a spec's tables, disclosure-controlled, with manifest.json,
+# report.md and disclosure_audit.csv; the output directory replaced as a
+# whole, and left as it was when a run fails; control off only on request.
+. "$(dirname "$0")/lib.sh"
+S="$T/g4.h5"
+"$PEIL" simulate -o "$S" --persons 2000 --seed 1 -q || exit 1
+OUT="$T/result"
+cat > "$T/run.ini" <<'EOF2'
+; a regression and a cross-tabulation of the simulated persons
+[data]
+store = g4.h5
+
+[logit sex]
+table = persons
+formula = sex ~ migration + household
+vcov = hc1
+exponentiate = yes
+
+[table by_city]
+table = persons
+rows = municipality
+cols = migration
+title = Persons by municipality and migration background
+EOF2
+expect_exit 0 "$PEIL" run "$T/run.ini" -o "$OUT" -q
+for f in sex.csv sex.json sex.md by_city.csv by_city.json by_city.md manifest.json report.md disclosure_audit.csv; do
+  CHECKS=$((CHECKS + 1)); [ -s "$OUT/$f" ] || fail "$f missing"
+done
+CHECKS=$((CHECKS + 1))
+[ -z "$(ls -A "$OUT" | grep '^\.')" ] || fail "hidden files left in $OUT: $(ls -A "$OUT" | grep '^\.')"
+CHECKS=$((CHECKS + 1))
+[ -z "$(ls "$T" | grep peil-run)" ] && [ -z "$(ls -a "$T" | grep '\.result\.peil-run')" ] || fail "temporary directories left in $T"
+
+# The tables: CSV, JSON and Markdown agree; suppressed cells are empty, x, null.
+python3 - "$OUT" <<'EOF2' || fail "the tables"
+import csv, json, sys
+out = sys.argv[1]
+rows = list(csv.DictReader(open(out + "/by_city.csv")))
+doc = json.load(open(out + "/by_city.json"))
+assert len(rows) == len(doc["rows"]) == 5 * 8, len(rows)
+total = [r for r in rows if r["municipality"] == "Total" and r["migration"] == "Total"][0]
+assert total["n"] == "2000" and float(total["pct"]) == 100, total
+# every published count >= 10, and a row with one suppressed cell has two
+small = [r for r in rows if r["n"] and 0 < int(r["n"]) < 10]
+assert not small, small
+for city in set(r["municipality"] for r in rows):
+    sup = [r for r in rows if r["municipality"] == city and r["n"] == ""]
+    assert len(sup) != 1, city
+assert any(r["suppressed"] == "n;pct" for r in rows)
+md = open(out + "/by_city.md").read()
+assert "| x |" in md.replace("|     x |", "| x |").replace("|    x |", "| x |"), md
+coef = list(csv.DictReader(open(out + "/sex.csv")))
+assert coef[0]["term"] == "(Intercept)" and coef[0]["n"] == "2000"
+m = json.load(open(out + "/manifest.json"))
+assert m["disclosure_control"]["min_cell"] == 10
+assert len(m["store"]["sha256"]) == 64 and len(m["spec"]["sha256"]) == 64
+assert "sim_seed" in m["store"]["attributes"]
+assert [s["name"] for s in m["sections"]] == ["sex", "by_city"]
+assert m["sections"][1]["tables"] == ["by_city"] and m["sections"][1]["rows_used"] == 2000
+audit = list(csv.DictReader(open(out + "/disclosure_audit.csv")))
+assert any(a["rule"] == "primary: fewer than 10" for a in audit)
+assert any(a["rule"].startswith("secondary") for a in audit)
+report = open(out + "/report.md").read()
+assert report.index("## [logit sex]") < report.index("## [table by_city]")
+EOF2
+
+# The same spec again gives the same tables (the manifest's times differ).
+cp -r "$OUT" "$T/first"
+expect_exit 0 "$PEIL" run "$T/run.ini" -o "$OUT" -q
+for f in sex.csv by_city.csv by_city.md disclosure_audit.csv report.md; do
+  CHECKS=$((CHECKS + 1)); cmp -s "$T/first/$f" "$OUT/$f" || fail "$f differs between two runs"
+done
+
+# A section that fails at run time: exit 2, the previous output untouched.
+sed 's/^formula = sex ~ migration + household$/formula = household ~ migration/' "$T/run.ini" > "$T/bad.ini"
+expect_exit 2 "$PEIL" run "$T/bad.ini" -o "$OUT" -q
+expect_err "[logit sex]"
+CHECKS=$((CHECKS + 1)); cmp -s "$T/first/by_city.csv" "$OUT/by_city.csv" || fail "a failed run changed the output"
+CHECKS=$((CHECKS + 1)); [ -z "$(ls -a "$T" | grep '\.result\.peil-run')" ] || fail "a failed run left its directory"
+
+# Control off: only on request, logged, and said in every table.
+expect_exit 0 "$PEIL" run "$T/run.ini" -o "$T/open" --no-disclosure-control -q
+expect_err "disclosure control is OFF"
+expect_exit 0 grep -q "disclosure control: off" "$T/open/by_city.md"
+expect_exit 0 grep -q '"disclosure_control": "off' "$T/open/manifest.json"
+CHECKS=$((CHECKS + 1)); grep -q "^Rotterdam,Westers,[0-9]" "$T/open/by_city.csv" || fail "control off still suppressed"
+
+# [disclosure]: rounding to 10 (percentages from the unrounded counts).
+printf '[disclosure]\nrounding = 10\nmin_cell = 15\n' | cat "$T/run.ini" - > "$T/round.ini"
+expect_exit 0 "$PEIL" run "$T/round.ini" -o "$T/round" -q
+python3 - "$T/round" "$OUT" <<'EOF2' || fail "rounding"
+import csv, sys
+r = {(x["municipality"], x["migration"]): x for x in csv.DictReader(open(sys.argv[1] + "/by_city.csv"))}
+u = {(x["municipality"], x["migration"]): x for x in csv.DictReader(open(sys.argv[2] + "/by_city.csv"))}
+# (the run at min_cell 10 suppressed other cells by the secondary rule)
+both = [k for k in r if r[k]["n"] and u[k]["n"]]
+assert len(both) > 20, len(both)
+for k in both:
+    assert int(r[k]["n"]) % 10 == 0, r[k]
+    assert abs(int(r[k]["n"]) - int(u[k]["n"])) <= 5, (r[k], u[k])
+    assert r[k]["pct"] == u[k]["pct"], (r[k], u[k])   # from the unrounded counts
+assert all(int(x["n"]) >= 15 for x in r.values() if x["n"] and x["suppressed"] == "")
+EOF2
+
+# A cohort, and sections that read its person-date rows (from = g4).
+cat > "$T/cohort.ini" <<'EOF2'
+[data]
+store = g4.h5
+[cohort g4]
+population = stock
+spells = bijstand
+group = municipality
+groups = Amsterdam, Rotterdam, Den Haag, Utrecht
+reference_group = Den Haag
+dates = 2018-01-01..2019-01-01 every 6 months
+horizons = 6, 12
+outcome.still = on bijstand same
+outcome.work = on jobs
+strata = duration
+duration_cuts = 12, 24
+covariates = age_band, sex, duration
+correct = lpm
+correct_outcomes = still
+[logit still]
+from = g4
+formula = still_6 ~ municipality + sex
+cluster = rin
+[table work]
+from = g4
+rows = municipality
+cols = duration
+value = work_12
+EOF2
+expect_exit 0 "$PEIL" run "$T/cohort.ini" -o "$T/cohort" -q
+python3 - "$T/cohort" <<'EOF2' || fail "the cohort's tables"
+import csv, json, sys
+out = sys.argv[1]
+m = json.load(open(out + "/manifest.json"))
+tables = [t for s in m["sections"] for t in s["tables"]]
+for t in ["g4_population", "g4_population_by_duration", "g4_outcomes", "g4_outcomes_by_duration",
+          "g4_corrected", "still", "work"]:
+    assert t in tables, (t, tables)
+# the strata add up to their Total, and small counts are not published
+rows = list(csv.DictReader(open(out + "/g4_outcomes_by_duration.csv")))
+for r in rows:
+    for c in ("n", "censored", "with_outcome"):
+        assert r[c] == "" or int(r[c]) == 0 or int(r[c]) >= 10, r
+# a 0/1 value of a table is a share: its count is controlled too
+work = list(csv.DictReader(open(out + "/work.csv")))
+assert "with_value" in work[0] and "mean" not in work[0]
+assert any(r["with_value"] == "" for r in work)
+assert all(r["with_value"] == "" or int(r["with_value"]) == 0 or int(r["with_value"]) >= 10 for r in work)
+coef = list(csv.DictReader(open(out + "/still.csv")))
+assert coef[1]["term"] == "municipalityRotterdam", coef[1]
+EOF2
+CHECKS=$((CHECKS + 1)); [ -z "$(ls "${TMPDIR:-/tmp}" | grep "peil-run-rows-$$")" ] || fail "row stores left"
+
+# The default output directory: the spec's name + -output, in the current one.
+(cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
+CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
+finish
