@@ -51,6 +51,11 @@ void peil_crosstab_free(peil_crosstab *t);
 static inline size_t peil_crosstab_cell(const peil_crosstab *t, size_t r, size_t c) {
   return r * (t->ncols + 1) + c;
 }
+/* The label of a category of a column: an enum's level, a date
+ * (YYYY-MM-DD), FALSE/TRUE, or the number (%.15g). peil test labels its
+ * groups with it too. */
+void peil_crosstab_label(const peil_column_info *info, double v, char *buf, size_t len);
+
 /* The mean of the value in a cell, NaN without values. */
 double peil_crosstab_mean(const peil_crosstab *t, size_t r, size_t c);
 

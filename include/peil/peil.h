@@ -12,6 +12,7 @@
 #include "peil/cohort.h"
 #include "peil/split.h"
 #include "peil/match.h"
+#include "peil/stats.h"
 #include "peil/crosstab.h"
 #include "peil/table.h"
 #include "peil/disclosure.h"

@@ -29,6 +29,7 @@ int cmd_cohort(int argc, char **argv);
 int cmd_panel(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 /* Global switches (set by main from --quiet / --progress, and each command
@@ -80,6 +81,11 @@ int cli_parse_delimiter(const char *cmd, const char *arg, char *c);
 int cli_parse_decimal(const char *cmd, const char *arg, char *c);
 /* A JSON number, or null for NaN and infinities (JSON has neither). */
 json_t *cli_json_real(double v);
+/* An array of the strings v[0..n) (warnings, labels). */
+json_t *cli_json_strings(char *const *v, size_t n);
+/* Writes doc (indented, doubles to 17 digits) and a newline to fp and
+ * releases it; PEIL_EIO when writing fails. */
+int cli_json_write(FILE *fp, json_t *doc);
 /* Splits "a,b,c" into a NULL-terminated malloc'ed vector (free with cli_free_list). */
 char **cli_split_list(const char *s, size_t *n);
 void cli_free_list(char **v);

@@ -115,6 +115,19 @@ int cli_parse_decimal(const char *cmd, const char *arg, char *c) {
 
 json_t *cli_json_real(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+json_t *cli_json_strings(char *const *v, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(v[i]));
+  return a;
+}
+
+int cli_json_write(FILE *fp, json_t *doc) {
+  int rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ? PEIL_EIO : PEIL_OK;
+  fputc('\n', fp);
+  json_decref(doc);
+  return rc ? peil_error(rc, "writing JSON failed") : PEIL_OK;
+}
+
 char **cli_split_list(const char *s, size_t *n) {
   size_t cap = 1;
   for (const char *p = s; *p; p++) cap += *p == ',';

@@ -406,8 +406,5 @@ int cohort_report_json(FILE *fp, const peil_cohort_result *const *rs, size_t n,
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++) json_array_append_new(arr, cohort_json(rs[i]));
   json_object_set_new(doc, "cohorts", arr);
-  int rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ? PEIL_EIO : PEIL_OK;
-  fputc('\n', fp);
-  json_decref(doc);
-  return rc ? peil_error(PEIL_EIO, "writing JSON failed") : PEIL_OK;
+  return cli_json_write(fp, doc);
 }

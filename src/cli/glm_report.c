@@ -218,11 +218,6 @@ int glm_report_json(FILE *fp, const peil_glm *g, const glm_report_options *o) {
   json_object_set_new(tm, "vcov", json_real(g->seconds_vcov));
   json_object_set_new(tm, "effects", json_real(g->seconds_effects));
   json_object_set_new(doc, "seconds", tm);
-  json_t *w = json_array();
-  for (size_t i = 0; i < g->nwarnings; i++) json_array_append_new(w, json_string(g->warnings[i]));
-  json_object_set_new(doc, "warnings", w);
-  int rc = json_dumpf(doc, fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) ? PEIL_EIO : PEIL_OK;
-  fputc('\n', fp);
-  json_decref(doc);
-  return rc ? peil_error(rc, "writing JSON failed") : PEIL_OK;
+  json_object_set_new(doc, "warnings", cli_json_strings(g->warnings, g->nwarnings));
+  return cli_json_write(fp, doc);
 }

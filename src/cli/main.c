@@ -20,6 +20,7 @@ static const cli_command commands[] = {
     {"panel", "materialise a person-month panel of spell tables into the store", cmd_panel},
     {"split", "episodes split by duration bands and treatment for hazard models", cmd_split},
     {"match", "comparison groups by matching: balance, effects with honest standard errors", cmd_match},
+    {"test", "tests and intervals as R gives them: prop, binom, chisq, fisher, t, wilcox", cmd_test},
     {"run", "run a batch spec of analyses; tables checked for disclosure", cmd_run},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -83,7 +83,7 @@ static cell *cell_at(tally *t, size_t r, size_t c) {
   return &t->grid[r][c];
 }
 
-static void label(const peil_column_info *info, double v, char *buf, size_t len) {
+void peil_crosstab_label(const peil_column_info *info, double v, char *buf, size_t len) {
   if (info->type == PEIL_ENUM && v >= 0 && (size_t)v < info->nlevels)
     snprintf(buf, len, "%s", info->levels[(size_t)v]);
   else if (info->type == PEIL_DATE) {
@@ -172,11 +172,11 @@ static int assemble(tally *t, peil_crosstab *x, int twoway) {
   if (!x->n || !x->n_value || !x->sum || !x->row_labels || !x->col_labels) return PEIL_ENOMEM;
   char buf[256];
   for (size_t i = 0; i < nr; i++) {
-    label(t->dim[0].info, t->dim[0].value[t->dim[0].sorted[i]], buf, sizeof buf);
+    peil_crosstab_label(t->dim[0].info, t->dim[0].value[t->dim[0].sorted[i]], buf, sizeof buf);
     if (!(x->row_labels[i] = strdup(buf))) return PEIL_ENOMEM;
   }
   for (size_t j = 0; j < nc; j++) {
-    if (twoway) label(t->dim[1].info, t->dim[1].value[t->dim[1].sorted[j]], buf, sizeof buf);
+    if (twoway) peil_crosstab_label(t->dim[1].info, t->dim[1].value[t->dim[1].sorted[j]], buf, sizeof buf);
     else snprintf(buf, sizeof buf, "n");
     if (!(x->col_labels[j] = strdup(buf))) return PEIL_ENOMEM;
   }

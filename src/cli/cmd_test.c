@@ -1,0 +1,241 @@
+/* peil test: statistical tests and intervals as R computes them, on numbers
+ * given on the command line or on a table of a store or a CSV file. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "test_args.h"
+#include "test_report.h"
+
+static void help(void) {
+  printf("Usage: peil test TEST NUMBERS... [options]\n"
+         "       peil test TEST DATA [--table T] --value V [--group G] [options]\n"
+         "       peil test chisq|fisher DATA [--table T] --rows R --cols C [options]\n"
+         "\n"
+         "Statistical tests and intervals with R's numbers (docs/tests.md).\n"
+         "\n"
+         "Tests, with numbers on the command line\n"
+         "  prop X/N [X/N...]     proportions: one (Wilson interval; --p, default 0.5),\n"
+         "                        two (z test of equality; interval of p1 - p2) or k\n"
+         "                        (chi-square test); R's prop.test\n"
+         "  binom X/N             exact binomial test, Clopper-Pearson interval; binom.test\n"
+         "  chisq 'a,b,c;d,e,f'   chi-square test of independence (rows split by ';');\n"
+         "                        chisq.test\n"
+         "  fisher a,b,c,d        Fisher's exact test of a 2 x 2 table, conditional MLE\n"
+         "                        of the odds ratio and its interval; fisher.test\n"
+         "  t X1,X2,... Y1,...    two-sample t test (Welch; --var-equal: pooled); t.test\n"
+         "  t --summary M,SD,N M,SD,N   the same from means, SDs and sizes\n"
+         "  wilcox X1,... Y1,...  Wilcoxon rank-sum (Mann-Whitney) test; wilcox.test\n"
+         "\n"
+         "Data: a store (with --table T, or its only table) or a CSV file\n"
+         "  -t, --table T          the table of a store\n"
+         "      --value EXPR       t, wilcox: the numbers (a column or an expression:\n"
+         "                         log(income)); prop, binom: a 0/1 column or condition\n"
+         "      --group COL        the groups: t and wilcox compare its 2 levels, prop\n"
+         "                         its levels' proportions (none: one sample)\n"
+         "      --levels A,B       the group's levels to compare, in this order\n"
+         "      --rows COL, --cols COL   chisq, fisher: the cross-tabulated columns\n"
+         "      --where EXPR       use only rows where EXPR holds\n"
+         "      --threads N        decoding threads (results do not depend on it)\n"
+         "      --delimiter C, --decimal C, --schema FILE   CSV input, as peil import\n"
+         "\n"
+         "Options (R's defaults)\n"
+         "      --alternative A    two.sided (default), less or greater\n"
+         "      --conf-level L     confidence level (default 0.95; --level too)\n"
+         "      --correct yes|no   continuity correction (prop, chisq 2 x 2, wilcox's\n"
+         "                         normal approximation; default yes); --no-correct\n"
+         "      --p P[,P...]       prop, binom: null probabilities, one per group\n"
+         "      --mu M             t, wilcox: the difference under the null (default 0)\n"
+         "      --var-equal        t: pooled variance\n"
+         "      --exact yes|no|auto  wilcox: exact p-value (auto: both n < 50, no ties)\n"
+         "      --or R             fisher: the null odds ratio (default 1)\n"
+         "      --precise          fisher: exact roots for the odds ratio and its\n"
+         "                         interval instead of R's uniroot (tolerance 1.2e-4)\n"
+         "      --json             machine-readable output (broom's names)\n"
+         "  -o, --output FILE      the report to FILE instead of standard output\n"
+         "  -q, --quiet            no notes on standard error\n"
+         "  -h, --help             this help\n"
+         "\n"
+         "Examples\n"
+         "  peil test prop 71/300 55/300 --no-correct\n"
+         "  peil test binom 71/300 --p 0.2\n"
+         "  peil test chisq '12,5,7;3,9,11'\n"
+         "  peil test t --summary 10.2,2.1,40 9.1,2.5,35\n"
+         "  peil test t g4.h5 --table persons --value income --group treat --where 'age >= 30'\n"
+         "\n"
+         "Exit codes: 0 ok, 1 runtime failure, 2 bad input (counts above their totals,\n"
+         "negative counts, an empty row or column, too few observations, unknown\n"
+         "columns, a group with other than two levels).\n");
+}
+
+/* A whole list of numbers "a,b,c" (at least one). */
+static int parse_numbers(const char *s, double **v, size_t *n) {
+  size_t cap = 1;
+  for (const char *p = s; *p; p++) cap += *p == ',';
+  *v = malloc(cap * sizeof **v);
+  *n = 0;
+  if (!*v) return -1;
+  const char *p = s;
+  for (;;) {
+    char *end;
+    errno = 0;
+    double x = strtod(p, &end);
+    while (*end == ' ') end++;
+    if (end == p || errno || (*end && *end != ',')) return -1;
+    (*v)[(*n)++] = x;
+    if (!*end) return 0;
+    p = end + 1;
+  }
+}
+
+/* "71/300" */
+static int parse_fraction(const char *s, double *x, double *n) {
+  char *end;
+  *x = strtod(s, &end);
+  if (end == s || *end != '/') return -1;
+  const char *p = end + 1;
+  *n = strtod(p, &end);
+  return end == p || *end ? -1 : 0;
+}
+
+/* "12,5,7;3,9,11": rows split by ';', every row as long as the first. */
+static int parse_table(const char *s, double **v, size_t *nr, size_t *nc) {
+  char *copy = strdup(s), *save = NULL;
+  size_t cap = 0, n = 0;
+  *v = NULL, *nr = *nc = 0;
+  int rc = copy ? 0 : -1;
+  for (char *row = copy ? strtok_r(copy, ";", &save) : NULL; !rc && row; row = strtok_r(NULL, ";", &save)) {
+    double *r;
+    size_t k;
+    if (parse_numbers(row, &r, &k) || (*nr && k != *nc)) rc = -1;
+    else {
+      if (n + k > cap) {
+        double *g = realloc(*v, (cap = 2 * (n + k)) * sizeof *g);
+        if (!g) rc = -1;
+        else *v = g;
+      }
+      if (!rc) memcpy(*v + n, r, k * sizeof *r), n += k, *nc = k, (*nr)++;
+    }
+    free(r);
+  }
+  free(copy);
+  return rc || !*nr ? -1 : 0;
+}
+
+/* The tests on numbers given on the command line. */
+static int run_numbers(const char *cmd, peil_test_kind kind, char **args, size_t nargs, int summary,
+                       const peil_test_options *o, peil_test_result *r) {
+  double *a = NULL, *b = NULL, *x = NULL, *n = NULL;
+  size_t na = 0, nb = 0, nr = 0, nc = 0;
+  int rc = 0;
+  switch (kind) {
+  case PEIL_TEST_PROP:
+  case PEIL_TEST_BINOM:
+    if (kind == PEIL_TEST_BINOM && nargs != 1) return cli_usage(cmd, "binom takes one X/N, e.g. 71/300");
+    if (!(x = calloc(nargs, sizeof *x)) || !(n = calloc(nargs, sizeof *n))) rc = peil_error(PEIL_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < nargs; i++)
+      if (parse_fraction(args[i], &x[i], &n[i])) {
+        free(x), free(n);
+        return cli_usage(cmd, "'%s' is not successes/trials, e.g. 71/300", args[i]);
+      }
+    if (!rc) rc = kind == PEIL_TEST_BINOM ? peil_stats_binom_test(x[0], n[0], o, r) : peil_stats_prop_test(x, n, nargs, o, r);
+    break;
+  case PEIL_TEST_CHISQ:
+  case PEIL_TEST_FISHER:
+    if (nargs != 1 || parse_table(args[0], &a, &nr, &nc)) {
+      free(a);
+      return cli_usage(cmd, "%s takes one table: rows of counts split by ';', e.g. '12,5,7;3,9,11'",
+                       kind == PEIL_TEST_CHISQ ? "chisq" : "fisher");
+    }
+    if (kind == PEIL_TEST_FISHER && nr == 1 && nc == 4) nr = nc = 2; /* a,b,c,d */
+    if (kind == PEIL_TEST_FISHER && (nr != 2 || nc != 2)) {
+      free(a);
+      return cli_usage(cmd, "fisher takes a 2 x 2 table: a,b,c,d or 'a,b;c,d', not '%s'", args[0]);
+    }
+    rc = kind == PEIL_TEST_CHISQ ? peil_stats_chisq_test(a, nr, nc, o, r) : peil_stats_fisher_test(a, o, r);
+    break;
+  case PEIL_TEST_T:
+  case PEIL_TEST_WILCOX:
+    if (nargs != 2 || parse_numbers(args[0], &a, &na) || parse_numbers(args[1], &b, &nb) ||
+        (summary && (na != 3 || nb != 3))) {
+      free(a), free(b);
+      return summary ? cli_usage(cmd, "--summary takes two groups as MEAN,SD,N MEAN,SD,N")
+                     : cli_usage(cmd, "give the two samples as X1,X2,... Y1,Y2,... (or DATA with --value and --group)");
+    }
+    if (summary) {
+      peil_group_summary gx = {a[0], a[1], a[2]}, gy = {b[0], b[1], b[2]};
+      rc = peil_stats_t_test_summary(&gx, &gy, o, r);
+    } else {
+      rc = kind == PEIL_TEST_T ? peil_stats_t_test(a, na, b, nb, o, r) : peil_stats_wilcox_test(a, na, b, nb, o, r);
+    }
+    break;
+  }
+  free(a), free(b), free(x), free(n);
+  return rc ? cli_fail(cmd, rc) : 0;
+}
+
+int cmd_test(int argc, char **argv) {
+  const char *cmd = "test";
+  test_args a;
+  test_args_init(&a);
+  int first = 1, kind = -1, status = cli_args_parse(cmd, argc, argv, test_arg_table, test_args_set, &a, &first);
+  if (status == 1) {
+    help();
+    test_args_free(&a);
+    return 0;
+  }
+  if (!status && first >= argc) status = cli_usage(cmd, "which test? prop, binom, chisq, fisher, t or wilcox");
+  if (!status && (kind = peil_test_kind_from_name(argv[first])) < 0)
+    status = cli_usage(cmd, "unknown test '%s' (prop, binom, chisq, fisher, t, wilcox)", argv[first]);
+  char **args = argv + first + 1;
+  size_t nargs = first < argc ? (size_t)(argc - first - 1) : 0;
+  const peil_stats_data_options *d = &a.data;
+  /* DATA: a file that exists, or the data options. Numbers otherwise. */
+  int from_data = !status && nargs >= 1 && (access(args[0], F_OK) == 0 || d->value || d->rows || a.table);
+  if (!status && !nargs) status = cli_usage(cmd, "%s needs numbers or a data file", argv[first]);
+  if (!status && from_data && nargs != 1) status = cli_usage(cmd, "expected one data file (a store or a CSV file)");
+  if (!status && test_args_finish(&a, (peil_test_kind)kind, from_data)) status = cli_usage(cmd, "--%s", peil_errmsg());
+  if (!status && a.test.p && !from_data && kind == PEIL_TEST_PROP && a.test.np != nargs)
+    status = cli_usage(cmd, "--p gives %zu probabilit%s for %zu group%s: give one per group", a.test.np,
+                       a.test.np == 1 ? "y" : "ies", nargs, nargs == 1 ? "" : "s");
+  if (status) {
+    test_args_free(&a);
+    return status;
+  }
+
+  peil_test_result r = {0};
+  peil_stats_data *data = NULL;
+  cli_data in = {0};
+  int rc = 0;
+  if (from_data) {
+    rc = cli_data_open(args[0], a.table, &a.csv, &in);
+    if (!rc) rc = peil_stats_run(in.store, in.table, (peil_test_kind)kind, d, &a.test, &data, &r);
+    if (rc) {
+      cli_data_close(&in);
+      peil_stats_data_free(data);
+      test_args_free(&a);
+      return cli_fail(cmd, rc);
+    }
+  } else if ((rc = run_numbers(cmd, (peil_test_kind)kind, args, nargs, a.summary, &a.test, &r))) {
+    test_args_free(&a);
+    return rc;
+  }
+  test_report rep = {argv[first], from_data ? args[0] : NULL, from_data && !in.temporary ? in.table : NULL,
+                     (const char *const *)args, nargs, a.summary, d, &a.test, data, &r};
+  cli_output out = {0};
+  rc = cli_output_open(&out, a.output);
+  if (!rc) {
+    rc = a.json ? test_report_json(out.fp, &rep) : test_report_text(out.fp, &rep);
+    int crc = cli_output_close(&out, rc == 0);
+    if (!rc) rc = crc;
+  }
+  if (!rc && (a.json || a.output)) test_report_warnings(&rep);
+  peil_test_result_clear(&r);
+  peil_stats_data_free(data);
+  if (from_data) cli_data_close(&in);
+  test_args_free(&a);
+  return rc ? cli_fail(cmd, rc) : 0;
+}

@@ -1,0 +1,29 @@
+/* The options of peil test, which are also the keys a [test NAME] section
+ * of a batch spec can take (cli_args.h). */
+#ifndef PEIL_CLI_TEST_ARGS_H
+#define PEIL_CLI_TEST_ARGS_H
+
+#include "cli_args.h"
+
+typedef struct {
+  peil_test_options test;
+  peil_stats_data_options data;
+  peil_csv_options csv;
+  const char *table, *output;
+  int json, summary;
+  char **levels;   /* the list data.levels points into */
+  double *p;       /* the list test.p points into */
+} test_args;
+
+extern const cli_arg test_arg_table[];
+
+void test_args_init(test_args *a);
+/* A cli_arg_setter: ctx is a test_args. */
+int test_args_set(void *ctx, const char *key, const char *value);
+/* After the last key: the keys that belong to the test (kind) and those
+ * data need (from_data). PEIL_EINVAL with a message that starts with the
+ * key (without dashes: the caller adds them on the command line). */
+int test_args_finish(test_args *a, peil_test_kind kind, int from_data);
+void test_args_free(test_args *a);
+
+#endif
