@@ -86,6 +86,17 @@ static int analyse(const run_section *s, peil_store *st, const char *table, cons
     match_job_free(&j);
     break;
   }
+  case RUN_TEST: {
+    peil_test_result r;
+    memset(&r, 0, sizeof r);
+    peil_stats_data *data = NULL;
+    if (!(rc = peil_stats_run(st, table, s->test_kind, &s->test.data, &s->test.test, &data, &r)))
+      rc = run_tables_test(s, data, &r, out);
+    if (data) out->rows_read = data->n_read, out->rows_used = data->n_used;
+    peil_test_result_clear(&r);
+    peil_stats_data_free(data);
+    break;
+  }
   default:
     rc = peil_error(PEIL_EINTERNAL, "section type %s cannot run yet", s->type);
   }

@@ -13,7 +13,8 @@ static const struct {
   run_kind kind;
 } kinds[] = {{"data", RUN_DATA},   {"disclosure", RUN_DISCLOSURE}, {"cohort", RUN_COHORT},
              {"logit", RUN_GLM},   {"probit", RUN_GLM},            {"ols", RUN_GLM},
-             {"glm", RUN_GLM},     {"match", RUN_MATCH},           {"table", RUN_TABLE}};
+             {"glm", RUN_GLM},     {"match", RUN_MATCH},           {"table", RUN_TABLE},
+             {"test", RUN_TEST}};
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
 /* The keys an analysis section reads itself; the others are the
@@ -141,6 +142,21 @@ static int read_table(run_plan *p, run_section *s) {
   return PEIL_OK;
 }
 
+/* [test NAME]: test = KIND, table/from, and peil test's options. */
+static int read_test(run_plan *p, run_section *s) {
+  static const char *const own[] = {"table", "from", "test", NULL};
+  int line = s->line;
+  const char *kind = value_of(p->spec, s->section, "test", &line);
+  if (!kind) return at(p, s->line, "[%s] needs test = prop, binom, chisq, fisher, t or wilcox", s->section);
+  int k = peil_test_kind_from_name(kind);
+  if (k < 0) return at(p, line, "[%s] test = %s: not one of prop, binom, chisq, fisher, t, wilcox", s->section, kind);
+  s->test_kind = (peil_test_kind)k;
+  test_args_init(&s->test);
+  int rc = cli_args_from_spec(p->spec, s->section, test_arg_table, own, test_args_set, &s->test);
+  if (!rc && test_args_finish(&s->test, s->test_kind, 1)) rc = at(p, s->line, "[%s] %s", s->section, peil_errmsg());
+  return rc;
+}
+
 static int read_cohort(run_plan *p, run_section *s) {
   int rc = peil_cohort_spec_new(s->name, &s->cohort);
   for (size_t i = 0; !rc && i < p->spec->n; i++) {
@@ -167,7 +183,7 @@ static int read_sections(run_plan *p, const char *store_override) {
     while (k < NKINDS && strcmp(kinds[k].type, type) != 0) k++;
     if (k == NKINDS)
       return at(p, line, "[%s]: unknown section type '%s' (types: data, disclosure, cohort, logit, "
-                "probit, ols, glm, match, table)", sec, type);
+                "probit, ols, glm, match, table, test)", sec, type);
     for (size_t j = 0; j < i; j++)
       if (strcmp(f->sections[j], sec) == 0)
         return at(p, line, "[%s] appears twice (also line %d): its keys would mix", sec, f->section_line[j]);
@@ -279,6 +295,15 @@ static int check_section(const run_plan *p, const run_section *s, const peil_tab
     if ((rc = check_columns(p, s, ti, "weights", &o->weights, 1))) return rc;
     return check_columns(p, s, ti, "margins", &o->margins, 1);
   }
+  if (s->kind == RUN_TEST) {
+    const peil_stats_data_options *o = &s->test.data;
+    const char *cols[] = {o->group, o->rows, o->cols};
+    const char *keys[] = {"group", "rows", "cols"};
+    for (size_t c = 0; c < 3; c++)
+      if ((rc = check_columns(p, s, ti, keys[c], &cols[c], 1))) return rc;
+    if (o->value && (rc = check_expr(p, s, ti, "value", o->value))) return rc;
+    return o->where ? check_expr(p, s, ti, "where", o->where) : PEIL_OK;
+  }
   if (s->kind == RUN_TABLE) {
     const peil_crosstab_options *o = &s->crosstab;
     if ((rc = check_columns(p, s, ti, "rows", &o->rows, 1))) return rc;
@@ -303,7 +328,7 @@ static int check_inputs(run_plan *p) {
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
-    if ((s->kind != RUN_GLM && s->kind != RUN_MATCH && s->kind != RUN_TABLE) || s->from >= 0) continue;
+    if (s->kind == RUN_COHORT || s->from >= 0) continue;
     if (!s->table) {
       rc = at(p, s->line, "[%s] needs table = T (a table of %s) or from = SECTION", s->section, p->store_path);
       break;
@@ -335,8 +360,9 @@ int run_plan_load(const char *path, const char *store_override, run_plan **out) 
     if (s->kind == RUN_GLM) rc = read_glm(p, s);
     else if (s->kind == RUN_MATCH) rc = read_match(p, s);
     else if (s->kind == RUN_TABLE) rc = read_table(p, s);
+    else if (s->kind == RUN_TEST) rc = read_test(p, s);
     else if (s->kind == RUN_COHORT) rc = read_cohort(p, s);
-    if (!rc && (s->kind == RUN_GLM || s->kind == RUN_MATCH || s->kind == RUN_TABLE)) rc = read_from(p, k);
+    if (!rc && s->kind != RUN_COHORT) rc = read_from(p, k);
   }
   if (!rc) rc = check_inputs(p);
   if (rc) {
@@ -354,6 +380,7 @@ void run_plan_free(run_plan *p) {
     free(s->section);
     if (s->kind == RUN_GLM) glm_args_free(&s->glm);
     if (s->kind == RUN_MATCH) match_args_free(&s->match);
+    if (s->kind == RUN_TEST) test_args_free(&s->test);
     peil_cohort_spec_free(s->cohort);
   }
   free(p->sections);

@@ -6,6 +6,7 @@
 
 #include "glm_args.h"
 #include "match_args.h"
+#include "test_args.h"
 
 typedef enum {
   RUN_DATA,       /* [data]: the store */
@@ -14,6 +15,7 @@ typedef enum {
   RUN_GLM,        /* [logit NAME], [probit NAME], [ols NAME], [glm NAME] */
   RUN_MATCH,      /* [match NAME] */
   RUN_TABLE,      /* [table NAME]: a cross-tabulation */
+  RUN_TEST,       /* [test NAME]: prop, binom, chisq, fisher, t or wilcox on a table */
 } run_kind;
 
 typedef struct {
@@ -28,6 +30,8 @@ typedef struct {
   glm_args glm;     /* RUN_GLM */
   match_args match; /* RUN_MATCH */
   peil_crosstab_options crosstab; /* RUN_TABLE */
+  test_args test;   /* RUN_TEST */
+  peil_test_kind test_kind;
   const char *title;  /* title = ... of a [table NAME], NULL: made from its keys */
   peil_cohort_spec *cohort; /* RUN_COHORT */
 } run_section;

@@ -182,6 +182,35 @@ assert bal["racehispan"]["n_rarer_treated"] == "11", bal["racehispan"]
 assert bal["age"]["n_rarer_treated"] == "185"
 EOF2
 
+# [test NAME]: the same numbers as peil test.
+cat > "$T/test.ini" <<'EOF2'
+[data]
+store = lalonde.h5
+[test earnings]
+table = lalonde
+test = t
+value = re78
+group = treat
+[test race]
+table = lalonde
+test = chisq
+rows = race
+cols = treat
+EOF2
+expect_exit 0 "$PEIL" run "$T/test.ini" -o "$T/tests" -q
+"$PEIL" test t "$T/lalonde.h5" --table lalonde --value re78 --group treat --json > "$T/t.json" || fail "peil test"
+python3 - "$T/tests" "$T/t.json" <<'EOF2' || fail "test tables"
+import csv, json, sys
+out, ref = sys.argv[1], json.load(open(sys.argv[2]))
+ref = ref["tidy"][0]
+row = list(csv.DictReader(open(out + "/earnings.csv")))[0]
+assert abs(float(row["estimate"]) - ref["estimate"]) < 1e-9 * abs(ref["estimate"])
+assert abs(float(row["p_value"]) - ref["p_value"]) < 1e-12, (row, ref["p_value"])
+assert abs(float(row["statistic"]) - ref["statistic"]) < 1e-12
+race = list(csv.DictReader(open(out + "/race.csv")))[0]
+assert race["n_smallest_cell"] == "11" and float(race["statistic"]) > 200
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"

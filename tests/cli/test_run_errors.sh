@@ -174,6 +174,34 @@ columns = sex
 EOF2
 run_fails tablekey "tablekey.ini:6: [table t] unknown key 'columns' (keys: table, from, rows, cols, value, where, title)"
 
+# [test NAME]: the kind of test, its data.
+spec testkind <<'EOF2'
+[data]
+store = g4.h5
+[test t]
+table = persons
+value = sex == "man"
+EOF2
+run_fails testkind "testkind.ini:3: [test t] needs test = prop, binom, chisq, fisher, t or wilcox"
+spec testbad <<'EOF2'
+[data]
+store = g4.h5
+[test t]
+table = persons
+test = anova
+EOF2
+run_fails testbad "testbad.ini:5: [test t] test = anova: not one of prop, binom, chisq, fisher, t, wilcox"
+spec testgroup <<'EOF2'
+[data]
+store = g4.h5
+[test t]
+table = persons
+test = prop
+value = sex == "man"
+group = city
+EOF2
+run_fails testgroup "testgroup.ini:7: [test t] group = city: unknown column in table 'persons'"
+
 # Unknown section types and keys; command-line-only keys; bad values.
 spec badtype <<'EOF2'
 [data]
