@@ -97,6 +97,21 @@ static int analyse(const run_section *s, peil_store *st, const char *table, cons
     peil_stats_data_free(data);
     break;
   }
+  case RUN_SPLIT: {
+    peil_split_options o = s->split; /* shallow: threads only */
+    o.threads = env->threads;
+    char rows[4096];
+    peil_store *dst = NULL;
+    peil_split_summary sum;
+    memset(&sum, 0, sizeof sum);
+    rc = peil_store_open(run_file(rows, sizeof rows, env->rowsdir, "rows-", s->name, ".h5"), PEIL_STORE_CREATE, &dst);
+    if (!rc) rc = peil_split_write(st, dst, &o, &sum);
+    if (!rc) rc = peil_store_commit(dst);
+    peil_store_close(dst);
+    if (!rc) rc = run_tables_split(s, &sum, out);
+    peil_split_summary_free(&sum);
+    break;
+  }
   default:
     rc = peil_error(PEIL_EINTERNAL, "section type %s cannot run yet", s->type);
   }
@@ -131,7 +146,7 @@ int run_section_exec(const run_plan *p, size_t k, const run_env *env) {
   const char *path = p->store_path, *table = s->table;
   if (s->from >= 0) {
     path = run_file(rows, sizeof rows, env->rowsdir, "rows-", p->sections[s->from].name, ".h5");
-    table = "rows";
+    table = p->sections[s->from].rows_table;
   }
   run_tables out = {0};
   peil_disclosure_audit *audit = NULL;

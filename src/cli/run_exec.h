@@ -54,6 +54,7 @@ int run_tables_glm(const run_section *s, const peil_glm *g, run_tables *out);
 int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables *out);
 int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out);
 int run_tables_match(const run_section *s, const match_job *j, run_tables *out);
+int run_tables_split(const run_section *s, const peil_split_summary *sum, run_tables *out);
 int run_tables_test(const run_section *s, const peil_stats_data *data, const peil_test_result *r,
                     run_tables *out);
 

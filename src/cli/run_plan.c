@@ -14,7 +14,7 @@ static const struct {
 } kinds[] = {{"data", RUN_DATA},   {"disclosure", RUN_DISCLOSURE}, {"cohort", RUN_COHORT},
              {"logit", RUN_GLM},   {"probit", RUN_GLM},            {"ols", RUN_GLM},
              {"glm", RUN_GLM},     {"match", RUN_MATCH},           {"table", RUN_TABLE},
-             {"test", RUN_TEST}};
+             {"test", RUN_TEST},   {"split", RUN_SPLIT}};
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
 /* The keys an analysis section reads itself; the others are the
@@ -98,9 +98,9 @@ static int read_from(run_plan *p, size_t k) {
                   "only the sections above it", s->section, from, p->sections[i].line);
     return at(p, line, "[%s] from = %s: no such section", s->section, from);
   }
-  if (p->sections[j].kind != RUN_COHORT)
+  if (p->sections[j].kind != RUN_COHORT && p->sections[j].kind != RUN_SPLIT)
     return at(p, line, "[%s] from = %s: a [%s] section has no rows to read (rows come from "
-              "[cohort NAME] sections)", s->section, from, p->sections[j].type);
+              "[cohort NAME] and [split NAME] sections)", s->section, from, p->sections[j].type);
   s->from = j;
   p->sections[j].rows_for_later = 1;
   return PEIL_OK;
@@ -157,6 +157,23 @@ static int read_test(run_plan *p, run_section *s) {
   return rc;
 }
 
+/* [split NAME]: peil split's keys; the episodes go to the run's private
+ * row store, for later sections (from = NAME). */
+static int read_split(run_plan *p, run_section *s) {
+  int rc = peil_split_options_init(&s->split);
+  for (size_t i = 0; !rc && i < p->spec->n; i++) {
+    const peil_spec_entry *e = &p->spec->entries[i];
+    if (strcmp(e->section, s->section) != 0) continue;
+    if (strcmp(e->key, "from") == 0)
+      return at(p, e->line, "[%s] from: a split reads the store's spell tables (spells = ..., "
+                "event = ..., treatment = ...)", s->section);
+    if ((rc = peil_split_options_set(&s->split, e->key, e->value)))
+      peil_error_prefix(rc, "%s:%d: [%s] ", p->spec->path, e->line, s->section);
+  }
+  s->rows_table = s->split.table;
+  return rc;
+}
+
 static int read_cohort(run_plan *p, run_section *s) {
   int rc = peil_cohort_spec_new(s->name, &s->cohort);
   for (size_t i = 0; !rc && i < p->spec->n; i++) {
@@ -183,7 +200,7 @@ static int read_sections(run_plan *p, const char *store_override) {
     while (k < NKINDS && strcmp(kinds[k].type, type) != 0) k++;
     if (k == NKINDS)
       return at(p, line, "[%s]: unknown section type '%s' (types: data, disclosure, cohort, logit, "
-                "probit, ols, glm, match, table, test)", sec, type);
+                "probit, ols, glm, match, table, test, split)", sec, type);
     for (size_t j = 0; j < i; j++)
       if (strcmp(f->sections[j], sec) == 0)
         return at(p, line, "[%s] appears twice (also line %d): its keys would mix", sec, f->section_line[j]);
@@ -328,7 +345,7 @@ static int check_inputs(run_plan *p) {
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
-    if (s->kind == RUN_COHORT || s->from >= 0) continue;
+    if (s->kind == RUN_COHORT || s->kind == RUN_SPLIT || s->from >= 0) continue;
     if (!s->table) {
       rc = at(p, s->line, "[%s] needs table = T (a table of %s) or from = SECTION", s->section, p->store_path);
       break;
@@ -361,8 +378,10 @@ int run_plan_load(const char *path, const char *store_override, run_plan **out) 
     else if (s->kind == RUN_MATCH) rc = read_match(p, s);
     else if (s->kind == RUN_TABLE) rc = read_table(p, s);
     else if (s->kind == RUN_TEST) rc = read_test(p, s);
+    else if (s->kind == RUN_SPLIT) rc = read_split(p, s);
     else if (s->kind == RUN_COHORT) rc = read_cohort(p, s);
-    if (!rc && s->kind != RUN_COHORT) rc = read_from(p, k);
+    if (s->kind == RUN_COHORT) s->rows_table = "rows";
+    if (!rc && s->kind != RUN_COHORT && s->kind != RUN_SPLIT) rc = read_from(p, k);
   }
   if (!rc) rc = check_inputs(p);
   if (rc) {
@@ -381,6 +400,7 @@ void run_plan_free(run_plan *p) {
     if (s->kind == RUN_GLM) glm_args_free(&s->glm);
     if (s->kind == RUN_MATCH) match_args_free(&s->match);
     if (s->kind == RUN_TEST) test_args_free(&s->test);
+    if (s->kind == RUN_SPLIT) peil_split_options_free(&s->split);
     peil_cohort_spec_free(s->cohort);
   }
   free(p->sections);

@@ -16,6 +16,7 @@ typedef enum {
   RUN_MATCH,      /* [match NAME] */
   RUN_TABLE,      /* [table NAME]: a cross-tabulation */
   RUN_TEST,       /* [test NAME]: prop, binom, chisq, fisher, t or wilcox on a table */
+  RUN_SPLIT,      /* [split NAME]: episodes split for a piecewise hazard (peil split) */
 } run_kind;
 
 typedef struct {
@@ -26,12 +27,14 @@ typedef struct {
   int line;         /* of the section header */
   int from;         /* index of the section whose rows it reads, -1: the store */
   int rows_for_later; /* a cohort whose rows a later section reads (from = NAME) */
+  const char *rows_table; /* cohort and split: the table of rows later sections read */
   const char *table; /* table = T of the store (NULL with from) */
   glm_args glm;     /* RUN_GLM */
   match_args match; /* RUN_MATCH */
   peil_crosstab_options crosstab; /* RUN_TABLE */
   test_args test;   /* RUN_TEST */
   peil_test_kind test_kind;
+  peil_split_options split; /* RUN_SPLIT */
   const char *title;  /* title = ... of a [table NAME], NULL: made from its keys */
   peil_cohort_spec *cohort; /* RUN_COHORT */
 } run_section;

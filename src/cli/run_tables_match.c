@@ -21,14 +21,15 @@ static int sizes(const run_section *s, const peil_match_balance *b, run_tables *
   if (!rc) rc = peil_rtable_add_key(t, "group", PEIL_RTABLE_TEXT);
   static const char *const counts[] = {"all", "matched", "unmatched", "discarded"};
   for (size_t k = 0; !rc && k < 4; k++) rc = peil_rtable_add_count(t, counts[k]);
-  if (!rc) rc = peil_rtable_add_estimate(t, "matched_ess", "matched", 1);
   if (!rc) out->v[out->n - 1].colsum = (peil_disclosure_column_sum){"all", "matched,unmatched,discarded"};
   const peil_match_sizes *z = &b->sizes;
   for (int g = 1; !rc && g >= 0; g--) {
-    peil_rtable_value v[6] = {PEIL_RV_TEXT(g ? "treated" : "control"), PEIL_RV_INT((int64_t)z->all[g]),
+    /* No effective size: for 1:1 matching it is the matched count, which
+     * secondary suppression may have hidden (the effects carry n). */
+    peil_rtable_value v[5] = {PEIL_RV_TEXT(g ? "treated" : "control"), PEIL_RV_INT((int64_t)z->all[g]),
                               PEIL_RV_INT((int64_t)z->matched[g]), PEIL_RV_INT((int64_t)z->unmatched[g]),
-                              PEIL_RV_INT((int64_t)z->discarded[g]), PEIL_RV_REAL(z->matched_ess[g])};
-    rc = peil_rtable_append(t, v, 6);
+                              PEIL_RV_INT((int64_t)z->discarded[g])};
+    rc = peil_rtable_append(t, v, 5);
   }
   return rc;
 }

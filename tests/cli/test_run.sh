@@ -211,6 +211,38 @@ race = list(csv.DictReader(open(out + "/race.csv")))[0]
 assert race["n_smallest_cell"] == "11" and float(race["statistic"]) > 200
 EOF2
 
+# [split NAME] and a Poisson model of its episodes (from = NAME).
+cat > "$T/hazard.ini" <<'EOF2'
+[data]
+store = g4.h5
+[split episodes]
+spells = bijstand
+event = jobs
+treatment = programme
+cuts = 91, 182, 273, 365, 547
+[glm hazard]
+from = episodes
+family = poisson
+formula = event ~ period + treated + sex + offset(log(exposure))
+cluster = rin
+EOF2
+expect_exit 0 "$PEIL" run "$T/hazard.ini" -o "$T/hazard" -q
+"$PEIL" split "$S" -o "$T/episodes.h5" --treatment programme --cuts 91,182,273,365,547 -q || fail "peil split"
+"$PEIL" glm "$T/episodes.h5" --table episodes --family poisson --cluster rin \
+  --formula 'event ~ period + treated + sex + offset(log(exposure))' --json > "$T/hazard.json" || fail "peil glm"
+python3 - "$T/hazard" "$T/hazard.json" <<'EOF2' || fail "hazard tables"
+import csv, json, sys
+out, ref = sys.argv[1], json.load(open(sys.argv[2]))
+coef = {r["term"]: r for r in csv.DictReader(open(out + "/hazard.csv"))}
+for c in ref["coefficients"]:
+    assert abs(float(coef[c["term"]]["estimate"]) - c["estimate"]) <= 1e-12 * max(1, abs(c["estimate"])), c
+    assert abs(float(coef[c["term"]]["std_error"]) - c["std_error"]) <= 1e-12 * c["std_error"], c
+ep = list(csv.DictReader(open(out + "/episodes.csv")))
+# a rate is never published beside a suppressed count of events
+assert all(r["rate_per_1000_days"] == "" for r in ep if r["events"] == ""), ep
+assert any(r["events"] == "" for r in ep)
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"

@@ -202,6 +202,15 @@ group = city
 EOF2
 run_fails testgroup "testgroup.ini:7: [test t] group = city: unknown column in table 'persons'"
 
+# [split NAME]: peil split's keys.
+spec splitcuts <<'EOF2'
+[data]
+store = g4.h5
+[split e]
+cuts = 182, 91
+EOF2
+run_fails splitcuts "splitcuts.ini:4: [split e] cuts: 91 after 182: the cut points must increase"
+
 # Unknown section types and keys; command-line-only keys; bad values.
 spec badtype <<'EOF2'
 [data]
