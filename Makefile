@@ -41,16 +41,17 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) > /dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The G4 comparison (examples/g4-cohort.ini) on a simulated extract: the
-# whole report goes to $(DEMO_DIR)/g4-cohort.txt; the main table
-# (the whole stock, still on bijstand in the same city) is printed.
+# The G4 comparison as a batch run (examples/g4.ini) on a simulated extract:
+# every table, disclosure-controlled, in $(DEMO_DIR)/g4/ (report.md has all
+# of them); the main table (still on bijstand in the same city, by city) is
+# printed.
 demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(BUILD)/peil simulate -o $(DEMO_DIR)/g4.h5 --persons $(PERSONS) --seed $(SEED)
 	$(BUILD)/peil info $(DEMO_DIR)/g4.h5
-	$(BUILD)/peil cohort $(DEMO_DIR)/g4.h5 --spec examples/g4-cohort.ini -o $(DEMO_DIR)/g4-cohort.txt
-	@echo; sed -n '1,/^outcome work/p' $(DEMO_DIR)/g4-cohort.txt | sed '$$d'
-	@echo "The whole report: $(DEMO_DIR)/g4-cohort.txt (peil cohort --json for JSON)"
+	$(BUILD)/peil run examples/g4.ini --store $(DEMO_DIR)/g4.h5 -o $(DEMO_DIR)/g4
+	@echo; grep -E '^(###|\|)' $(DEMO_DIR)/g4/g4_outcomes.md | grep -E '^###|^\| (subset|:)|^\| all +\| pooled .*\| still ' 
+	@echo "The report: $(DEMO_DIR)/g4/report.md (every table also as CSV and JSON; manifest.json, disclosure_audit.csv)"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -243,6 +243,10 @@ assert all(r["rate_per_1000_days"] == "" for r in ep if r["events"] == ""), ep
 assert any(r["events"] == "" for r in ep)
 EOF2
 
+# The replication example runs on a small extract (make demo: the default one).
+expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/g4.ini" --store "$S" -o "$T/g4" -q
+CHECKS=$((CHECKS + 1)); [ -s "$T/g4/g4_corrected.csv" ] && [ -s "$T/g4/work_12.md" ] || fail "examples/g4.ini tables"
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
