@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "run_jobs.h"
 #include "run_manifest.h"
 #include "run_outdir.h"
 #include "run_plan.h"
@@ -33,6 +35,10 @@ static void help(void) {
          "                         cell size, no suppression, no rounding (logged, and\n"
          "                         every table and the manifest say so)\n"
          "  -o, --output DIR       the output directory (default: SPEC's name + '-output')\n"
+         "  -j, --jobs N           run up to N sections at a time, each in a process of\n"
+         "                         its own with its share of the cores (default 1: one\n"
+         "                         section at a time, with every core); the output is\n"
+         "                         the same\n"
          "  -q, --quiet            no notes on standard error\n"
          "  -h, --help             this help\n"
          "\n"
@@ -40,13 +46,17 @@ static void help(void) {
          "computed or written).\n");
 }
 
-static const cli_arg run_args[] = {{"store", 0, 1, 0},  {"check", 0, 0, 0}, {"output", 'o', 1, 0},
-                                   {"no-disclosure-control", 0, 0, 0},
-                                   {"quiet", 'q', 0, 0}, {"help", 'h', 0, 0}, {NULL, 0, 0, 0}};
+/* --section, --into, --rows-dir and --threads are internal: how --jobs
+ * runs one section in a process of its own (run_jobs.c). */
+static const cli_arg run_args[] = {
+    {"store", 0, 1, 0},  {"check", 0, 0, 0},    {"output", 'o', 1, 0},   {"jobs", 'j', 1, 0},
+    {"no-disclosure-control", 0, 0, 0},         {"section", 0, 1, 0},    {"into", 0, 1, 0},
+    {"rows-dir", 0, 1, 0}, {"threads", 0, 1, 0}, {"quiet", 'q', 0, 0},   {"help", 'h', 0, 0},
+    {NULL, 0, 0, 0}};
 
 typedef struct {
-  const char *store, *output;
-  int check, no_control;
+  const char *store, *output, *section, *into, *rows_dir;
+  int check, no_control, jobs, threads;
 } run_args_t;
 
 static int set_arg(void *ctx, const char *key, const char *value) {
@@ -55,6 +65,16 @@ static int set_arg(void *ctx, const char *key, const char *value) {
   else if (strcmp(key, "check") == 0) a->check = 1;
   else if (strcmp(key, "output") == 0) a->output = value;
   else if (strcmp(key, "no-disclosure-control") == 0) a->no_control = 1;
+  else if (strcmp(key, "section") == 0) a->section = value;
+  else if (strcmp(key, "into") == 0) a->into = value;
+  else if (strcmp(key, "rows-dir") == 0) a->rows_dir = value;
+  else if (strcmp(key, "jobs") == 0 || strcmp(key, "threads") == 0) {
+    long long n;
+    if (cli_parse_long(value, &n) || n < 1 || n > 1024)
+      return peil_error(PEIL_EINVAL, "must be a whole number from 1 to 1024, not '%s'", value);
+    if (strcmp(key, "jobs") == 0) a->jobs = (int)n;
+    else a->threads = (int)n;
+  }
   else if (strcmp(key, "quiet") == 0) cli_quiet = 1;
   return PEIL_OK;
 }
@@ -78,6 +98,18 @@ int cmd_run(int argc, char **argv) {
     run_plan_free(plan);
     return 0;
   }
+  if (a.section) { /* one section, for --jobs */
+    size_t k = 0;
+    while (k < plan->n && strcmp(plan->sections[k].name, a.section) != 0) k++;
+    run_env one = {a.into, a.rows_dir, plan->rules, a.threads};
+    if (a.no_control) one.rules.enabled = 0;
+    if (k == plan->n || !a.into || !a.rows_dir)
+      rc = peil_error(PEIL_EINVAL, "--section %s: no such section, or no --into and --rows-dir", a.section);
+    else
+      rc = run_section_exec(plan, k, &one);
+    run_plan_free(plan);
+    return rc ? cli_fail(cmd, rc) : 0;
+  }
   char dflt[4096];
   if (!a.output) {
     const char *base = strrchr(argv[first], '/') ? strrchr(argv[first], '/') + 1 : argv[first];
@@ -85,8 +117,12 @@ int cmd_run(int argc, char **argv) {
     snprintf(dflt, sizeof dflt, "%.*s-output", (int)stem, base);
     a.output = dflt;
   }
-  run_info info = {argc, argv, argv[first], peil_seconds(), 0, (long long)time(NULL), 1};
-  run_env env = {NULL, NULL, plan->rules, 0};
+  int jobs = a.jobs > 0 ? a.jobs : 1;
+  if ((size_t)jobs > plan->n) jobs = (int)plan->n;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  run_info info = {argc, argv, argv[first], peil_seconds(), 0, (long long)time(NULL), jobs};
+  /* One section at a time takes every core; N at a time share them. */
+  run_env env = {NULL, NULL, plan->rules, jobs > 1 ? (int)(cores / jobs > 1 ? cores / jobs : 1) : 0};
   if (a.no_control) {
     env.rules.enabled = 0;
     fprintf(stderr, "peil run: disclosure control is OFF (--no-disclosure-control): the tables are "
@@ -104,7 +140,11 @@ int cmd_run(int argc, char **argv) {
   snprintf(rowsdir, sizeof rowsdir, "%s/peil-run-rows-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(rowsdir)) rc = peil_error(PEIL_EIO, "cannot create a temporary directory in %s", tmp && *tmp ? tmp : "/tmp");
   env.outdir = out.temp, env.rowsdir = rowsdir;
-  for (size_t k = 0; !rc && k < plan->n; k++) {
+  if (!rc && jobs > 1) {
+    run_job_args ja = {argv[first], a.store, jobs};
+    rc = run_jobs(plan, &env, &ja);
+  }
+  for (size_t k = 0; !rc && jobs == 1 && k < plan->n; k++) {
     if (!cli_quiet) fprintf(stderr, "[%s] ...\n", plan->sections[k].section);
     rc = run_section_exec(plan, k, &env);
   }

@@ -156,6 +156,16 @@ assert coef[1]["term"] == "municipalityRotterdam", coef[1]
 EOF2
 CHECKS=$((CHECKS + 1)); [ -z "$(ls "${TMPDIR:-/tmp}" | grep "peil-run-rows-$$")" ] || fail "row stores left"
 
+# --jobs 2: sections in parallel processes, the same tables.
+expect_exit 0 "$PEIL" run "$T/cohort.ini" -o "$T/cohort2" --jobs 2 -q
+for f in "$T"/cohort/*.csv "$T"/cohort/*.md; do
+  CHECKS=$((CHECKS + 1)); cmp -s "$f" "$T/cohort2/$(basename "$f")" || fail "--jobs 2: $(basename "$f") differs"
+done
+sed 's/^formula = still_6 ~ municipality + sex$/formula = still_6 ~ municipality + nosuch_6/' "$T/cohort.ini" > "$T/cohortbad.ini"
+expect_exit 2 "$PEIL" run "$T/cohortbad.ini" -o "$T/cohort2" --jobs 2 -q
+expect_err "[logit still]"
+CHECKS=$((CHECKS + 1)); cmp -s "$T/cohort/still.csv" "$T/cohort2/still.csv" || fail "a failed --jobs run changed the output"
+
 # [match NAME]: the same figures as peil match.
 "$PEIL" import "$PEIL_TESTS/reference/matching/data/lalonde.csv" -o "$T/lalonde.h5" --table lalonde -q || fail "import"
 cat > "$T/match.ini" <<'EOF2'
