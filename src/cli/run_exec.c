@@ -90,8 +90,12 @@ static int analyse(const run_section *s, peil_store *st, const char *table, cons
     peil_test_result r;
     memset(&r, 0, sizeof r);
     peil_stats_data *data = NULL;
-    if (!(rc = peil_stats_run(st, table, s->test_kind, &s->test.data, &s->test.test, &data, &r)))
-      rc = run_tables_test(s, data, &r, out);
+    int usage = 0;
+    if (s->test_counts)
+      rc = test_numbers(s->test_kind, s->test_counts, s->ntest_counts, s->test.summary, &s->test.test, &r, &usage);
+    else
+      rc = peil_stats_run(st, table, s->test_kind, &s->test.data, &s->test.test, &data, &r);
+    if (!rc) rc = run_tables_test(s, data, &r, out);
     if (data) out->rows_read = data->n_read, out->rows_used = data->n_used;
     peil_test_result_clear(&r);
     peil_stats_data_free(data);

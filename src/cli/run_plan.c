@@ -142,9 +142,9 @@ static int read_table(run_plan *p, run_section *s) {
   return PEIL_OK;
 }
 
-/* [test NAME]: test = KIND, table/from, and peil test's options. */
+/* [test NAME]: test = KIND, table/from or counts, and peil test's options. */
 static int read_test(run_plan *p, run_section *s) {
-  static const char *const own[] = {"table", "from", "test", NULL};
+  static const char *const own[] = {"table", "from", "test", "counts", NULL};
   int line = s->line;
   const char *kind = value_of(p->spec, s->section, "test", &line);
   if (!kind) return at(p, s->line, "[%s] needs test = prop, binom, chisq, fisher, t or wilcox", s->section);
@@ -152,8 +152,38 @@ static int read_test(run_plan *p, run_section *s) {
   if (k < 0) return at(p, line, "[%s] test = %s: not one of prop, binom, chisq, fisher, t, wilcox", s->section, kind);
   s->test_kind = (peil_test_kind)k;
   test_args_init(&s->test);
+  int cline = s->line, tline = s->line, fline = s->line;
+  const char *counts = value_of(p->spec, s->section, "counts", &cline);
+  if (counts && (value_of(p->spec, s->section, "table", &tline) || value_of(p->spec, s->section, "from", &fline)))
+    return at(p, cline, "[%s] counts: a test is on counts or on a table (table/from), not both", s->section);
+  if (counts) {
+    /* as on the command line: "71/300 55/300", "12,5;3,9", "1.2,3.4 5.6,7.8" */
+    char *copy = strdup(counts), *save = NULL;
+    if (!copy) return PEIL_ENOMEM;
+    for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+      char **v = realloc(s->test_counts, (s->ntest_counts + 2) * sizeof *v);
+      if (!v || !(v[s->ntest_counts] = strdup(w))) {
+        if (v) s->test_counts = v;
+        free(copy);
+        return PEIL_ENOMEM;
+      }
+      s->test_counts = v;
+      v[++s->ntest_counts] = NULL;
+    }
+    free(copy);
+    if (!s->ntest_counts) return at(p, cline, "[%s] counts: no numbers", s->section);
+  }
   int rc = cli_args_from_spec(p->spec, s->section, test_arg_table, own, test_args_set, &s->test);
-  if (!rc && test_args_finish(&s->test, s->test_kind, 1)) rc = at(p, s->line, "[%s] %s", s->section, peil_errmsg());
+  if (!rc && test_args_finish(&s->test, s->test_kind, counts == NULL))
+    rc = at(p, s->line, "[%s] %s", s->section, peil_errmsg());
+  if (!rc && counts) { /* numbers take no time to test: find their errors now */
+    peil_test_result r;
+    memset(&r, 0, sizeof r);
+    int usage = 0;
+    if (test_numbers(s->test_kind, s->test_counts, s->ntest_counts, s->test.summary, &s->test.test, &r, &usage))
+      rc = at(p, cline, "[%s] counts = %s: %s", s->section, counts, peil_errmsg());
+    peil_test_result_clear(&r);
+  }
   return rc;
 }
 
@@ -345,7 +375,7 @@ static int check_inputs(run_plan *p) {
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
-    if (s->kind == RUN_COHORT || s->kind == RUN_SPLIT || s->from >= 0) continue;
+    if (s->kind == RUN_COHORT || s->kind == RUN_SPLIT || s->from >= 0 || s->test_counts) continue;
     if (!s->table) {
       rc = at(p, s->line, "[%s] needs table = T (a table of %s) or from = SECTION", s->section, p->store_path);
       break;
@@ -400,6 +430,8 @@ void run_plan_free(run_plan *p) {
     if (s->kind == RUN_GLM) glm_args_free(&s->glm);
     if (s->kind == RUN_MATCH) match_args_free(&s->match);
     if (s->kind == RUN_TEST) test_args_free(&s->test);
+    for (size_t i = 0; i < s->ntest_counts; i++) free(s->test_counts[i]);
+    free(s->test_counts);
     if (s->kind == RUN_SPLIT) peil_split_options_free(&s->split);
     peil_cohort_spec_free(s->cohort);
   }

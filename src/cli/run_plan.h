@@ -34,6 +34,8 @@ typedef struct {
   peil_crosstab_options crosstab; /* RUN_TABLE */
   test_args test;   /* RUN_TEST */
   peil_test_kind test_kind;
+  char **test_counts;       /* counts = ...: the numbers, as peil test takes them; NULL: a table */
+  size_t ntest_counts;
   peil_split_options split; /* RUN_SPLIT */
   const char *title;  /* title = ... of a [table NAME], NULL: made from its keys */
   peil_cohort_spec *cohort; /* RUN_COHORT */

@@ -12,7 +12,7 @@ const cli_arg test_arg_table[] = {
     {"no-correct", 0, 0, 1},  {"p", 0, 1, 1},          {"mu", 0, 1, 1},      {"var-equal", 0, 0, 1},
     {"exact", 0, 1, 1},       {"or", 0, 1, 1},         {"precise", 0, 0, 1}, {"value", 0, 1, 1},
     {"group", 0, 1, 1},       {"levels", 0, 1, 1},     {"rows", 0, 1, 1},    {"cols", 0, 1, 1},
-    {"where", 0, 1, 1},       {"summary", 0, 0, 0},    {"table", 't', 1, 0}, {"threads", 0, 1, 0},
+    {"where", 0, 1, 1},       {"summary", 0, 0, 1},    {"table", 't', 1, 0}, {"threads", 0, 1, 0},
     {"delimiter", 0, 1, 0},   {"decimal", 0, 1, 0},    {"schema", 0, 1, 0},  {"json", 0, 0, 0},
     {"output", 'o', 1, 0},    {"quiet", 'q', 0, 0},    {"help", 'h', 0, 0},  {NULL, 0, 0, 0}};
 

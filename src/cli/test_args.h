@@ -26,4 +26,12 @@ int test_args_set(void *ctx, const char *key, const char *value);
 int test_args_finish(test_args *a, peil_test_kind kind, int from_data);
 void test_args_free(test_args *a);
 
+/* The test `kind` on numbers (test_numbers.c): "71/300" per group (prop,
+ * binom), one table "12,5,7;3,9,11" (chisq; fisher: 2 x 2 or a,b,c,d), two
+ * samples "X1,X2,..." (t, wilcox) or with summary their MEAN,SD,N. Numbers
+ * that do not fit the test: PEIL_EINVAL and *usage = 1; the test's own
+ * errors (a count above its total) as the stats module gives them. */
+int test_numbers(peil_test_kind kind, char *const *args, size_t nargs, int summary,
+                 const peil_test_options *o, peil_test_result *r, int *usage);
+
 #endif

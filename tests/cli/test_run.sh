@@ -206,6 +206,9 @@ table = lalonde
 test = chisq
 rows = race
 cols = treat
+[test exits]
+test = prop
+counts = 71/300 55/300
 EOF2
 expect_exit 0 "$PEIL" run "$T/test.ini" -o "$T/tests" -q
 "$PEIL" test t "$T/lalonde.h5" --table lalonde --value re78 --group treat --json > "$T/t.json" || fail "peil test"
@@ -219,6 +222,8 @@ assert abs(float(row["p_value"]) - ref["p_value"]) < 1e-12, (row, ref["p_value"]
 assert abs(float(row["statistic"]) - ref["statistic"]) < 1e-12
 race = list(csv.DictReader(open(out + "/race.csv")))[0]
 assert race["n_smallest_cell"] == "11" and float(race["statistic"]) > 200
+exits = list(csv.DictReader(open(out + "/exits.csv")))[0]   # R: prop.test(c(71, 55), c(300, 300))
+assert abs(float(exits["statistic"]) - 2.26039783002) < 1e-10 and abs(float(exits["p_value"]) - 0.132719962273) < 1e-11, exits
 EOF2
 
 # [split NAME] and a Poisson model of its episodes (from = NAME).

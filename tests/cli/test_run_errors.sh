@@ -202,6 +202,32 @@ group = city
 EOF2
 run_fails testgroup "testgroup.ini:7: [test t] group = city: unknown column in table 'persons'"
 
+spec testcounts <<'EOF2'
+[data]
+store = g4.h5
+[test t]
+test = prop
+counts = 71/300 55-300
+EOF2
+run_fails testcounts "testcounts.ini:5: [test t] counts = 71/300 55-300: '55-300' is not successes/trials"
+spec testcounts2 <<'EOF2'
+[data]
+store = g4.h5
+[test t]
+test = prop
+counts = 71/300 355/300
+EOF2
+run_fails testcounts2 "testcounts2.ini:5: [test t] counts = 71/300 355/300:"
+spec testboth <<'EOF2'
+[data]
+store = g4.h5
+[test t]
+table = persons
+test = prop
+counts = 71/300 55/300
+EOF2
+run_fails testboth "testboth.ini:6: [test t] counts: a test is on counts or on a table (table/from), not both"
+
 # [split NAME]: peil split's keys.
 spec splitcuts <<'EOF2'
 [data]

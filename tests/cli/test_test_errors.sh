@@ -51,7 +51,7 @@ expect_err "not enough observations in y (group 2): 1; Welch's t test needs at l
 expect_exit 2 "$PEIL" test t 5,5,5 5,5,5
 expect_err "the data are essentially constant"
 expect_exit 2 "$PEIL" test t --summary 1,2 3,4,5
-expect_err "--summary takes two groups as MEAN,SD,N MEAN,SD,N"
+expect_err "summary takes two groups as MEAN,SD,N MEAN,SD,N"
 expect_exit 2 "$PEIL" test t --summary 1,-2,10 3,4,5
 expect_err "group 1: the standard deviation must be a number >= 0, not -2"
 expect_exit 2 "$PEIL" test wilcox 5,5,5 5,5
