@@ -261,6 +261,8 @@ EOF2
 # The replication example runs on a small extract (make demo: the default one).
 expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/g4.ini" --store "$S" -o "$T/g4" -q
 CHECKS=$((CHECKS + 1)); [ -s "$T/g4/g4_corrected.csv" ] && [ -s "$T/g4/work_12.md" ] || fail "examples/g4.ini tables"
+expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/hazard.ini" --store "$S" -o "$T/hz" -q
+CHECKS=$((CHECKS + 1)); grep -q "^treated," "$T/hz/hazard.csv" && [ -s "$T/hz/episodes.md" ] || fail "examples/hazard.ini tables"
 
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
