@@ -128,3 +128,9 @@ int cli_args_set_csv(peil_csv_options *csv, const char *key, const char *v) {
   }
   return PEIL_OK;
 }
+
+int cli_args_whole(const char *v, long long lo, long long hi, long long *x) {
+  if (cli_parse_long(v, x) || *x < lo || *x > hi)
+    return peil_error(PEIL_EINVAL, "must be a whole number from %lld to %lld, not '%s'", lo, hi, v);
+  return PEIL_OK;
+}

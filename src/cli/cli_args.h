@@ -39,6 +39,10 @@ int cli_args_from_spec(const peil_spec_file *f, const char *section, const cli_a
  * decimal, schema): 0 or PEIL_EINVAL when key is one of them, 1 when not. */
 int cli_args_set_csv(peil_csv_options *csv, const char *key, const char *value);
 
+/* A whole number in [lo, hi] into *x: 0, or PEIL_EINVAL "must be a whole
+ * number from LO to HI, not 'V'" (the setters' values: --maxit, --threads). */
+int cli_args_whole(const char *value, long long lo, long long hi, long long *x);
+
 /* The arg named `name`, or NULL. */
 const cli_arg *cli_args_find(const cli_arg *args, const char *name);
 

@@ -70,8 +70,8 @@ static int set_arg(void *ctx, const char *key, const char *value) {
   else if (strcmp(key, "rows-dir") == 0) a->rows_dir = value;
   else if (strcmp(key, "jobs") == 0 || strcmp(key, "threads") == 0) {
     long long n;
-    if (cli_parse_long(value, &n) || n < 1 || n > 1024)
-      return peil_error(PEIL_EINVAL, "must be a whole number from 1 to 1024, not '%s'", value);
+    int rc = cli_args_whole(value, 1, 1024, &n);
+    if (rc) return rc;
     if (strcmp(key, "jobs") == 0) a->jobs = (int)n;
     else a->threads = (int)n;
   }

@@ -74,15 +74,14 @@ int glm_args_set(void *ctx, const char *key, const char *v) {
   else if (strcmp(key, "ame") == 0) o->ame = 1;
   else if (strcmp(key, "exponentiate") == 0) a->report.exponentiate = 1;
   else if (strcmp(key, "maxit") == 0) {
-    if (cli_parse_long(v, &n) || n < 1 || n > 100000)
-      return bad("must be a whole number from 1 to 100000, not '%s'", v);
+    if ((rc = cli_args_whole(v, 1, 100000, &n))) return rc;
     o->maxit = (int)n;
   } else if (strcmp(key, "epsilon") == 0)
     return real_in(v, 0, 1e300, "must be a positive number, not '%s'", &o->epsilon);
   else if (strcmp(key, "allow-nonconvergence") == 0) o->allow_nonconvergence = 1;
   else if (strcmp(key, "allow-separation") == 0) o->allow_separation = 1;
   else if (strcmp(key, "threads") == 0) {
-    if (cli_parse_long(v, &n) || n < 1 || n > 1024) return bad("must be a whole number from 1 to 1024, not '%s'", v);
+    if ((rc = cli_args_whole(v, 1, 1024, &n))) return rc;
     o->threads = a->csv.threads = (int)n;
   } else if (strcmp(key, "table") == 0) a->table = v;
   else if (strcmp(key, "json") == 0) a->report.json = 1;

@@ -69,13 +69,6 @@ static void free_cuts(peil_cem_cuts *cuts, size_t n) {
 
 static int bad(const char *fmt, const char *value) { return peil_error(PEIL_EINVAL, fmt, value); }
 
-/* A whole number in [lo, hi], or PEIL_EINVAL with the range. */
-static int whole(const char *v, long long lo, long long hi, long long *x) {
-  if (cli_parse_long(v, x) || *x < lo || *x > hi)
-    return peil_error(PEIL_EINVAL, "must be a whole number from %lld to %lld, not '%s'", lo, hi, v);
-  return PEIL_OK;
-}
-
 /* One of names[] (NULL-ended): its index in *x, or PEIL_EINVAL listing them. */
 static int one_of(const char *v, const char *const *names, int *x) {
   char list[256] = "";
@@ -121,7 +114,7 @@ int match_args_set(void *ctx, const char *key, const char *v) {
     static const peil_estimand ev[] = {PEIL_ATT, PEIL_ATC, PEIL_ATE};
     if (!(rc = one_of(v, e, &k))) mo->estimand = ev[k];
   } else if (strcmp(key, "ratio") == 0) {
-    if (!(rc = whole(v, 1, 1000, &n))) a->ratio = (size_t)n, a->ratio_given = 1;
+    if (!(rc = cli_args_whole(v, 1, 1000, &n))) a->ratio = (size_t)n, a->ratio_given = 1;
   } else if (strcmp(key, "replace") == 0) mo->nn.replace = 1;
   else if (strcmp(key, "caliper") == 0 || strcmp(key, "caliper-abs") == 0) {
     char *end;
@@ -142,14 +135,14 @@ int match_args_set(void *ctx, const char *key, const char *v) {
     static const peil_discard dv[] = {PEIL_DISCARD_NONE, PEIL_DISCARD_BOTH, PEIL_DISCARD_TREATED, PEIL_DISCARD_CONTROL};
     if (!(rc = one_of(v, d, &k))) mo->discard = dv[k];
   } else if (strcmp(key, "subclass") == 0) {
-    if (!(rc = whole(v, 1, 1000, &n))) mo->subclasses = (size_t)n;
+    if (!(rc = cli_args_whole(v, 1, 1000, &n))) mo->subclasses = (size_t)n;
   } else if (strcmp(key, "cutpoints") == 0) {
     if (parse_cuts(v, &a->cuts, &a->ncuts)) return bad("must look like age=20,30,40, not '%s'", v);
     mo->cuts = a->cuts, mo->ncuts = a->ncuts;
   } else if (strcmp(key, "where") == 0) a->load.where = v;
   else if (strcmp(key, "outcome") == 0) rc = names(v, &a->outcomes, &a->load.outcomes, &a->load.noutcomes);
   else if (strcmp(key, "bootstrap") == 0) {
-    if (!(rc = whole(v, 2, 100000, &n))) a->effects.bootstrap = (size_t)n;
+    if (!(rc = cli_args_whole(v, 2, 100000, &n))) a->effects.bootstrap = (size_t)n;
   } else if (strcmp(key, "weighting") == 0) a->weighting = 1;
   else if (strcmp(key, "level") == 0) {
     char *end;
@@ -161,7 +154,7 @@ int match_args_set(void *ctx, const char *key, const char *v) {
   else if (strcmp(key, "trajectory") == 0) a->trajectory = v;
   else if (strcmp(key, "report") == 0) a->report = v;
   else if (strcmp(key, "threads") == 0) {
-    if (!(rc = whole(v, 1, 1024, &n))) mo->threads = a->csv.threads = a->effects.threads = a->load.threads = (int)n;
+    if (!(rc = cli_args_whole(v, 1, 1024, &n))) mo->threads = a->csv.threads = a->effects.threads = a->load.threads = (int)n;
   } else if (strcmp(key, "table") == 0) a->table = v;
   else if (strcmp(key, "output") == 0) a->output = v;
   else if (strcmp(key, "quiet") == 0) cli_quiet = 1;

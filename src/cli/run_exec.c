@@ -1,4 +1,5 @@
 /* peil run: running one section (run_exec.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,21 @@ int run_tables_dimension(run_tables *out, const char *column) {
   rt->dims[rt->ndims] = (peil_disclosure_dimension){rt->dim_column[rt->ndims], "Total"};
   rt->ndims++;
   return PEIL_OK;
+}
+
+int run_tables_add_tidy(peil_rtable *t, const char *n) {
+  static const char *const tidy[] = {"estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"};
+  int rc = PEIL_OK;
+  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, tidy[k], n, 4);
+  return rc;
+}
+
+peil_rtable_value run_value_real(double x) { return isnan(x) ? PEIL_RV_NA : PEIL_RV_REAL(x); }
+
+void run_values_tidy(peil_rtable_value *v, double estimate, double std_error, double statistic,
+                     double p_value, double conf_low, double conf_high) {
+  const double e[6] = {estimate, std_error, statistic, p_value, conf_low, conf_high};
+  for (size_t k = 0; k < 6; k++) v[k] = run_value_real(e[k]);
 }
 
 void run_tables_free(run_tables *out) {

@@ -50,6 +50,15 @@ void run_tables_free(run_tables *out);
  * rows say "Total" (for secondary suppression). */
 int run_tables_dimension(run_tables *out, const char *column);
 
+/* The six numbers of broom's tidy() (estimate, std_error, statistic,
+ * p_value, conf_low, conf_high) as estimate columns resting on the n
+ * columns `n`, and a row's values for them (NaN: missing). */
+int run_tables_add_tidy(peil_rtable *t, const char *n);
+void run_values_tidy(peil_rtable_value *v, double estimate, double std_error, double statistic,
+                     double p_value, double conf_low, double conf_high);
+/* A real value, missing for NaN. */
+peil_rtable_value run_value_real(double x);
+
 int run_tables_glm(const run_section *s, const peil_glm *g, run_tables *out);
 int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables *out);
 int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out);

@@ -128,20 +128,22 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
     int64_t sn = 0, sc = 0;
     double ss = 0;
     /* Without a stratum one row; with one, a row per level, "unknown" for
-     * what the levels leave of the total, then the Total. */
-    for (size_t lv = 0; !rc && lv <= nl; lv++) {
+     * what the levels leave of the total, then the Total (the stratum
+     * "all"). */
+    for (size_t lv = 0; !rc && lv <= (st ? nl + 1 : 0); lv++) {
       int64_t n, cens;
       double sum;
       const char *level = NULL;
-      if (!st) {
+      if (!st || lv == nl + 1) {
         n = all->n, cens = all->censored, sum = all->sum;
+        level = TOTAL;
       } else if (lv < nl) {
         const peil_cohort_cell *c = find_cell(r, all, st, lv);
         n = c ? c->n : 0, cens = c ? c->censored : 0, sum = c ? c->sum : 0;
         level = r->strata[st].levels[lv];
       } else {
         n = all->n - sn, cens = all->censored - sc, sum = all->sum - ss;
-        if (n == 0 && cens == 0) break;
+        if (n == 0 && cens == 0) continue;
         level = "unknown";
       }
       sn += n, sc += cens, ss += sum;
@@ -158,22 +160,6 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
       if (binary) v[m++] = PEIL_RV_INT((int64_t)llround(sum)), v[m++] = PEIL_RV_NA;
       else v[m++] = n ? PEIL_RV_REAL(sum / (double)n) : PEIL_RV_NA;
       rc = peil_rtable_append(t, v, m);
-      if (!st) break;
-    }
-    if (!rc && st) { /* the Total row: the stratum "all" */
-      peil_rtable_value v[10];
-      size_t m = 0;
-      v[m++] = PEIL_RV_TEXT(r->subsets[all->subset]);
-      v[m++] = PEIL_RV_TEXT(day);
-      v[m++] = PEIL_RV_TEXT(r->groups[all->group]);
-      v[m++] = PEIL_RV_TEXT(TOTAL);
-      v[m++] = PEIL_RV_TEXT(r->outcomes[all->outcome].name);
-      v[m++] = PEIL_RV_INT(all->horizon);
-      v[m++] = PEIL_RV_INT(all->n);
-      v[m++] = PEIL_RV_INT(all->censored);
-      if (binary) v[m++] = PEIL_RV_INT((int64_t)llround(all->sum)), v[m++] = PEIL_RV_NA;
-      else v[m++] = all->n ? PEIL_RV_REAL(all->mean) : PEIL_RV_NA;
-      rc = peil_rtable_append(t, v, m);
     }
   }
   return rc;
@@ -186,12 +172,11 @@ static int corrected(const run_section *s, const peil_cohort_result *r, run_tabl
   snprintf(title, sizeof title, "%s: corrected for population mix (marginal standardisation)", s->name);
   peil_rtable *t = NULL;
   static const char *const keys[] = {"subset", "stratum", "level", "outcome", "model", "group", "quantity"};
-  static const char *const est[] = {"estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"};
   int rc = run_tables_new(out, s, "corrected", title, &t);
   for (size_t k = 0; !rc && k < 7; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "horizon", PEIL_RTABLE_INTEGER);
   if (!rc) rc = peil_rtable_add_n(t, "n", 0);
-  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, est[k], "n", 4);
+  if (!rc) rc = run_tables_add_tidy(t, "n");
   for (size_t i = 0; !rc && i < r->nadjusted; i++) {
     const peil_cohort_adjusted *a = &r->adjusted[i];
     char q[300];
@@ -201,8 +186,7 @@ static int corrected(const run_section *s, const peil_cohort_result *r, run_tabl
         PEIL_RV_TEXT(r->strata[a->stratum].levels[a->level]), PEIL_RV_TEXT(r->outcomes[a->outcome].name),
         PEIL_RV_TEXT(a->model), PEIL_RV_TEXT(r->groups[a->group]), PEIL_RV_TEXT(q),
         PEIL_RV_INT(a->horizon), PEIL_RV_INT(a->n)};
-    double e[6] = {a->estimate, a->std_error, a->statistic, a->p_value, a->conf_low, a->conf_high};
-    for (size_t k = 0; k < 6; k++) v[9 + k] = isnan(e[k]) ? PEIL_RV_NA : PEIL_RV_REAL(e[k]);
+    run_values_tidy(v + 9, a->estimate, a->std_error, a->statistic, a->p_value, a->conf_low, a->conf_high);
     rc = peil_rtable_append(t, v, 15);
   }
   if (!rc)

@@ -52,8 +52,7 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
         v[m++] = PEIL_RV_INT((int64_t)x->sum[k]);
         v[m++] = PEIL_RV_NA;
       } else if (value) {
-        double mean = peil_crosstab_mean(x, r, col);
-        v[m++] = mean == mean ? PEIL_RV_REAL(mean) : PEIL_RV_NA;
+        v[m++] = run_value_real(peil_crosstab_mean(x, r, col));
       }
       rc = peil_rtable_append(t, v, m);
     }

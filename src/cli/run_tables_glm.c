@@ -8,8 +8,6 @@
 #include "cli.h"
 #include "run_exec.h"
 
-static const char *const estimates[] = {"estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"};
-
 /* term, n, and the six estimates resting on n. */
 static int effect_table(run_tables *out, const run_section *s, const char *part, const char *title,
                         const peil_glm_row *rows, size_t nrows, int64_t n_all, int exponentiate) {
@@ -17,13 +15,13 @@ static int effect_table(run_tables *out, const run_section *s, const char *part,
   int rc = run_tables_new(out, s, part, title, &t);
   if (!rc) rc = peil_rtable_add_key(t, "term", PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_n(t, "n", 0);
-  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, estimates[k], "n", 4);
+  if (!rc) rc = run_tables_add_tidy(t, "n");
   for (size_t i = 0; !rc && i < nrows; i++) {
     const peil_glm_row *r = &rows[i];
-    double v[6] = {r->estimate, r->std_error, r->statistic, r->p_value, r->conf_low, r->conf_high};
-    if (exponentiate) v[0] = exp(v[0]), v[4] = exp(v[4]), v[5] = exp(v[5]); /* std_error stays: broom */
+    double est = r->estimate, lo = r->conf_low, hi = r->conf_high;
+    if (exponentiate) est = exp(est), lo = exp(lo), hi = exp(hi); /* std_error stays: broom */
     peil_rtable_value row[8] = {PEIL_RV_TEXT(r->term), PEIL_RV_INT(r->n > 0 ? r->n : n_all)};
-    for (size_t k = 0; k < 6; k++) row[2 + k] = isnan(v[k]) ? PEIL_RV_NA : PEIL_RV_REAL(v[k]);
+    run_values_tidy(row + 2, est, r->std_error, r->statistic, r->p_value, lo, hi);
     rc = peil_rtable_append(t, row, 8);
   }
   return rc;

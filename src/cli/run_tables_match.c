@@ -76,7 +76,7 @@ static int balance(const run_section *s, const match_job *j, run_tables *out) {
                     m->mean_treated, m->mean_control, m->std_mean_diff, m->var_ratio, m->ecdf_max};
     peil_rtable_value v[17] = {PEIL_RV_TEXT(row->term), PEIL_RV_INT(nt), PEIL_RV_INT(nc), PEIL_RV_INT(rr[0]),
                                PEIL_RV_INT(rr[1]), PEIL_RV_INT(rr[2]), PEIL_RV_INT(rr[3])};
-    for (size_t k = 0; k < 10; k++) v[7 + k] = isnan(e[k]) ? PEIL_RV_NA : PEIL_RV_REAL(e[k]);
+    for (size_t k = 0; k < 10; k++) v[7 + k] = run_value_real(e[k]);
     rc = peil_rtable_append(t, v, 17);
   }
   if (!rc)
@@ -91,13 +91,12 @@ static int effect_rows(peil_rtable *t, const peil_match_effects *e, const char *
   int rc = PEIL_OK;
   for (size_t i = 0; !rc && e && i < e->nrows; i++) {
     const peil_effect_row *r = &e->rows[i];
-    double v6[6] = {r->estimate, r->std_error, r->statistic, r->p_value, r->conf_low, r->conf_high};
     peil_rtable_value v[13] = {PEIL_RV_TEXT(r->outcome), PEIL_RV_TEXT(sample),
                                PEIL_RV_TEXT(match_report_estimator_name(r->estimator)),
                                PEIL_RV_TEXT(r->quantity ? r->quantity : "effect"),
                                PEIL_RV_TEXT(match_report_se_name(r->se)),
                                PEIL_RV_INT(r->n_treated), PEIL_RV_INT(r->n_control)};
-    for (size_t k = 0; k < 6; k++) v[7 + k] = isnan(v6[k]) ? PEIL_RV_NA : PEIL_RV_REAL(v6[k]);
+    run_values_tidy(v + 7, r->estimate, r->std_error, r->statistic, r->p_value, r->conf_low, r->conf_high);
     rc = peil_rtable_append(t, v, 13);
   }
   return rc;
@@ -112,11 +111,10 @@ static int effects(const run_section *s, const match_job *j, run_tables *out) {
   peil_rtable *t = NULL;
   int rc = run_tables_new(out, s, "effects", title, &t);
   static const char *const keys[] = {"outcome", "sample", "estimator", "quantity", "std_error_type"};
-  static const char *const est[] = {"estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"};
   for (size_t k = 0; !rc && k < 5; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_n(t, "n_treated", 1);
   if (!rc) rc = peil_rtable_add_n(t, "n_control", 1);
-  for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, est[k], "n_treated,n_control", 4);
+  if (!rc) rc = run_tables_add_tidy(t, "n_treated,n_control");
   if (!rc) rc = effect_rows(t, m->effects, "matched");
   if (!rc) rc = effect_rows(t, m->before, "before matching");
   if (!rc) rc = effect_rows(t, m->weighted, "weighting");

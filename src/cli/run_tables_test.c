@@ -10,8 +10,6 @@
 #include "cli.h"
 #include "run_exec.h"
 
-static peil_rtable_value real_or_na(double v) { return isnan(v) ? PEIL_RV_NA : PEIL_RV_REAL(v); }
-
 int run_tables_test(const run_section *s, const peil_stats_data *data, const peil_test_result *r,
                     run_tables *out) {
   double n_min = INFINITY, cell_min = INFINITY;
@@ -37,8 +35,8 @@ int run_tables_test(const run_section *s, const peil_stats_data *data, const pei
     double e = !isnan(r->difference) ? r->difference : r->nestimate ? r->estimate[0] : NAN;
     peil_rtable_value v[10] = {PEIL_RV_TEXT(r->method), PEIL_RV_INT((int64_t)r->n_total),
                                PEIL_RV_INT((int64_t)n_min), PEIL_RV_INT((int64_t)cell_min),
-                               real_or_na(r->statistic), real_or_na(r->parameter), real_or_na(r->p_value),
-                               real_or_na(e), real_or_na(r->conf_low), real_or_na(r->conf_high)};
+                               run_value_real(r->statistic), run_value_real(r->parameter), run_value_real(r->p_value),
+                               run_value_real(e), run_value_real(r->conf_low), run_value_real(r->conf_high)};
     rc = peil_rtable_append(t, v, 10);
   }
   if (!rc && r->statistic_name)
@@ -65,7 +63,7 @@ int run_tables_test(const run_section *s, const peil_stats_data *data, const pei
     const char *name = data && g < data->ngroups ? data->level[g] : lab;
     peil_rtable_value v[4] = {PEIL_RV_TEXT(name), PEIL_RV_INT((int64_t)r->n[g])};
     if (counts) v[2] = PEIL_RV_INT((int64_t)r->x[g]), v[3] = PEIL_RV_NA;
-    else v[2] = g < r->nestimate ? real_or_na(r->estimate[g]) : PEIL_RV_NA;
+    else v[2] = g < r->nestimate ? run_value_real(r->estimate[g]) : PEIL_RV_NA;
     rc = peil_rtable_append(t, v, counts ? 4 : 3);
   }
   return rc;

@@ -94,7 +94,7 @@ int test_args_set(void *ctx, const char *key, const char *v) {
   else if (!strcmp(key, "table")) a->table = v;
   else if (!strcmp(key, "threads")) {
     long long n;
-    if (cli_parse_long(v, &n) || n < 1 || n > 1024) return bad("must be a whole number from 1 to 1024, not '%s'", v);
+    if ((rc = cli_args_whole(v, 1, 1024, &n))) return rc;
     d->threads = a->csv.threads = (int)n;
   } else if (!strcmp(key, "json")) a->json = 1;
   else if (!strcmp(key, "output")) a->output = v;
