@@ -41,7 +41,7 @@ static size_t few_values(const double *x, size_t n, double *lev) {
   return nd;
 }
 
-static int cmp_double(const void *a, const void *b) {
+int match_cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
@@ -57,7 +57,7 @@ int match_distinct(const double *x, size_t n, double **levels, size_t *nlevels, 
     free(lev);
     if (!(lev = peil_alloc_large(n, sizeof *lev))) return peil_error(PEIL_ENOMEM, "out of memory");
     memcpy(lev, x, n * sizeof *lev);
-    qsort(lev, n, sizeof *lev, cmp_double);
+    qsort(lev, n, sizeof *lev, match_cmp_double);
     for (size_t i = 0; i < n; i++)
       if (nd == 0 || lev[i] != lev[nd - 1]) lev[nd++] = lev[i];
     double *shrunk = realloc(lev, nd * sizeof *lev);

@@ -6,6 +6,9 @@
 
 /* ---- levels.c */
 
+/* qsort's comparison of doubles, ascending (no NaN). */
+int match_cmp_double(const void *a, const void *b);
+
 /* The distinct values of x[0..n), ascending, in *levels (malloc'd, *nlevels
  * of them), and code[i] the index of x[i] among them. No NaN in x. */
 int match_distinct(const double *x, size_t n, double **levels, size_t *nlevels, int32_t *code);

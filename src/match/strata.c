@@ -28,11 +28,6 @@ static double bin_of(double x, const double *breaks, size_t nb) {
   return (double)lo;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* CEM's bins of a numeric variable: the user's cut points, or Sturges'
  * rule: ceil(log2(n) + 1) bins of equal width between the smallest and
  * largest value (R's seq(min, max, length.out = k + 1), outer breaks
@@ -44,7 +39,7 @@ static int cem_bins(const peil_match_var *mv, size_t n, const peil_cem_cuts *cut
     br = malloc((cuts->ncuts ? cuts->ncuts : 1) * sizeof *br);
     if (!br) return PEIL_ENOMEM;
     memcpy(br, cuts->cuts, cuts->ncuts * sizeof *br);
-    qsort(br, cuts->ncuts, sizeof *br, cmp_double);
+    qsort(br, cuts->ncuts, sizeof *br, match_cmp_double);
     for (size_t j = 0; j < cuts->ncuts; j++)
       if (nb == 0 || br[j] != br[nb - 1]) br[nb++] = br[j];
   } else {
@@ -117,7 +112,7 @@ int match_subclasses(const peil_match_data *d, const double *dist, const uint8_t
    * (as MatchIt). */
   for (size_t i = 0; i < n; i++)
     if (e == PEIL_ATE || d->treat[i] == (e == PEIL_ATT)) x[m++] = dist[i];
-  qsort(x, m, sizeof *x, cmp_double);
+  qsort(x, m, sizeof *x, match_cmp_double);
   for (size_t k = 0; k <= nsub; k++) {
     double p = k == nsub ? 1 : (double)k * (1.0 / (double)nsub); /* seq(0, 1, length.out) */
     bounds[k] = quantile7(x, m, p);
