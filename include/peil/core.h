@@ -139,8 +139,15 @@ int peil_atomic_commit(peil_atomic_file *f);
 /* Remove the temporary file; frees f. NULL is allowed. */
 void peil_atomic_abort(peil_atomic_file *f);
 
-/* Removes every temporary file still open; async-signal-safe, for the CLI's
- * SIGINT/SIGTERM handler. */
+/* A temporary directory of files (no subdirectories) that a signal should
+ * remove with its contents: returns a slot for peil_atomic_untrack_dir, or
+ * -1 when all of the few slots are taken (then it is not removed on a
+ * signal). Untrack it before removing or renaming it yourself. */
+int peil_atomic_track_dir(const char *path);
+void peil_atomic_untrack_dir(int slot);
+
+/* Removes every temporary file still open and every tracked directory;
+ * async-signal-safe, for the CLI's SIGINT/SIGTERM handler. */
 void peil_atomic_cleanup_all(void);
 
 #ifdef __cplusplus

@@ -138,7 +138,9 @@ int cmd_run(int argc, char **argv) {
   const char *tmp = getenv("TMPDIR");
   char rowsdir[4096];
   snprintf(rowsdir, sizeof rowsdir, "%s/peil-run-rows-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  int rows_slot = -1;
   if (!mkdtemp(rowsdir)) rc = peil_error(PEIL_EIO, "cannot create a temporary directory in %s", tmp && *tmp ? tmp : "/tmp");
+  else rows_slot = peil_atomic_track_dir(rowsdir);
   env.outdir = out.temp, env.rowsdir = rowsdir;
   if (!rc && jobs > 1) {
     run_job_args ja = {argv[first], a.store, jobs};
@@ -153,6 +155,7 @@ int cmd_run(int argc, char **argv) {
   if (!rc) rc = run_outdir_commit(&out);
   else run_outdir_abort(&out);
   run_remove_tree(rowsdir);
+  peil_atomic_untrack_dir(rows_slot);
   if (!rc && !cli_quiet) fprintf(stderr, "peil run: %zu sections in %.1f s; the report: %s/report.md\n", plan->n,
                                  info.finished - info.started, a.output);
   run_plan_free(plan);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "run_jobs.h"
 
 static const cli_command commands[] = {
     {"simulate", "write a synthetic G4 register extract with known effects", cmd_simulate},
@@ -42,9 +43,11 @@ static void usage(FILE *fp) {
           "  peil --version     print the version\n");
 }
 
-/* A signal must not leave a half-written output behind: remove every
- * temporary file, then die of the same signal. */
+/* A signal must not leave a half-written output behind: stop peil run's
+ * section processes, remove every temporary file and directory, then die
+ * of the same signal. */
 static void on_signal(int sig) {
+  run_jobs_stop();
   peil_atomic_cleanup_all();
   signal(sig, SIG_DFL);
   raise(sig);

@@ -45,6 +45,26 @@ static pid_t spawn_section(const run_plan *p, size_t k, const run_env *env, cons
   return rc ? -1 : pid;
 }
 
+/* The running children, for run_jobs_stop in a signal handler: at most
+ * --jobs (<= 1024) at a time, 0 for a free slot. */
+#define MAX_RUNNING 1024
+static volatile pid_t running_pid[MAX_RUNNING];
+
+static void track(pid_t pid, int on) {
+  for (int i = 0; i < MAX_RUNNING; i++)
+    if (running_pid[i] == (on ? 0 : pid)) {
+      running_pid[i] = on ? pid : 0;
+      return;
+    }
+}
+
+void run_jobs_stop(void) {
+  for (int i = 0; i < MAX_RUNNING; i++)
+    if (running_pid[i] > 0) kill(running_pid[i], SIGTERM);
+  for (int i = 0; i < MAX_RUNNING; i++)
+    if (running_pid[i] > 0) waitpid(running_pid[i], NULL, 0);
+}
+
 int run_jobs(const run_plan *p, const run_env *env, const run_job_args *a) {
   size_t n = p->n, done = 0, running = 0;
   int *state = calloc(n, sizeof *state); /* 0 waiting, 1 running, 2 done */
@@ -62,7 +82,7 @@ int run_jobs(const run_plan *p, const run_env *env, const run_job_args *a) {
       if ((pid[k] = spawn_section(p, k, env, a)) < 0)
         rc = peil_error(PEIL_EIO, "cannot start a process for [%s]: %s", p->sections[k].section, strerror(errno));
       else
-        state[k] = 1, running++;
+        state[k] = 1, running++, track(pid[k], 1);
     }
     if (rc || !running) break;
     int status;
@@ -74,7 +94,7 @@ int run_jobs(const run_plan *p, const run_env *env, const run_job_args *a) {
     }
     for (size_t k = 0; k < n; k++) {
       if (state[k] != 1 || pid[k] != got) continue;
-      state[k] = 2, running--, done++;
+      state[k] = 2, running--, done++, track(got, 0);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
         rc = peil_error(code == 2 ? PEIL_EINVAL : PEIL_EIO, "[%s] failed (its message is above)",
@@ -86,7 +106,7 @@ int run_jobs(const run_plan *p, const run_env *env, const run_job_args *a) {
   for (size_t k = 0; k < n; k++)
     if (state[k] == 1) kill(pid[k], SIGTERM);
   for (size_t k = 0; k < n; k++)
-    if (state[k] == 1) waitpid(pid[k], NULL, 0);
+    if (state[k] == 1) waitpid(pid[k], NULL, 0), track(pid[k], 0);
   free(state), free(pid);
   return rc;
 }

@@ -15,6 +15,7 @@
 
 int run_outdir_open(run_outdir *o, const char *target) {
   memset(o, 0, sizeof *o);
+  o->slot = -1;
   struct stat st;
   if (stat(target, &st) == 0 && !S_ISDIR(st.st_mode))
     return peil_error(PEIL_EINVAL, "output directory '%s' is a file", target);
@@ -35,7 +36,8 @@ int run_outdir_open(run_outdir *o, const char *target) {
     if (!mkdtemp(o->temp)) {
       rc = peil_error(PEIL_EIO, "cannot create a directory beside '%s': %s", target, strerror(errno));
       free(o->temp), o->temp = NULL;
-    }
+    } else
+      o->slot = peil_atomic_track_dir(o->temp); /* a signal removes it (main.c) */
   }
   free(a), free(b);
   if (rc) free(o->target), o->target = NULL;
@@ -69,6 +71,9 @@ int run_outdir_commit(run_outdir *o) {
     rc = peil_error(PEIL_EIO, "cannot put the output in place at '%s': %s", o->target, strerror(errno));
     run_remove_tree(o->temp);
   }
+  /* Tracked until here: a signal during the removal of the old output
+   * finishes it rather than leaving a hidden directory. */
+  peil_atomic_untrack_dir(o->slot);
   free(o->temp), free(o->target);
   o->temp = o->target = NULL;
   return rc;
@@ -76,6 +81,7 @@ int run_outdir_commit(run_outdir *o) {
 
 void run_outdir_abort(run_outdir *o) {
   if (o->temp) run_remove_tree(o->temp);
+  peil_atomic_untrack_dir(o->slot);
   free(o->temp), free(o->target);
   o->temp = o->target = NULL;
 }

@@ -8,6 +8,7 @@
 typedef struct {
   char *target;  /* the directory the user named */
   char *temp;    /* "<parent>/.<name>.peil-run-XXXXXX" while the run writes */
+  int slot;      /* its peil_atomic_track_dir slot: removed on a signal */
 } run_outdir;
 
 /* Checks target (a directory or nothing, in a writable parent) and creates

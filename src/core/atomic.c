@@ -1,5 +1,6 @@
 /* Atomic output files: write to a temporary file beside the target, then
  * rename(2), which replaces the target in one step on POSIX file systems. */
+#define _GNU_SOURCE /* syscall() */
 #include "peil/core.h"
 
 #include <errno.h>
@@ -9,7 +10,9 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct peil_atomic_file {
@@ -48,9 +51,61 @@ static void live_remove(int slot) {
   pthread_mutex_unlock(&live_lock);
 }
 
+/* Temporary directories (peil run's output and rows) tracked the same way:
+ * a handful at a time. */
+#define MAX_DIRS 8
+static char live_dirs[MAX_DIRS][4096];
+static volatile sig_atomic_t dir_used[MAX_DIRS];
+
+int peil_atomic_track_dir(const char *path) {
+  pthread_mutex_lock(&live_lock);
+  int slot = -1;
+  for (int i = 0; i < MAX_DIRS && slot < 0; i++)
+    if (!dir_used[i]) {
+      snprintf(live_dirs[i], sizeof live_dirs[i], "%s", path);
+      dir_used[i] = 1;
+      slot = i;
+    }
+  pthread_mutex_unlock(&live_lock);
+  return slot;
+}
+
+void peil_atomic_untrack_dir(int slot) {
+  if (slot < 0 || slot >= MAX_DIRS) return;
+  pthread_mutex_lock(&live_lock);
+  dir_used[slot] = 0;
+  pthread_mutex_unlock(&live_lock);
+}
+
+/* Empties a directory of files and removes it, with system calls only
+ * (open, getdents64, unlinkat, rmdir are safe in a signal handler; readdir
+ * and nftw are not). Subdirectories are not descended into. */
+static void remove_flat_dir(const char *path) {
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[8192];
+  long n;
+  while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+    for (long off = 0; off < n;) {
+      const struct linux_dirent64 {
+        uint64_t ino;
+        int64_t off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      } *d = (const void *)(buf + off);
+      if (strcmp(d->name, ".") != 0 && strcmp(d->name, "..") != 0) unlinkat(fd, d->name, 0);
+      off += d->reclen;
+    }
+  close(fd);
+  rmdir(path);
+}
+
 void peil_atomic_cleanup_all(void) {
   for (int i = 0; i < MAX_LIVE; i++)
     if (live_used[i]) unlink(live_paths[i]);
+  for (int i = 0; i < MAX_DIRS; i++)
+    if (dir_used[i]) remove_flat_dir(live_dirs[i]);
 }
 
 int peil_atomic_open(const char *target, peil_atomic_file **out) {

@@ -166,6 +166,30 @@ expect_exit 2 "$PEIL" run "$T/cohortbad.ini" -o "$T/cohort2" --jobs 2 -q
 expect_err "[logit still]"
 CHECKS=$((CHECKS + 1)); cmp -s "$T/cohort/still.csv" "$T/cohort2/still.csv" || fail "a failed --jobs run changed the output"
 
+# An interrupted run (SIGTERM, serial and --jobs 2) keeps the previous
+# output and leaves neither its hidden directory nor its row stores behind.
+# The signal goes as soon as the hidden directory appears: the cohort on
+# 30,000 persons takes a second or more after that.
+"$PEIL" simulate -o "$T/g4big.h5" --persons 30000 --seed 1 -q || fail "simulate"
+mkdir -p "$T/tmp"
+for jobs in 1 2; do
+  TMPDIR="$T/tmp" "$PEIL" run "$PEIL_TESTS/../examples/g4.ini" --store "$T/g4big.h5" -o "$T/cohort" --jobs $jobs -q \
+    2> "$T/err" &
+  pid=$!
+  for _ in $(seq 1000); do
+    ls -a "$T" | grep -q '^\.cohort\.peil-run' && break
+    sleep 0.01
+  done
+  kill -TERM $pid
+  wait $pid
+  got=$?
+  CHECKS=$((CHECKS + 1)); [ $got = 143 ] || fail "--jobs $jobs: a run killed by SIGTERM exited with $got"
+  CHECKS=$((CHECKS + 1)); [ -z "$(ls -a "$T" | grep '\.cohort\.peil-run')" ] || fail "--jobs $jobs: an interrupted run left its directory"
+  CHECKS=$((CHECKS + 1)); [ -z "$(ls -A "$T/tmp")" ] || fail "--jobs $jobs: an interrupted run left $(ls -A "$T/tmp")"
+  CHECKS=$((CHECKS + 1)); cmp -s "$T/cohort/still.csv" "$T/cohort2/still.csv" || fail "--jobs $jobs: an interrupted run changed the output"
+done
+CHECKS=$((CHECKS + 1)); [ -z "$(pgrep -f "run $PEIL_TESTS/../examples/g4.ini --section")" ] || fail "section processes left running"
+
 # [match NAME]: the same figures as peil match.
 "$PEIL" import "$PEIL_TESTS/reference/matching/data/lalonde.csv" -o "$T/lalonde.h5" --table lalonde -q || fail "import"
 cat > "$T/match.ini" <<'EOF2'
