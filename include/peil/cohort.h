@@ -211,6 +211,13 @@ int peil_cohort_run(peil_store *s, const peil_cohort_spec *spec, const peil_coho
                     peil_cohort_result **out);
 void peil_cohort_result_free(peil_cohort_result *r);
 
+/* Checks a finished spec against the store without reading the spells:
+ * its tables, columns, conditions, levels and coverage, as peil_cohort_run
+ * would before its scan (the same errors). On success *rows describes the
+ * person-date row table a run writes with --rows (free it with
+ * peil_table_info_free): what later analyses of the rows may use. */
+int peil_cohort_check(peil_store *s, const peil_cohort_spec *spec, peil_table_info **rows);
+
 /* ---- A person-month panel (docs/cohort.md, "A person-month panel").
  *
  * peil_panel_write materialises, for users who want one, the table cohort

@@ -138,6 +138,12 @@ int peil_split_write(peil_store *in, peil_store *out, const peil_split_options *
                      peil_split_summary *summary);
 void peil_split_summary_free(peil_split_summary *summary);
 
+/* Checks the options against `in` without reading the spells (the same
+ * errors as peil_split_write before its pass) and describes the table it
+ * would write in *columns (free with peil_table_info_free): for checking
+ * what later analyses of the episodes use. */
+int peil_split_check(peil_store *in, const peil_split_options *o, peil_table_info **columns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -275,6 +275,14 @@ static int read_sections(run_plan *p, const char *store_override) {
   return PEIL_OK;
 }
 
+/* What a section reads, for messages: "table 'T' of STORE", or "the rows
+ * of [cohort NAME]". */
+static const char *source(const run_plan *p, const run_section *s, char *buf, size_t len) {
+  if (s->from >= 0) snprintf(buf, len, "the rows of [%s]", p->sections[s->from].section);
+  else snprintf(buf, len, "table '%s' of %s", s->table, p->store_path);
+  return buf;
+}
+
 /* The columns an expression text uses that table ti lacks: the first, as
  * an error naming the key's line. */
 static int check_expr(const run_plan *p, const run_section *s, const peil_table_info *ti,
@@ -286,10 +294,11 @@ static int check_expr(const run_plan *p, const run_section *s, const peil_table_
   if (rc) return peil_error_prefix(rc, "%s:%d: [%s] ", p->spec->path, line, s->section);
   const char *const *names;
   size_t m = peil_expr_columns(e, &names);
+  char src[512];
   for (size_t c = 0; !rc && c < m; c++)
     if (peil_table_info_find(ti, names[c]) < 0)
-      rc = at(p, line, "[%s] %s: unknown column '%s' in table '%s' of %s", s->section, key, names[c],
-              s->table, p->store_path);
+      rc = at(p, line, "[%s] %s: unknown column '%s' in %s", s->section, key, names[c],
+              source(p, s, src, sizeof src));
   peil_expr_free(e);
   return rc;
 }
@@ -307,13 +316,14 @@ static int check_formula(const run_plan *p, const run_section *s, const peil_tab
   if (fm->response) ex[ne++] = fm->response;
   for (size_t v = 0; v < fm->nvars && ne < 256; v++) ex[ne++] = fm->vars[v].expr;
   for (size_t v = 0; v < fm->noffsets && ne < 256; v++) ex[ne++] = fm->offsets[v];
+  char src[512];
   for (size_t e = 0; !rc && e < ne; e++) {
     const char *const *names;
     size_t m = peil_expr_columns(ex[e], &names);
     for (size_t c = 0; !rc && c < m; c++)
       if (peil_table_info_find(ti, names[c]) < 0)
-        rc = at(p, line, "[%s] formula: unknown column '%s' in table '%s' of %s", s->section, names[c],
-                s->table, p->store_path);
+        rc = at(p, line, "[%s] formula: unknown column '%s' in %s", s->section, names[c],
+                source(p, s, src, sizeof src));
   }
   peil_formula_free(fm);
   return rc;
@@ -326,8 +336,9 @@ static int check_columns(const run_plan *p, const run_section *s, const peil_tab
     if (cols[c] && peil_table_info_find(ti, cols[c]) < 0) {
       int line = s->line;
       value_of(p->spec, s->section, key, &line);
-      return at(p, line, "[%s] %s = %s: unknown column in table '%s' of %s", s->section, key, cols[c],
-                s->table, p->store_path);
+      char src[512];
+      return at(p, line, "[%s] %s = %s: unknown column in %s", s->section, key, cols[c],
+                source(p, s, src, sizeof src));
     }
   return PEIL_OK;
 }
@@ -366,7 +377,19 @@ static int check_section(const run_plan *p, const run_section *s, const peil_tab
   return check_columns(p, s, ti, "distance", &lo->distance_column, 1);
 }
 
-/* The store, its tables and the columns the sections name, before any work. */
+/* A cohort or split section against the store: everything its run checks
+ * before reading the spells, and the columns of the rows it makes. */
+static int check_rows_source(const run_plan *p, run_section *s, peil_store *st) {
+  int rc = s->kind == RUN_COHORT ? peil_cohort_check(st, s->cohort, &s->rows_info)
+                                 : peil_split_check(st, &s->split, &s->rows_info);
+  /* the cohort's messages name the file, line and section already */
+  if (rc && s->kind == RUN_SPLIT) peil_error_prefix(rc, "%s:%d: [%s] ", p->spec->path, s->line, s->section);
+  return rc;
+}
+
+/* The store, its tables and the columns the sections name, before any
+ * work: a section that reads an earlier one's rows (from = NAME) is checked
+ * against the columns those rows will have. */
 static int check_inputs(run_plan *p) {
   peil_store *st = NULL;
   if (!peil_store_is_hdf5(p->store_path))
@@ -375,7 +398,15 @@ static int check_inputs(run_plan *p) {
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
-    if (s->kind == RUN_COHORT || s->kind == RUN_SPLIT || s->from >= 0 || s->test_counts) continue;
+    if (s->kind == RUN_COHORT || s->kind == RUN_SPLIT) {
+      rc = check_rows_source(p, s, st);
+      continue;
+    }
+    if (s->test_counts) continue;
+    if (s->from >= 0) {
+      rc = check_section(p, s, p->sections[s->from].rows_info);
+      continue;
+    }
     if (!s->table) {
       rc = at(p, s->line, "[%s] needs table = T (a table of %s) or from = SECTION", s->section, p->store_path);
       break;
@@ -434,6 +465,7 @@ void run_plan_free(run_plan *p) {
     free(s->test_counts);
     if (s->kind == RUN_SPLIT) peil_split_options_free(&s->split);
     peil_cohort_spec_free(s->cohort);
+    peil_table_info_free(s->rows_info);
   }
   free(p->sections);
   free(p->store_path);

@@ -39,6 +39,7 @@ typedef struct {
   peil_split_options split; /* RUN_SPLIT */
   const char *title;  /* title = ... of a [table NAME], NULL: made from its keys */
   peil_cohort_spec *cohort; /* RUN_COHORT */
+  peil_table_info *rows_info; /* cohort and split: the columns of their rows (checked) */
 } run_section;
 
 typedef struct {

@@ -562,3 +562,24 @@ int peil_cohort_run(peil_store *st, const peil_cohort_spec *spec, const peil_coh
   *out = E[0].res;
   return PEIL_OK;
 }
+
+int peil_cohort_check(peil_store *st, const peil_cohort_spec *spec, peil_table_info **rows) {
+  *rows = NULL;
+  if (!spec->finished)
+    return peil_error(PEIL_EINVAL, "cohort %s: the spec is not finished", spec->name);
+  cohort_engine E;
+  engine_init(&E, st, spec);
+  if (!(E.res = calloc(1, sizeof *E.res))) return peil_error(PEIL_ENOMEM, "out of memory");
+  /* Everything the run does before its scan, then an empty row table in a
+   * scratch store: its columns are exactly those a run writes. */
+  peil_store *scratch = NULL;
+  int rc = setup(&E);
+  if (!rc) rc = peil_store_open_scratch("cohort-check", &scratch);
+  if (!rc) rc = cohort_rows_open(&E, scratch, "rows", 0, &E.rows);
+  if (!rc) rc = cohort_rows_finish(&E, E.rows);
+  if (!rc) rc = peil_store_table_info(scratch, "rows", rows);
+  if (scratch) peil_store_close(scratch); /* never committed */
+  engine_free(&E);
+  peil_cohort_result_free(E.res);
+  return rc;
+}

@@ -808,37 +808,49 @@ static void splitter_free(splitter *S) {
   free(S->tmp);
 }
 
+/* Everything before the pass: the options, the tables, the persons, the
+ * columns, and the output table created (empty) in S->out. */
+static int prepare(splitter *S) {
+  int rc = check_options(S);
+  if (!rc) rc = summary_start(S);
+  if (!rc) rc = setup_window(S);
+  if (!rc) rc = setup_tables(S);
+  if (!rc) rc = check_output_name(S);
+  if (!rc) rc = setup_persons(S);
+  if (!rc && age_labels(S)) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  if (!rc) rc = builtin_ecols(S);
+  if (!rc) rc = setup_covariates(S);
+  if (!rc) rc = setup_where(S);
+  if (!rc) rc = open_people(S);
+  if (!rc) rc = start_tables(S);
+  if (!rc) {
+    S->fu = malloc(BATCH * sizeof *S->fu);
+    S->pieces = malloc((S->o->ncuts + 3) * sizeof *S->pieces);
+    if (!S->fu || !S->pieces) rc = peil_error(PEIL_ENOMEM, "out of memory");
+  }
+  if (!rc) rc = create_table(S);
+  return rc;
+}
+
+static void splitter_init(splitter *S, peil_store *in, peil_store *out, const peil_split_options *o,
+                          peil_split_summary *sum) {
+  memset(S, 0, sizeof *S);
+  memset(sum, 0, sizeof *sum);
+  S->in = in;
+  S->out = out;
+  S->o = o;
+  S->sum = sum;
+  S->last_rin_out = INT64_MIN;
+}
+
 int peil_split_write(peil_store *in, peil_store *out, const peil_split_options *o,
                      peil_split_summary *summary) {
   double t0 = peil_seconds();
   peil_split_summary local;
   peil_split_summary *sum = summary ? summary : &local;
-  memset(sum, 0, sizeof *sum);
   splitter S;
-  memset(&S, 0, sizeof S);
-  S.in = in;
-  S.out = out;
-  S.o = o;
-  S.sum = sum;
-  S.last_rin_out = INT64_MIN;
-  int rc = check_options(&S);
-  if (!rc) rc = summary_start(&S);
-  if (!rc) rc = setup_window(&S);
-  if (!rc) rc = setup_tables(&S);
-  if (!rc) rc = check_output_name(&S);
-  if (!rc) rc = setup_persons(&S);
-  if (!rc && age_labels(&S)) rc = peil_error(PEIL_ENOMEM, "out of memory");
-  if (!rc) rc = builtin_ecols(&S);
-  if (!rc) rc = setup_covariates(&S);
-  if (!rc) rc = setup_where(&S);
-  if (!rc) rc = open_people(&S);
-  if (!rc) rc = start_tables(&S);
-  if (!rc) {
-    S.fu = malloc(BATCH * sizeof *S.fu);
-    S.pieces = malloc((o->ncuts + 3) * sizeof *S.pieces);
-    if (!S.fu || !S.pieces) rc = peil_error(PEIL_ENOMEM, "out of memory");
-  }
-  if (!rc) rc = create_table(&S);
+  splitter_init(&S, in, out, o, sum);
+  int rc = prepare(&S);
   if (!rc) rc = pass(&S);
   if (!rc) {
     rc = peil_table_finish(S.w);
@@ -852,5 +864,28 @@ int peil_split_write(peil_store *in, peil_store *out, const peil_split_options *
   splitter_free(&S);
   sum->seconds = peil_seconds() - t0;
   if (rc || !summary) peil_split_summary_free(sum);
+  return rc;
+}
+
+int peil_split_check(peil_store *in, const peil_split_options *o, peil_table_info **columns) {
+  *columns = NULL;
+  peil_split_summary sum;
+  peil_store *scratch = NULL;
+  splitter S;
+  int rc = peil_store_open_scratch("split-check", &scratch);
+  if (rc) return rc;
+  splitter_init(&S, in, scratch, o, &sum);
+  rc = prepare(&S);
+  if (!rc) {
+    rc = peil_table_finish(S.w);
+    S.w = NULL;
+  }
+  if (S.w) peil_table_writer_free(S.w);
+  S.w = NULL;
+  rc = cohort_partial_install(scratch, S.tmp, o->table ? o->table : "", rc);
+  if (!rc) rc = peil_store_table_info(scratch, o->table, columns);
+  splitter_free(&S);
+  peil_split_summary_free(&sum);
+  peil_store_close(scratch); /* never committed */
   return rc;
 }

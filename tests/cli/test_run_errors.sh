@@ -374,6 +374,61 @@ formula = sex ~ 1
 EOF2
 run_fails fromlogit "fromlogit.ini:7: [logit b] from = a: a [logit] section has no rows to read"
 
+# Cohort and split sections are checked against the store before any work,
+# and sections that read their rows against the columns those rows will have.
+spec cohorttable <<'EOF2'
+[data]
+store = g4.h5
+[cohort c]
+population = stock
+spells = bijstand
+dates = 2018-01-01
+horizons = 6
+outcome.work = on jobz
+EOF2
+run_fails cohorttable "cohorttable.ini:8: [cohort c] the store " "has no table 'jobz'"
+spec fromcolumn <<'EOF2'
+[data]
+store = g4.h5
+[cohort c]
+population = stock
+spells = bijstand
+dates = 2018-01-01
+horizons = 6
+outcome.work = on jobs
+strata = duration
+correct = none
+[table t]
+from = c
+rows = municipality
+cols = duration
+[logit a]
+from = c
+formula = work_12 ~ duration
+EOF2
+run_fails fromcolumn "fromcolumn.ini:17: [logit a] formula: unknown column 'work_12' in the rows of [cohort c]"
+sed -e 's/^formula = work_12 ~ duration$/formula = work_6 ~ duration/' -e 's/^cols = duration$/cols = sex/' \
+  "$T/fromcolumn.ini" > "$T/fromcols.ini"
+run_fails fromcols "fromcols.ini:14: [table t] cols = sex: unknown column in the rows of [cohort c]"
+spec splittable <<'EOF2'
+[data]
+store = g4.h5
+[split s]
+treatment = programmes
+EOF2
+run_fails splittable "splittable.ini:3: [split s] treatment: " "has no table 'programmes'"
+spec splitcolumn <<'EOF2'
+[data]
+store = g4.h5
+[split s]
+treatment = programme
+[glm g]
+from = s
+family = poisson
+formula = event ~ period + treated + nosuch + offset(log(exposure))
+EOF2
+run_fails splitcolumn "splitcolumn.ini:8: [glm g] formula: unknown column 'nosuch' in the rows of [split s]"
+
 # The output directory: a file, or in a directory that does not exist.
 touch "$T/afile"
 expect_exit 2 "$PEIL" run "$T/ok.ini" -o "$T/afile"
