@@ -1,6 +1,8 @@
 /* peil run: the tables of a [match NAME] section: the sample sizes, the
- * balance before and after matching, and the effects (matched, and the
- * naive and regression-adjusted differences before matching).
+ * balance before and after matching, the outcomes' means per group (the
+ * treated, all controls, the matched controls: the comparison the STiP
+ * report draws with its groups VG1 and VG2), and the effects (matched, and
+ * the naive and regression-adjusted differences before matching).
  *
  * A balance row of a 0/1 column (a factor's level) is a frequency table in
  * disguise: mean x n is the number of units with the level. Such a row
@@ -87,6 +89,55 @@ static int balance(const run_section *s, const match_job *j, run_tables *out) {
   return rc;
 }
 
+/* One row of the outcomes table: group g's units (weighted by w, or all
+ * with weight 1 when w is NULL) for outcome k. */
+static int outcome_row(peil_rtable *t, const peil_match_data *d, size_t k, const char *label, int g,
+                       const double *w) {
+  double sw = 0, swy = 0;
+  int64_t n = 0, ones = 0, zeros = 0, binary = 1;
+  for (size_t i = 0; i < d->n; i++) {
+    double y = d->outcome[k][i], wi = w ? w[i] : 1;
+    if (d->treat[i] != g || wi <= 0 || isnan(y)) continue;
+    sw += wi, swy += wi * y, n++;
+    if (y == 1) ones++;
+    else if (y == 0) zeros++;
+    else binary = 0;
+  }
+  peil_rtable_value v[5] = {PEIL_RV_TEXT(d->outcome_name[k]), PEIL_RV_TEXT(label), PEIL_RV_INT(n),
+                            PEIL_RV_INT(binary ? (ones < zeros ? ones : zeros) : n),
+                            run_value_real(sw > 0 ? swy / sw : NAN)};
+  return peil_rtable_append(t, v, 5);
+}
+
+/* The outcomes' means: the treated, all controls (before matching) and the
+ * matched controls (weighted). A mean of a 0/1 outcome is a count of
+ * persons in disguise, so it rests on the rarer value among the group's
+ * persons as well as on their number (as a balance row). */
+static int outcome_means(const run_section *s, const match_job *j, run_tables *out) {
+  const peil_match_data *d = j->d;
+  if (!d->nout) return PEIL_OK;
+  char title[512];
+  snprintf(title, sizeof title, "%s: outcomes of the treated, all controls and the matched controls", s->name);
+  peil_rtable *t = NULL;
+  int rc = run_tables_new(out, s, "outcomes", title, &t);
+  if (!rc) rc = peil_rtable_add_key(t, "outcome", PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_key(t, "group", PEIL_RTABLE_TEXT);
+  if (!rc) rc = peil_rtable_add_n(t, "n", 1);
+  if (!rc) rc = peil_rtable_add_n(t, "n_rarer", 0);
+  if (!rc) rc = peil_rtable_add_estimate(t, "mean", "n,n_rarer", 4);
+  int focal = j->r->estimand == PEIL_ATC ? 0 : 1;
+  for (size_t k = 0; !rc && k < d->nout; k++) {
+    rc = outcome_row(t, d, k, focal ? "treated" : "control", focal, NULL);
+    if (!rc) rc = outcome_row(t, d, k, focal ? "control, all" : "treated, all", 1 - focal, NULL);
+    if (!rc) rc = outcome_row(t, d, k, focal ? "control, matched" : "treated, matched", 1 - focal, j->r->weight);
+  }
+  if (!rc)
+    rc = peil_rtable_add_note(t, "n: persons with the outcome observed; mean: the share for a 0/1 outcome "
+                              "(matched: weighted by the matching weights); n_rarer: for a 0/1 outcome, "
+                              "the persons with the rarer value, else n");
+  return rc;
+}
+
 static int effect_rows(peil_rtable *t, const peil_match_effects *e, const char *sample) {
   int rc = PEIL_OK;
   for (size_t i = 0; !rc && e && i < e->nrows; i++) {
@@ -125,6 +176,7 @@ int run_tables_match(const run_section *s, const match_job *j, run_tables *out) 
   out->rows_read = j->d->n_read, out->rows_used = (int64_t)j->d->n;
   int rc = sizes(s, j->report.balance, out);
   if (!rc) rc = balance(s, j, out);
+  if (!rc) rc = outcome_means(s, j, out);
   if (!rc) rc = effects(s, j, out);
   return rc;
 }

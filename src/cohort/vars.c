@@ -138,7 +138,9 @@ int cohort_vars_resolve(cohort_engine *E) {
     rc = add_var(E, s->strata.v[i], s->strata.line, persons, pcols, &np, &E->stratum_var[i + 1]);
 
   /* Covariates of the correction; by default those of the usual G4
-   * correction that this store has. */
+   * correction that this store has. Given without a correction they are
+   * still columns of the rows (--rows; peil run's from = NAME): the
+   * variables a matching or a model of the rows adjusts for. */
   int correcting = s->correct_lpm || s->correct_logit;
   if (!rc && correcting && !s->covariates_set) {
     static const char *def[] = {"age_band", "sex", "migration", "duration"};
@@ -148,7 +150,7 @@ int cohort_vars_resolve(cohort_engine *E) {
       int present = i == 0 || i == 3 || peil_table_info_find(persons, def[i]) >= 0;
       if (present) rc = add_var(E, def[i], s->line, persons, pcols, &np, &E->covariate_var[E->ncov++]);
     }
-  } else if (!rc && correcting) {
+  } else if (!rc && s->covariates_set) {
     E->covariate_var = calloc(s->covariates.n + 1, sizeof *E->covariate_var);
     if (!E->covariate_var) rc = peil_error(PEIL_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < s->covariates.n; i++)

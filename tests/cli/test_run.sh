@@ -199,14 +199,31 @@ store = lalonde.h5
 table = lalonde
 formula = treat ~ age + educ + race + married + nodegree + re74 + re75
 caliper = 0.2
-outcome = re78
+outcome = re78, married
 EOF2
 expect_exit 0 "$PEIL" run "$T/match.ini" -o "$T/match" -q
 "$PEIL" match "$T/lalonde.h5" --table lalonde -f 'treat ~ age + educ + race + married + nodegree + re74 + re75' \
-  --caliper 0.2 --outcome re78 --json > "$T/match.json" || fail "peil match"
-python3 - "$T/match" "$T/match.json" <<'EOF2' || fail "match tables"
+  --caliper 0.2 --outcome re78,married --json -o "$T/matched.h5" > "$T/match.json" || fail "peil match"
+/usr/bin/python3 - "$T/match" "$T/match.json" "$T/matched.h5" <<'EOF2' || fail "match tables"
 import csv, json, sys
+import h5py, numpy as np
 out, ref = sys.argv[1], json.load(open(sys.argv[2]))
+# the outcomes table: the means of the treated, all controls and the matched
+# controls (weighted), from the matched sample peil match writes
+m = h5py.File(sys.argv[3], "r")["matched"]
+treat, w = m["treat"][:], m["weight"][:]
+got = {(r["outcome"], r["group"]): r for r in csv.DictReader(open(out + "/psm_outcomes.csv"))}
+for y in ("re78", "married"):
+    v = m[y][:]
+    for group, sel, wt in (("treated", treat == 1, None), ("control, all", treat == 0, None),
+                           ("control, matched", (treat == 0) & (w > 0), w)):
+        r = got[(y, group)]
+        mean = np.average(v[sel], weights=None if wt is None else wt[sel])
+        assert abs(float(r["mean"]) - mean) <= 1e-9 * abs(mean), (r, mean)
+        assert int(r["n"]) == sel.sum(), (r, sel.sum())
+        ones = int((v[sel] == 1).sum())
+        rarer = min(ones, int(sel.sum()) - ones) if y == "married" else int(sel.sum())
+        assert int(r["n_rarer"]) == rarer, (r, rarer)
 sizes = {r["group"]: r for r in csv.DictReader(open(out + "/psm_sizes.csv"))}
 assert int(sizes["treated"]["matched"]) == ref["sizes"]["matched"]["treated"], sizes
 eff = [r for r in csv.DictReader(open(out + "/psm_effects.csv")) if r["sample"] == "matched"]
