@@ -305,6 +305,50 @@ CHECKS=$((CHECKS + 1)); [ -s "$T/g4/g4_corrected.csv" ] && [ -s "$T/g4/work_12.m
 expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/hazard.ini" --store "$S" -o "$T/hz" -q
 CHECKS=$((CHECKS + 1)); grep -q "^treated," "$T/hz/hazard.csv" && [ -s "$T/hz/episodes.md" ] || fail "examples/hazard.ini tables"
 
+# examples/stip.ini on 30,000 persons (on 2,000 nobody of some age bands
+# starts the programme, and the propensity model stops on separation, as it
+# should): Table 4.1 as peil cohort gives it, VG2 as peil match gives it on
+# the cohort's rows.
+expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/stip.ini" --store "$T/g4big.h5" -o "$T/stip" -q
+for c in exits start2017; do
+  sed -n "/^\[cohort $c\]/,/^\[/p" "$PEIL_TESTS/../examples/stip.ini" | sed '$d' > "$T/stip-$c.ini"
+  "$PEIL" cohort "$T/g4big.h5" --spec "$T/stip-$c.ini" --json --rows "$T/stip-$c.h5" > "$T/stip-$c.json" ||
+    fail "peil cohort $c"
+done
+WHERE='!in_parttime & !in_running & (stip == 1 | programme == 0) & age_band != ">= 60"'
+OUTS=work_6,work_12,work_18,work_24,work_30,work_36,work_42,work_48
+"$PEIL" match "$T/stip-start2017.h5" --table rows --where "$WHERE" -f 'stip ~ age_band + duration' \
+  --method exact --ratio 1 --seed 1 --outcome $OUTS --json > "$T/stip-vg2.json" || fail "peil match vg2"
+python3 - "$T/stip" "$T/stip-exits.json" "$T/stip-vg2.json" <<'EOF2' || fail "examples/stip.ini tables"
+import csv, json, sys
+out = sys.argv[1]
+coh, vg2 = json.load(open(sys.argv[2]))["cohorts"][0], json.load(open(sys.argv[3]))
+# Table 4.1: the position 12 months after the end of those who left 18
+# months ago or more, in the four scenarios (subsets), each with its n
+ref = {(r["subset"], r["outcome"]): r for r in coh["outcome_table"]
+       if r["stratum"] == "since" and r["level"] == ">= 18 months" and r["horizon"] == 12 and r["date"] == "pooled"}
+got = {(r["subset"], r["outcome"]): r for r in csv.DictReader(open(out + "/exits_outcomes_by_since.csv"))
+       if r["since"] == ">= 18 months" and r["horizon"] == "12"}
+for sub in ("all", "no_early", "no_other", "no_dropouts"):
+    for y in ("work", "ww", "bijstand", "unknown"):
+        r, g = ref[(sub, y)], got[(sub, y)]
+        assert int(g["n"]) == r["n"] and int(g["with_outcome"]) == r["sum"], (g, r)
+        assert abs(float(g["pct"]) - 100 * r["mean"]) <= 1e-12 * 100, (g, r)
+# VG2: the same sizes and effects as peil match on the cohort's rows
+sizes = {r["group"]: r for r in csv.DictReader(open(out + "/vg2_sizes.csv"))}
+assert int(sizes["treated"]["matched"]) == vg2["sizes"]["matched"]["treated"], sizes
+assert int(sizes["control"]["all"]) == vg2["sizes"]["all"]["control"], sizes
+eff = [r for r in csv.DictReader(open(out + "/vg2_effects.csv")) if r["sample"] == "matched"]
+assert len(eff) == len(vg2["effects"]) > 0
+for g, r in zip(eff, vg2["effects"]):
+    assert g["outcome"] == r["outcome"], (g, r)
+    assert abs(float(g["estimate"]) - r["estimate"]) <= 1e-12, (g, r)
+    assert abs(float(g["std_error"]) - r["std_error"]) <= 1e-12 * r["std_error"], (g, r)
+# the propensity-score matching reports its balance and effects
+bal = list(csv.DictReader(open(out + "/psm_balance.csv")))
+assert any(r["term"] == "distance" for r in bal), bal[0]
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
