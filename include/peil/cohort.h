@@ -106,6 +106,8 @@ typedef struct {
   char *definition;  /* the spec's text */
   int binary;        /* 0/1 outcome (shares) or a count (means) */
   int window;        /* ever/months/first: one horizon, the window's end */
+  int window_from, window_to; /* the window A..B, months after the clock date
+                                 (negative: before it); 0 for others */
   char *family;      /* first ...: the spec's outcome this is a category of, else NULL */
   char *category;    /* its category: "0-3", "none", a level of the by column */
 } peil_cohort_outcome;

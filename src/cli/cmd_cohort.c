@@ -110,7 +110,7 @@ int cmd_cohort(int argc, char **argv) {
   if (!rc && !json)
     for (size_t i = 0; i < nrun; i++)
       for (size_t w = 0; w < res[i]->nwarnings; w++)
-        cli_note("warning: [cohort %s] %s", res[i]->name, res[i]->warnings[w]);
+        cli_note("warning: [cohort %s] %s\n", res[i]->name, res[i]->warnings[w]);
   for (size_t i = 0; res && i < nrun; i++) peil_cohort_result_free(res[i]);
   free(res);
   if (st) peil_store_close(st);

@@ -121,9 +121,11 @@ static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size
   fprintf(fp, "\noutcome %s: %s (%s)\n", O->name, O->definition,
           O->binary ? "% of the observed" : "mean");
   fprintf(fp, "  %-*s %10s", gw, "", "n");
+  /* a window outcome has one column, headed by its window (-24..0) */
   for (size_t k = 0; k < nh; k++) {
     char lab[32];
-    snprintf(lab, sizeof lab, O->window ? "%d m" : "+%d", h[k]);
+    if (O->window) snprintf(lab, sizeof lab, "%d..%d", O->window_from, O->window_to);
+    else snprintf(lab, sizeof lab, "+%d", h[k]);
     fprintf(fp, " %7s", lab);
   }
   for (int m = 0; m < 2; m++)
@@ -131,7 +133,8 @@ static void print_outcome(FILE *fp, const peil_cohort_result *r, size_t su, size
       fprintf(fp, " |");
       for (size_t k = 0; k < nh; k++) {
         char lab[32];
-        snprintf(lab, sizeof lab, "%s+%d", models[m], h[k]);
+        if (O->window) snprintf(lab, sizeof lab, "%s", models[m]);
+        else snprintf(lab, sizeof lab, "%s+%d", models[m], h[k]);
         fprintf(fp, " %9s", lab);
       }
     }
@@ -328,12 +331,17 @@ static json_t *cohort_json(const peil_cohort_result *r) {
                                             strings(r->strata[i].levels, (size_t)r->strata[i].nlevels)));
   json_object_set_new(c, "strata", strata);
   json_t *outcomes = json_array();
-  for (size_t i = 0; i < r->noutcomes; i++)
-    json_array_append_new(outcomes, json_pack("{s:s,s:s,s:b,s:b,s:o,s:o}", "name", r->outcomes[i].name,
-                                              "definition", r->outcomes[i].definition, "binary",
-                                              r->outcomes[i].binary, "window", r->outcomes[i].window,
-                                              "family", r->outcomes[i].family ? json_string(r->outcomes[i].family) : json_null(),
-                                              "category", r->outcomes[i].category ? json_string(r->outcomes[i].category) : json_null()));
+  for (size_t i = 0; i < r->noutcomes; i++) {
+    const peil_cohort_outcome *O = &r->outcomes[i];
+    json_t *o = json_pack("{s:s,s:s,s:b,s:b,s:o,s:o}", "name", O->name, "definition", O->definition,
+                          "binary", O->binary, "window", O->window,
+                          "family", O->family ? json_string(O->family) : json_null(),
+                          "category", O->category ? json_string(O->category) : json_null());
+    /* the window's months, [A, B] (its horizon in the tables is B) */
+    json_object_set_new(o, "window_months",
+                        O->window ? json_pack("[i,i]", O->window_from, O->window_to) : json_null());
+    json_array_append_new(outcomes, o);
+  }
   json_object_set_new(c, "outcomes", outcomes);
   json_t *hz = json_array();
   for (size_t i = 0; i < r->nhorizons; i++) json_array_append_new(hz, json_integer(r->horizons[i]));

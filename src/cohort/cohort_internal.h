@@ -24,7 +24,8 @@ typedef struct {
   int same;             /* ON: in the same group as on the reference date */
   char **none_tables;   /* NONE: in none of these tables */
   size_t nnone;
-  int from, to;         /* EVER, MONTHS, FIRST: months after the clock date */
+  int from, to;         /* EVER, MONTHS, FIRST: the window A..B as written, months
+                           after the clock date (negative: before it; FIRST: A >= 0) */
   int *bins;            /* FIRST: inner cut points (months), from < bins < to */
   size_t nbins;
   char *by;             /* FIRST: a categorical column of the table instead of bins */
@@ -122,7 +123,9 @@ int cohort_valid_name(const char *n);
 
 /* "2018-01-01..2022-01-01 every 6 months" or "2018-01-01, 2019-07-01". */
 int cohort_parse_dates(const char *value, int32_t **dates, size_t *n, int *step);
-/* "A..B" months. */
+/* "A..B" months after the clock date, -COHORT_MAX_MONTHS <= A < B <=
+ * COHORT_MAX_MONTHS (a negative A looks back before it). */
+#define COHORT_MAX_MONTHS 1200
 int cohort_parse_window(const char *s, int *from, int *to);
 /* A spec error: "FILE:LINE: [cohort NAME] message"; with no spec (the
  * panel) just the message. */
@@ -253,7 +256,7 @@ typedef struct {
 typedef struct {
   size_t outcome;    /* in the result (a "first" outcome is one per level) */
   size_t def;        /* in the spec */
-  int horizon;       /* months; window outcomes: the window's end */
+  int horizon;       /* months; window outcomes: the window's end (B of A..B) */
   char *column;      /* "still_6", or the outcome's name for a window outcome */
   int table, bit;    /* ON, EVER, MONTHS, FIRST: the table and its condition bit (-1: none) */
   int *none_tables;  /* NONE */
@@ -264,6 +267,7 @@ typedef struct {
   int bin_lo, bin_hi, none;
   size_t attr;
   int32_t code;      /* -1: bins */
+  uint8_t censored_sides; /* CENSORED_* seen in the pass, for the warning */
 } outcome_slot;
 
 /* A co-occurrence being counted: counts[cell][a][b]. */
@@ -273,6 +277,7 @@ typedef struct {
   size_t nlevels;
   int64_t *counts;
   int64_t censored, observed;
+  int censored_sides;
   uint8_t *seen;     /* per level, for one member */
   size_t *lv;        /* the levels one member has */
 } cooc_state;
@@ -316,15 +321,16 @@ typedef struct {
   double *counts;
   int64_t *popcount; /* [subset][date or pooled][group][flat level] */
   int64_t no_group;   /* members whose spell has no group value */
-  int32_t *cal;       /* dates[d] + k months, k = 0..maxk: the calendar clock's days */
+  int32_t *cal;       /* dates[d] + k months, k = mink..maxk: the calendar clock's days */
   cohort_day *date_parts; /* the reference dates, split */
-  int maxk;
+  int mink, maxk;     /* mink <= 0 <= maxk */
   /* transitions (transitions.c) */
   size_t nstates;     /* the spec's states and the rest (last) */
   int *state_table, *state_bit;
   size_t npaths;      /* nstates ^ moments */
   int64_t *trans;     /* [cell][path] */
   int64_t trans_censored, trans_observed;
+  int trans_censored_sides;
   /* co-occurrences (cooccur.c) */
   cooc_state *cooc;
   size_t ncooc;
@@ -354,10 +360,21 @@ typedef struct {
 /* clock + k months (the calendar clock's days are computed once per date). */
 int32_t cohort_plus_months(const cohort_engine *E, const cohort_member *m, int k);
 
+/* Censoring: a status read on a day outside the data's coverage is not
+ * known, whichever side. cohort_censored gives 0 when the days [a, b] lie
+ * within [data_start, data_end], else the sides they leave it on. */
+enum { CENSORED_LEFT = 1, CENSORED_RIGHT = 2 };
+int cohort_censored(const cohort_engine *E, int32_t a, int32_t b);
+/* The reason for a warning, e.g. "the window starts before the data's
+ * start, 2015-01-01": `left` and `right` say what lies outside on each
+ * side ("the window starts", "the horizon lies"). */
+void cohort_censored_why(const cohort_engine *E, int sides, const char *left, const char *right,
+                         char *buf, size_t n);
+
 /* The outcome slots of the spec's outcomes and the result's outcomes (outcomes.c). */
 int cohort_outcomes_setup(cohort_engine *E);
-/* An outcome slot's value for a member: 0/1 or a count; *censored when the
- * horizon (or the window's end) lies after the end of the data. */
+/* An outcome slot's value for a member: 0/1 or a count; *censored (the
+ * CENSORED_* sides) when a day it reads lies outside the data. */
 double cohort_outcome_value(const cohort_engine *E, const outcome_slot *sl, const cohort_member *m,
                             int32_t group_code, uint8_t *censored);
 

@@ -3,8 +3,9 @@
  * section 1).
  *
  * For each member, the levels of a categorical column among the spells of
- * a table (satisfying a condition) that overlap a window of months after
- * the clock date, or that cover the entry day when no window is given.
+ * a table (satisfying a condition) that overlap a window of months around
+ * the clock date (as an `ever` outcome's), or that cover the entry day when
+ * no window is given.
  * Per cell, counts[a][b] is the number of members with both a and b; the
  * diagonal is the number with a. Categories are few (tens), members have a
  * handful of spells, so the counting is a loop over the levels seen. */
@@ -60,8 +61,10 @@ void cohort_cooccur_count(cohort_engine *E, const cohort_member *m, const size_t
     if (d->window) {
       a = cohort_plus_months(E, m, d->from);
       b = cohort_plus_months(E, m, d->to) - 1;
-      if (b > E->data_end) {
+      int sides = cohort_censored(E, a, b);
+      if (sides) {
         c->censored++;
+        c->censored_sides |= sides;
         continue;
       }
     }
@@ -111,13 +114,12 @@ int cohort_cooccur_build(cohort_engine *E) {
       }
     }
     if (c->censored) {
-      char end[12];
-      peil_date_format(E->data_end, end);
+      char why[160];
+      cohort_censored_why(E, c->censored_sides, "the window starts", "the window ends", why, sizeof why);
       int rc = cohort_result_add_warning(
-          R, "cooccur.%s: %lld of %lld person-dates censored (the window ends after the data's end, "
-             "%s); the shares are of the %lld observed",
+          R, "cooccur.%s: %lld of %lld person-dates censored (%s); the shares are of the %lld observed",
           R->cooccurrences[i].name, (long long)c->censored, (long long)(c->censored + c->observed),
-          end, (long long)c->observed);
+          why, (long long)c->observed);
       if (rc) return rc;
     }
   }

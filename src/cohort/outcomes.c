@@ -13,8 +13,9 @@
 
 #include "cohort_internal.h"
 
-static int add_result_outcome(peil_cohort_result *R, char *name, char *definition, int window,
-                              int binary) {
+/* window: the spec's outcome whose window A..B this is, or NULL. */
+static int add_result_outcome(peil_cohort_result *R, char *name, char *definition,
+                              const outcome_def *window, int binary) {
   peil_cohort_outcome *v = realloc(R->outcomes, (R->noutcomes + 1) * sizeof *v);
   if (!v) {
     free(name);
@@ -22,7 +23,9 @@ static int add_result_outcome(peil_cohort_result *R, char *name, char *definitio
     return peil_error(PEIL_ENOMEM, "out of memory");
   }
   R->outcomes = v;
-  v[R->noutcomes++] = (peil_cohort_outcome){name, definition, binary, window, NULL, NULL};
+  v[R->noutcomes++] = (peil_cohort_outcome){name, definition, binary, window != NULL,
+                                             window ? window->from : 0, window ? window->to : 0,
+                                             NULL, NULL};
   return name && definition ? PEIL_OK : peil_error(PEIL_ENOMEM, "out of memory");
 }
 
@@ -91,7 +94,7 @@ static int setup_first(cohort_engine *E, size_t def, int table, int bit) {
       text = cohort_dupf("%s: the first spell starts in months %d-%d", o->text, lo, hi);
     }
     char *name = col ? strdup(col) : NULL;
-    int rc = add_result_outcome(R, name, text, 1, 1);
+    int rc = add_result_outcome(R, name, text, o, 1);
     peil_cohort_outcome *ro = rc ? NULL : &R->outcomes[R->noutcomes - 1];
     if (ro && (!(ro->family = strdup(o->name)) ||
                 !(ro->category = none ? strdup("none")
@@ -133,7 +136,8 @@ int cohort_outcomes_setup(cohort_engine *E) {
       continue;
     }
     int window = o->kind == OUT_EVER || o->kind == OUT_MONTHS;
-    if ((rc = add_result_outcome(R, strdup(o->name), strdup(o->text), window, o->kind != OUT_MONTHS)))
+    if ((rc = add_result_outcome(R, strdup(o->name), strdup(o->text), window ? o : NULL,
+                                 o->kind != OUT_MONTHS)))
       break;
     size_t nh = window ? 1 : s->horizons.n;
     int *none_tables = NULL;
@@ -167,16 +171,22 @@ int cohort_outcomes_setup(cohort_engine *E) {
   return rc;
 }
 
+/* The months k a `months` window reads: A..B with an end at 0 left out, so
+ * that 0..12 counts the 12 months after the clock date (k = 1..12) and
+ * -24..0 the 24 before it (k = -24..-1); the clock date itself (k = 0) is
+ * counted only by a window around it (-12..12: 25 months). */
+static void months_read(const outcome_def *o, int *lo, int *hi) {
+  *lo = o->from == 0 ? 1 : o->from;
+  *hi = o->to == 0 ? -1 : o->to;
+}
+
 double cohort_outcome_value(const cohort_engine *E, const outcome_slot *sl, const cohort_member *m,
                             int32_t group_code, uint8_t *censored) {
   const outcome_def *o = &E->spec->outcomes[sl->def];
   *censored = 0;
   if (o->kind == OUT_ON || o->kind == OUT_NONE) {
     int32_t h = cohort_plus_months(E, m, sl->horizon);
-    if (h > E->data_end) {
-      *censored = 1;
-      return 0;
-    }
+    if ((*censored = (uint8_t)cohort_censored(E, h, h))) return 0;
     if (o->kind == OUT_NONE) {
       for (size_t k = 0; k < sl->nnone; k++)
         if (spells_covering(&E->tables[sl->none_tables[k]], h, -1, -1) >= 0) return 0;
@@ -190,10 +200,7 @@ double cohort_outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
     /* the window: from clock + A months up to the day before clock + B months */
     int32_t a = cohort_plus_months(E, m, o->from);
     int32_t b = cohort_plus_months(E, m, o->to) - 1;
-    if (b > E->data_end) {
-      *censored = 1;
-      return 0;
-    }
+    if ((*censored = (uint8_t)cohort_censored(E, a, b))) return 0;
     if (o->kind == OUT_EVER) return spells_overlap(t, a, b, sl->bit);
     int32_t day;
     long i = spells_first(t, a, b, sl->bit, &day);
@@ -202,13 +209,13 @@ double cohort_outcome_value(const cohort_engine *E, const outcome_slot *sl, cons
     if (sl->code >= 0) return t->attrs[(size_t)i * t->nattr + sl->attr] == sl->code;
     return day >= cohort_plus_months(E, m, sl->bin_lo) && day < cohort_plus_months(E, m, sl->bin_hi);
   }
-  /* OUT_MONTHS: months k = from..to on whose day k months on a spell runs */
-  if (cohort_plus_months(E, m, o->to) > E->data_end) {
-    *censored = 1;
-    return 0;
-  }
+  /* OUT_MONTHS: the months k on whose day clock + k months a spell runs */
+  int lo, hi;
+  months_read(o, &lo, &hi);
+  int32_t first = cohort_plus_months(E, m, lo), last = cohort_plus_months(E, m, hi);
+  if ((*censored = (uint8_t)cohort_censored(E, first, last))) return 0;
   int c = 0;
-  for (int k = o->from; k <= o->to; k++)
+  for (int k = lo; k <= hi; k++)
     c += spells_covering(t, cohort_plus_months(E, m, k), sl->bit, -1) >= 0;
   return c;
 }

@@ -275,8 +275,6 @@ static int build_tables(cohort_engine *E) {
           }
     }
   /* Censoring and empty subsets, said once (pooled, stratum "all"). */
-  char end[12];
-  peil_date_format(E->data_end, end);
   for (size_t k = 0; k < K; k++) {
     double n = 0, cens = 0;
     for (size_t g = 0; g < G; g++) {
@@ -285,10 +283,14 @@ static int build_tables(cohort_engine *E) {
       cens += c[1];
     }
     if (cens > 0) {
+      char why[160];
+      int window = R->outcomes[E->slots[k].outcome].window;
+      cohort_censored_why(E, E->slots[k].censored_sides,
+                          window ? "the window starts" : "the horizon lies",
+                          window ? "the window ends" : "the horizon lies", why, sizeof why);
       int rc = cohort_result_add_warning(
-          R, "%s: %.0f of %.0f person-dates censored (the horizon lies after the data's end, %s); "
-             "shares are of the %.0f observed",
-          E->slots[k].column, cens, n + cens, end, n);
+          R, "%s: %.0f of %.0f person-dates censored (%s); shares are of the %.0f observed",
+          E->slots[k].column, cens, n + cens, why, n);
       if (rc) return rc;
     }
   }
@@ -446,11 +448,14 @@ static void merge(cohort_engine *E, const cohort_engine *P) {
   add_counts(E->popcount, P->popcount, ncells);
   if (E->trans) add_counts(E->trans, P->trans, ncells * E->npaths);
   E->trans_censored += P->trans_censored;
+  E->trans_censored_sides |= P->trans_censored_sides;
+  for (size_t k = 0; k < E->nslots; k++) E->slots[k].censored_sides |= P->slots[k].censored_sides;
   E->trans_observed += P->trans_observed;
   for (size_t i = 0; i < E->ncooc; i++) {
     size_t C = E->cooc[i].nlevels;
     add_counts(E->cooc[i].counts, P->cooc[i].counts, ncells * C * C);
     E->cooc[i].censored += P->cooc[i].censored;
+    E->cooc[i].censored_sides |= P->cooc[i].censored_sides;
     E->cooc[i].observed += P->cooc[i].observed;
   }
   for (size_t t = 0; t < E->ntables; t++) E->tables[t].orphans += P->tables[t].orphans;

@@ -1,6 +1,7 @@
 /* The pass over the persons: for each person and reference date, who is in
  * the population, in which group, subsets and strata, and the outcomes at
  * every horizon; counted per cell, and written to the row table. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,23 @@ typedef struct {
 } member;
 
 int32_t cohort_plus_months(const cohort_engine *E, const cohort_member *m, int k) {
-  if (m->date >= 0 && k <= E->maxk) return E->cal[(size_t)m->date * ((size_t)E->maxk + 1) + (size_t)k];
+  if (m->date >= 0 && k >= E->mink && k <= E->maxk)
+    return E->cal[(size_t)m->date * (size_t)(E->maxk - E->mink + 1) + (size_t)(k - E->mink)];
   return peil_date_add_months(m->clock, k);
+}
+
+int cohort_censored(const cohort_engine *E, int32_t a, int32_t b) {
+  return (a < E->data_start ? CENSORED_LEFT : 0) | (b > E->data_end ? CENSORED_RIGHT : 0);
+}
+
+void cohort_censored_why(const cohort_engine *E, int sides, const char *left, const char *right,
+                         char *buf, size_t n) {
+  char a[12], b[12];
+  peil_date_format(E->data_start, a);
+  peil_date_format(E->data_end, b);
+  if (sides == CENSORED_LEFT) snprintf(buf, n, "%s before the data's start, %s", left, a);
+  else if (sides == CENSORED_RIGHT) snprintf(buf, n, "%s after the data's end, %s", right, b);
+  else snprintf(buf, n, "%s before the data's start, %s, or %s after the data's end, %s", left, a, right, b);
 }
 
 #define MAX_MEMBERS 64 /* inflow: episodes starting in one period */
@@ -114,6 +130,7 @@ size_t cohort_member_cells(const cohort_engine *E, size_t di, size_t g, const ui
 
 static void count(cohort_engine *E, const size_t *cells, size_t nc, const row_buf *rb) {
   size_t K = E->nslots;
+  for (size_t k = 0; k < K; k++) E->slots[k].censored_sides |= rb->censored[k];
   for (size_t i = 0; i < nc; i++) {
     E->popcount[cells[i]]++;
     double *c = &E->counts[cells[i] * K * 3];
@@ -176,21 +193,32 @@ static int person(cohort_engine *E, const peil_block *pb, size_t pr, int64_t rin
 
 int cohort_scan(cohort_engine *E) {
   const peil_cohort_spec *s = E->spec;
-  E->maxk = 0;
+  /* The months read from the calendar clock: from the earliest start of a
+   * window (history windows reach back) to the latest horizon or end. */
+  E->mink = E->maxk = 0;
   for (size_t k = 0; k < E->nslots; k++)
     if (E->slots[k].horizon > E->maxk) E->maxk = E->slots[k].horizon;
+  for (size_t k = 0; k < s->noutcomes; k++) {
+    const outcome_def *o = &s->outcomes[k];
+    int window = o->kind == OUT_EVER || o->kind == OUT_MONTHS || o->kind == OUT_FIRST;
+    if (window && o->from < E->mink) E->mink = o->from;
+  }
   for (size_t k = 0; k < s->transitions.n; k++)
     if (s->transitions.v[k] > E->maxk) E->maxk = s->transitions.v[k];
   for (size_t k = 0; k < s->ncooccur; k++)
-    if (s->cooccur[k].window && s->cooccur[k].to > E->maxk) E->maxk = s->cooccur[k].to;
-  E->cal = malloc(s->ndates * ((size_t)E->maxk + 1) * sizeof *E->cal);
+    if (s->cooccur[k].window) {
+      if (s->cooccur[k].to > E->maxk) E->maxk = s->cooccur[k].to;
+      if (s->cooccur[k].from < E->mink) E->mink = s->cooccur[k].from;
+    }
+  size_t width = (size_t)(E->maxk - E->mink + 1);
+  E->cal = malloc(s->ndates * width * sizeof *E->cal);
   if (!E->cal) return peil_error(PEIL_ENOMEM, "out of memory");
   if (!(E->date_parts = malloc(s->ndates * sizeof *E->date_parts)))
     return peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t di = 0; di < s->ndates; di++) cohort_day_split(s->dates[di], &E->date_parts[di]);
   for (size_t di = 0; di < s->ndates; di++)
-    for (int k = 0; k <= E->maxk; k++)
-      E->cal[di * ((size_t)E->maxk + 1) + (size_t)k] = peil_date_add_months(s->dates[di], k);
+    for (int k = E->mink; k <= E->maxk; k++)
+      E->cal[di * width + (size_t)(k - E->mink)] = peil_date_add_months(s->dates[di], k);
   row_buf rb;
   rb.in = calloc(E->res->nsubsets, 1);
   rb.level = calloc(E->nvars + 1, sizeof *rb.level);

@@ -96,7 +96,12 @@ int cohort_parse_window(const char *s, int *from, int *to) {
   if ((size_t)(dots - s) >= sizeof a) return -1;
   memcpy(a, s, (size_t)(dots - s));
   a[dots - s] = '\0';
-  if (cohort_parse_int(a, 0, 1200, from) || cohort_parse_int(dots + 2, 0, 1200, to) || *to <= *from) return -1;
+  if (cohort_parse_int(a, -COHORT_MAX_MONTHS, COHORT_MAX_MONTHS, from) ||
+      cohort_parse_int(dots + 2, -COHORT_MAX_MONTHS, COHORT_MAX_MONTHS, to) || *to <= *from)
+    return -1;
+  /* "-0" is 0 to strtol, but a sign on 0 suggests a history window that was
+   * meant to be written differently ("-6..0"); say so rather than guess */
+  if ((*from == 0 && strchr(a, '-')) || (*to == 0 && strchr(dots + 2, '-'))) return -1;
   return 0;
 }
 

@@ -154,13 +154,27 @@ static int parse_window_outcome(peil_cohort_spec *s, int line, const char *what,
   size_t wl = word(w, &we);
   char win[64];
   snprintf(win, sizeof win, "%.*s", (int)wl, w);
-  if (!tl || cohort_parse_window(win, &o->from, &o->to))
+  if (o->kind == OUT_FIRST) {
+    if (!tl || cohort_parse_window(win, &o->from, &o->to))
+      return cohort_spec_error(s, line, PEIL_EINVAL,
+                               "%s: expected 'first TABLE A..B bins C1, C2 [where C]' with whole "
+                               "months 0 <= A < B <= %d, e.g. 'first jobs 0..12 bins 3, 6'",
+                               what, COHORT_MAX_MONTHS);
+    /* first measures the time from the clock date to the first spell (its
+     * bins are months after it); whether there was one before is `ever` */
+    if (o->from < 0)
+      return cohort_spec_error(s, line, PEIL_EINVAL,
+                               "%s: a first window starts at the clock date or later (0 <= A < B), "
+                               "not '%s'; for the history use 'ever' or 'months', e.g. 'ever %.*s "
+                               "%s'",
+                               what, win, (int)tl, t, win);
+  } else if (!tl || cohort_parse_window(win, &o->from, &o->to)) {
     return cohort_spec_error(s, line, PEIL_EINVAL,
-                             "%s: expected '%s TABLE A..B%s' with whole months 0 <= A < B, e.g. "
-                             "'%s jobs 0..12%s'",
-                             what, kw, o->kind == OUT_FIRST ? " bins C1, C2 [where C]" : " [where C]",
-                             kw, o->kind == OUT_FIRST ? " bins 3, 6" : "");
-  if (o->kind == OUT_MONTHS && o->from == 0) o->from = 1; /* months 0..12: the 12 months after */
+                             "%s: expected '%s TABLE A..B [where C]' with whole months -%d <= A < B "
+                             "<= %d (negative: before the clock date), e.g. '%s jobs 0..12' or "
+                             "'%s jobs -24..0'",
+                             what, kw, COHORT_MAX_MONTHS, COHORT_MAX_MONTHS, kw, kw);
+  }
   if (!(o->st.table = strndup(t, tl))) return peil_error(PEIL_ENOMEM, "out of memory");
   if (o->kind == OUT_FIRST) return parse_first(s, line, what, we, o);
   return parse_where(s, line, what, we, &o->st);
@@ -243,7 +257,10 @@ int cohort_add_cooccur(peil_cohort_spec *s, int line, const char *name, const ch
     snprintf(win, sizeof win, "%.*s", (int)n, p);
     if (cohort_parse_window(win, &c->from, &c->to))
       return cohort_spec_error(s, line, PEIL_EINVAL,
-                               "%s: '%s' is not a window of whole months A..B with 0 <= A < B", what, win);
+                               "%s: '%s' is not a window of whole months A..B with -%d <= A < B <= "
+                               "%d (negative: before the clock date), e.g. 'srg.code 0..12' or "
+                               "'srg.code -12..0'",
+                               what, win, COHORT_MAX_MONTHS, COHORT_MAX_MONTHS);
     c->window = 1;
     p = e;
   }

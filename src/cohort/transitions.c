@@ -6,8 +6,9 @@
  * (state_other). Members are counted per cell by their whole path through
  * the moments (nstates^moments counters per cell, at most 16^3), and the
  * matrices of consecutive moments are sums over the paths, so one counter
- * serves both tables. A member with a moment after the end of the data is
- * censored: counted apart, never as a state. */
+ * serves both tables. A member with a moment outside the data (after its
+ * end, or before its start) is censored: counted apart, never as a state. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,12 +53,17 @@ int cohort_transitions_start(cohort_engine *E) {
 void cohort_transitions_count(cohort_engine *E, const cohort_member *m, const size_t *cells, size_t nc) {
   const peil_cohort_result *R = E->res;
   size_t path = 0;
+  /* censored when a moment lies outside the data: they are increasing, so
+   * the first and the last are enough */
+  int sides = cohort_censored(E, cohort_plus_months(E, m, R->moments[0]),
+                              cohort_plus_months(E, m, R->moments[R->nmoments - 1]));
+  if (sides) {
+    E->trans_censored++;
+    E->trans_censored_sides |= sides;
+    return;
+  }
   for (size_t k = 0; k < R->nmoments; k++) {
     int32_t day = cohort_plus_months(E, m, R->moments[k]);
-    if (day > E->data_end) { /* censored: the moments are increasing, so the last is enough */
-      E->trans_censored++;
-      return;
-    }
     size_t st = 0;
     while (st + 1 < E->nstates &&
            spells_covering(&E->tables[E->state_table[st]], day, E->state_bit[st], -1) < 0)
@@ -120,15 +126,16 @@ int cohort_transitions_build(cohort_engine *E) {
     if (rc) return rc;
   }
   if (E->trans_censored) {
-    char end[12];
-    peil_date_format(E->data_end, end);
+    char first[32], last[32], why[200];
+    snprintf(first, sizeof first, "month %d lies", R->moments[0]);
+    snprintf(last, sizeof last, "month %d lies", R->moments[M - 1]);
+    cohort_censored_why(E, E->trans_censored_sides, first, last, why, sizeof why);
     return cohort_result_add_warning(R,
-                                     "transitions: %lld of %lld person-dates censored (month %d "
-                                     "lies after the data's end, %s); the matrices are of the "
-                                     "%lld observed",
+                                     "transitions: %lld of %lld person-dates censored (%s); the "
+                                     "matrices are of the %lld observed",
                                      (long long)E->trans_censored,
-                                     (long long)(E->trans_censored + E->trans_observed),
-                                     R->moments[M - 1], end, (long long)E->trans_observed);
+                                     (long long)(E->trans_censored + E->trans_observed), why,
+                                     (long long)E->trans_observed);
   }
   return PEIL_OK;
 }

@@ -25,6 +25,7 @@ state.bijstand = bijstand
 state_other = unknown
 transitions = 0, 12, 24
 cooccur.provisions = srg.code 0..12
+cooccur.before = srg.code -12..0
 correct = none
 INI
 expect_exit 0 "$PEIL" cohort "$S" --spec "$T/tables.ini"
@@ -71,9 +72,12 @@ bad() { # bad LINE-TEXT EXPECTED-MESSAGE
   expect_no_file "$OUT"
 }
 bad "outcome.f = first jobs 0..12 bins 3, 13" "bad.ini:7: [cohort bad] outcome.f: bin limit '13' is not a whole number of months between 0 and 12"
+bad "outcome.f = first jobs -3..0 bins 1" "bad.ini:7: [cohort bad] outcome.f: a first window starts at the clock date or later (0 <= A < B), not '-3..0'; for the history use 'ever' or 'months', e.g. 'ever jobs -3..0'"
+bad "outcome.f = first jobs -0..12 bins 3" "bad.ini:7: [cohort bad] outcome.f: expected 'first TABLE A..B bins C1, C2 [where C]' with whole months 0 <= A < B <= 1200, e.g. 'first jobs 0..12 bins 3, 6'"
 bad "outcome.f = first jobs 0..12 by sectr" "bad.ini:7: [cohort bad] table 'jobs': no column 'sectr'"
 bad "outcome.f = first jobs 0..12 by hours" "bad.ini:7: [cohort bad] table 'jobs': column 'hours' is not categorical"
 bad "cooccur.c = srg" "bad.ini:7: [cohort bad] cooccur.c: expected 'TABLE.COLUMN [A..B] [where C]'"
+bad "cooccur.c = srg.code 12..-12" "bad.ini:7: [cohort bad] cooccur.c: '12..-12' is not a window of whole months A..B with -1200 <= A < B <= 1200 (negative: before the clock date), e.g. 'srg.code 0..12' or 'srg.code -12..0'"
 bad "cooccur.c = srg.kode" "bad.ini:7: [cohort bad] table 'srg': no column 'kode'"
 bad "cooccur.c = srg.code where kode == 1" "bad.ini:7: [cohort bad] condition 'kode == 1': table 'srg' has no column 'kode'"
 bad "transitions = 0, 12" "bad.ini:7: [cohort bad] transitions need states"

@@ -14,7 +14,10 @@ tests/cli/test_cohort_tables.sh writes:
     state.work = jobs, state.ww = ww, state.bijstand = bijstand,
     state_other = unknown, transitions = 0, 12, 24
     cooccur.provisions = srg.code 0..12
+    cooccur.before = srg.code -12..0
 
+(a window of the codes whose spells overlap the days from c + A months to
+the day before c + B months, censored when it reaches outside the data),
 and compares every pooled cell of stratum "all" with peil's JSON: counts
 exactly, shares to 1e-12.
 
@@ -51,6 +54,7 @@ def spells_by_rin(df, cols=()):
 def main(store, peil_json):
     f = h5py.File(store, "r")
     data_end = ref.days(dt.date.fromisoformat(ref.read_attr(f, "data_end") or ref.read_attr(f, "sim_to")))
+    data_start = ref.days(dt.date.fromisoformat(ref.read_attr(f, "data_start") or ref.read_attr(f, "sim_from")))
     persons = set(ref.read_table(f, "persons", ["rin"])["rin"].astype(int))
     prog = spells_by_rin(ref.read_table(f, "programme", ["rin", "start", "end"]))
     jobs = spells_by_rin(ref.read_table(f, "jobs", ["rin", "start", "end", "contract"]), ["contract"])
@@ -68,6 +72,8 @@ def main(store, peil_json):
     trans = Counter()
     n_trans = 0
     cooc = Counter()
+    before = Counter()
+    n_before = [0, 0]  # observed, censored
     for rin in sorted(prog):
         if rin not in persons:
             continue
@@ -105,11 +111,23 @@ def main(store, peil_json):
                 path.append(next((name for name, t in STATES if covered(t, rin, day)), OTHER))
             trans[tuple(path)] += 1
         # co-occurrence of srg codes in months 0..12
+        def codes_in(lo, hi):
+            return {s[2] for s in srg.get(rin, []) if s[0] <= hi and s[1] >= lo and s[2] == s[2]}
+
         if at(12) - 1 <= data_end:
-            codes = {s[2] for s in srg.get(rin, []) if s[0] <= at(12) - 1 and s[1] >= at(0) and s[2] == s[2]}
+            codes = codes_in(at(0), at(12) - 1)
             for x in codes:
                 for y in codes:
                     cooc[(x, y)] += 1
+        # and in the 12 months before the clock date, unless they reach before the data
+        if at(-12) < data_start:
+            n_before[1] += 1
+        else:
+            n_before[0] += 1
+            codes = codes_in(at(-12), at(0) - 1)
+            for x in codes:
+                for y in codes:
+                    before[(x, y)] += 1
 
     c = json.load(open(peil_json))["cohorts"][0]
     bad = []
@@ -146,22 +164,30 @@ def main(store, peil_json):
              if r["subset"] == "all" and r["stratum"] == "all" and r["date"] == "pooled"}
     check("paths", paths, dict(trans))
 
-    co = {(r["a"], r["b"]): r for r in c["cooccurrence_table"]
-          if r["subset"] == "all" and r["stratum"] == "all" and r["date"] == "pooled"}
-    # peil has an entry for every pair of codes that occur in the cell (a full
-    # matrix of the present codes), with n_ab = 0 where they never meet
-    present = {x for x, y in cooc if x == y}
-    check("co-occurrence entries", set(co), {(x, y) for x in present for y in present})
-    for (x, y), r in co.items():
-        check(f"cooc {x}&{y} n_a", r["n_a"], cooc[(x, x)])
-        check(f"cooc {x}&{y} n_ab", r["n_ab"], cooc.get((x, y), 0))
-        check(f"cooc {x}&{y} share", r["share"], cooc.get((x, y), 0) / cooc[(x, x)])
+    for name, want in (("provisions", cooc), ("before", before)):
+        co = {(r["a"], r["b"]): r for r in c["cooccurrence_table"] if r["cooccurrence"] == name and
+              r["subset"] == "all" and r["stratum"] == "all" and r["date"] == "pooled"}
+        # peil has an entry for every pair of codes that occur in the cell (a full
+        # matrix of the present codes), with n_ab = 0 where they never meet
+        present = {x for x, y in want if x == y}
+        check(f"{name} entries", set(co), {(x, y) for x in present for y in present})
+        for (x, y), r in co.items():
+            check(f"{name} {x}&{y} n_a", r["n_a"], want[(x, x)])
+            check(f"{name} {x}&{y} n_ab", r["n_ab"], want.get((x, y), 0))
+            check(f"{name} {x}&{y} share", r["share"], want.get((x, y), 0) / want[(x, x)])
+    # the censored are said in a warning, with their number
+    warned = [w for w in c["warnings"] if w.startswith("cooccur.before:")]
+    check("cooccur.before warning", warned,
+          [f"cooccur.before: {n_before[1]} of {sum(n_before)} person-dates censored (the window "
+           f"starts before the data's start, {ref.iso(data_start)}); the shares are of the "
+           f"{n_before[0]} observed"] if n_before[1] else [])
 
     if bad:
         print("\n".join(bad[:20]), file=sys.stderr)
         return 1
     print(f"cohort_tables.py: {n_first} first-job members, {n_trans} with transitions, "
-          f"{len(cooc)} co-occurrence cells agree", file=sys.stderr)
+          f"{len(cooc)} co-occurrence cells agree; before the clock date {len(before)} cells of "
+          f"{n_before[0]} observed ({n_before[1]} censored)", file=sys.stderr)
     return 0
 
 

@@ -196,6 +196,106 @@ static void test_exit_since(void **state) {
   peil_cohort_spec_free(sp);
 }
 
+static int has_warning(const peil_cohort_result *r, const char *a, const char *b) {
+  for (size_t i = 0; i < r->nwarnings; i++)
+    if (strstr(r->warnings[i], a) && strstr(r->warnings[i], b)) return 1;
+  return 0;
+}
+
+/* History windows (A < 0) on the stock of 2021-01-01 (calendar clock, the
+ * cached days) and on exits (event clock, computed per member). */
+static void test_history_windows(void **state) {
+  (void)state;
+  const char *path = make_store("history.h5", NULL, 0);
+  static const char *const kv[] = {
+      "population", "stock", "dates", "2021-01-01", "outcome.srg6", "ever srg -6..0",
+      "outcome.srg_a", "ever srg -4..-1", "outcome.srg_b", "ever srg -5..-1",
+      "outcome.msrg", "months srg -6..0", "outcome.maround", "months srg -2..2",
+      "outcome.eup", "ever srg -6..12", "outcome.job", "ever jobs -12..4",
+      "outcome.left", "ever jobs -13..0", "outcome.right", "months jobs -12..12",
+      "outcome.both", "ever srg -13..13", "correct", "none", NULL};
+  peil_cohort_spec *sp = spec(kv);
+  peil_cohort_result *r = run(path, sp);
+  /* Stock on 2021-01-01: rin 1, 5 (A), rin 3, 4 (B). srg: rin 1 X
+   * 2020-06-01 .. 2020-08-31, rin 4 Y from 2020-06-01; jobs: rin 4 from
+   * 2021-04-01. Horizons are the windows' ends. */
+  assert_int_equal(r->n_rows, 4);
+  /* -6..0: 2020-07-01 .. 2020-12-31, rin 1 and rin 4 */
+  assert_cell(r, "all", "A", "all", "all", "srg6", 0, 2, 0, 1);
+  assert_cell(r, "all", "B", "all", "all", "srg6", 0, 2, 0, 1);
+  /* -4..-1: 2020-09-01 .. 2020-11-30 misses rin 1's spell by a day; -5..-1 has it */
+  assert_cell(r, "all", "A", "all", "all", "srg_a", -1, 2, 0, 0);
+  assert_cell(r, "all", "B", "all", "all", "srg_a", -1, 2, 0, 1);
+  assert_cell(r, "all", "A", "all", "all", "srg_b", -1, 2, 0, 1);
+  /* months -6..0: the 1st of July .. December 2020: rin 1 July, August; rin 4 all six */
+  assert_cell(r, "all", "A", "all", "all", "msrg", 0, 2, 0, 2);
+  assert_cell(r, "all", "B", "all", "all", "msrg", 0, 2, 0, 6);
+  /* months -2..2 crosses the clock date: k = -2 .. 2, five months, rin 4 all */
+  assert_cell(r, "all", "A", "all", "all", "maround", 2, 2, 0, 0);
+  assert_cell(r, "all", "B", "all", "all", "maround", 2, 2, 0, 5);
+  /* -6..12 ends on 2021-12-31, the data's last day: observed */
+  assert_cell(r, "all", "A", "all", "all", "eup", 12, 2, 0, 1);
+  assert_cell(r, "all", "B", "all", "all", "eup", 12, 2, 0, 1);
+  /* -12..4 starts on the data's first day (observed) and has rin 4's job */
+  assert_cell(r, "all", "A", "all", "all", "job", 4, 2, 0, 0);
+  assert_cell(r, "all", "B", "all", "all", "job", 4, 2, 0, 1);
+  /* censored: -13 months is 2020-12-01 .. 2019-12-01, before the data;
+   * months -12..12 reads 2022-01-01, after it; -13..13 both */
+  assert_cell(r, "all", "A", "all", "all", "left", 0, 0, 2, 0);
+  assert_cell(r, "all", "B", "all", "all", "right", 12, 0, 2, 0);
+  assert_cell(r, "all", "B", "all", "all", "both", 13, 0, 2, 0);
+  assert_true(has_warning(r, "left:", "(the window starts before the data's start, 2020-01-01)"));
+  assert_true(has_warning(r, "right:", "(the window ends after the data's end, 2021-12-31)"));
+  assert_true(has_warning(r, "both:", "(the window starts before the data's start, 2020-01-01, or "
+                                      "the window ends after the data's end, 2021-12-31)"));
+  assert_false(has_warning(r, "eup:", ""));
+  size_t o = 0;
+  while (strcmp(r->outcomes[o].name, "job")) o++;
+  assert_int_equal(r->outcomes[o].window_from, -12);
+  assert_int_equal(r->outcomes[o].window_to, 4);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+
+  /* Exits before 2021-01-01, clock the day after the end: rin 2 2020-07-02,
+   * rin 3 2020-07-01, rin 4 2020-04-01. */
+  static const char *const ex[] = {
+      "population", "exit", "spells", "bijstand", "group", "none", "dates", "2021-01-01",
+      "outcome.b3", "ever bijstand -3..0", "outcome.b4", "ever bijstand -4..0",
+      "outcome.mj", "months jobs -1..1", "outcome.mj1", "months jobs 0..1", "correct", "none", NULL};
+  sp = spec(ex);
+  r = run(path, sp);
+  assert_int_equal(r->n_rows, 3);
+  /* -3..0: each was on bijstand; rin 4's window starts on 2020-01-01, the data's first day */
+  assert_cell(r, "all", "all", "all", "all", "b3", 0, 3, 0, 3);
+  /* -4..0: rin 4's starts 2019-12-01: censored */
+  assert_cell(r, "all", "all", "all", "all", "b4", 0, 2, 1, 2);
+  /* k = -1, 0, 1: rin 2 on 2020-07-02 (the job's first day) and 2020-08-02 */
+  assert_cell(r, "all", "all", "all", "all", "mj", 1, 3, 0, 2);
+  assert_cell(r, "all", "all", "all", "all", "mj1", 1, 3, 0, 1);
+  peil_cohort_result_free(r);
+  peil_cohort_spec_free(sp);
+
+  /* Windows the spec refuses, with the key and an example. */
+  static const struct {
+    const char *key, *value, *msg;
+  } bad[] = {
+      {"outcome.a", "ever jobs -0..6", "outcome.a: expected 'ever TABLE A..B [where C]' with whole months -1200 <= A < B <= 1200"},
+      {"outcome.b", "months jobs -6..-6", "e.g. 'months jobs 0..12' or 'months jobs -24..0'"},
+      {"outcome.c", "ever jobs -1201..0", "outcome.c: expected"},
+      {"outcome.d", "first jobs -3..0 bins 1", "outcome.d: a first window starts at the clock date or later (0 <= A < B), not '-3..0'; for the history use 'ever' or 'months', e.g. 'ever jobs -3..0'"},
+      {"outcome.e", "months jobs -6..", "outcome.e: expected"},
+      {"cooccur.f", "srg.code -6..-0", "cooccur.f: '-6..-0' is not a window of whole months A..B with -1200 <= A < B <= 1200"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    peil_cohort_spec *s;
+    assert_ok(peil_cohort_spec_new("t", &s));
+    assert_int_equal(peil_cohort_spec_set(s, bad[i].key, bad[i].value, "x.ini", 3), PEIL_EINVAL);
+    if (!strstr(peil_errmsg(), bad[i].msg)) fail_msg("%s: %s", bad[i].value, peil_errmsg());
+    assert_non_null(strstr(peil_errmsg(), "x.ini:3: [cohort t] "));
+    peil_cohort_spec_free(s);
+  }
+}
+
 /* Full months from a to b: the largest m with a + m months <= b, checked
  * against that definition for every pair of days over four years. */
 static void test_months_between(void **state) {
@@ -408,6 +508,7 @@ static void test_parts(void **state) {
       "outcome.still", "on bijstand same", "outcome.fj", "first jobs 0..12 bins 3",
       "subset.srg", "srg", "strata", "duration, age_band", "state.work", "jobs",
       "state.b", "bijstand", "transitions", "0, 6, 12", "cooccur.c", "srg.code 0..6",
+      "outcome.hist", "months jobs -40..0", "cooccur.h", "srg.code -40..-12",
       "covariates", "age_band, sex", "correct", "lpm", NULL};
   peil_cohort_spec *sp = spec(kv);
   peil_cohort_result *r[3];
@@ -445,6 +546,11 @@ static void test_parts(void **state) {
                             x->share == y->share);
     SAME(cooc_cells, ncooc_cells, x->a == y->a && x->b == y->b && x->n_ab == y->n_ab);
 #undef SAME
+    /* the censoring (history windows before the data on the first dates) is said alike */
+    assert_int_equal(r[k]->nwarnings, r[0]->nwarnings);
+    for (size_t i = 0; i < r[0]->nwarnings; i++) assert_string_equal(r[k]->warnings[i], r[0]->warnings[i]);
+    assert_true(has_warning(r[k], "hist:", "(the window starts before the data's start, 2015-01-01)"));
+    assert_true(has_warning(r[k], "cooccur.h:", "(the window starts before the data's start, 2015-01-01)"));
     assert_int_equal(r[k]->nadjusted, r[0]->nadjusted);
     for (size_t i = 0; i < r[0]->nadjusted; i++) {
       assert_true(r[k]->adjusted[i].estimate == r[0]->adjusted[i].estimate);
@@ -506,6 +612,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stock_boundaries), cmocka_unit_test(test_pooled_and_by_date),
       cmocka_unit_test(test_inflow_and_windows), cmocka_unit_test(test_exit_since),
+      cmocka_unit_test(test_history_windows),
       cmocka_unit_test(test_months_between), cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_collapsed_correction), cmocka_unit_test(test_parts),
   };
