@@ -377,6 +377,53 @@ CHECKS=$((CHECKS + 1)); [ -s "$T/g4/g4_corrected.csv" ] && [ -s "$T/g4/work_12.m
 expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/hazard.ini" --store "$S" -o "$T/hz" -q
 CHECKS=$((CHECKS + 1)); grep -q "^treated," "$T/hz/hazard.csv" && [ -s "$T/hz/episodes.md" ] || fail "examples/hazard.ini tables"
 
+# examples/esf.ini (seed 002) on an extract with enough programme
+# participants: its tables, every count rounded to tens, and values of
+# peil cohort --json on the same cohort section (rounded half up; the
+# shares from the unrounded counts).
+"$PEIL" simulate -o "$T/esf.h5" --persons 20000 --seed 1 -q || fail "simulate esf.h5"
+expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/esf.ini" --store "$T/esf.h5" -o "$T/esf" -q
+sed -n '/^\[cohort esf\]/,/^\[test/p' "$PEIL_TESTS/../examples/esf.ini" | sed '$d' > "$T/esf-cohort.ini"
+expect_exit 0 "$PEIL" cohort "$T/esf.h5" --spec "$T/esf-cohort.ini" --json -o "$T/esf.json"
+python3 - "$T/esf" "$T/esf.json" <<'EOF2' || fail "examples/esf.ini tables"
+import csv, json, sys
+out, ref = sys.argv[1], json.load(open(sys.argv[2]))["cohorts"][0]
+m = json.load(open(out + "/manifest.json"))
+tables = [t for s in m["sections"] for t in s["tables"]]
+for t in ["esf_population_by_age_band", "esf_outcomes_by_age_band", "esf_outcomes_by_sex",
+          "esf_outcomes_by_migration", "esf_paths", "esf_paths_by_age_band", "ri1", "ri2"]:
+    assert t in tables, (t, tables)
+assert "esf_transitions" not in tables
+for t in tables:                        # every count, and every n declared rounded, a multiple of 10
+    doc = json.load(open("%s/%s.json" % (out, t)))
+    cols = [c["name"] for c in doc["columns"] if c["role"] == "count" or c.get("rounded")]
+    assert doc["disclosure"]["rounding"] == 10, t
+    for r in doc["rows"]:
+        for c in cols: assert r[c] is None or r[c] % 10 == 0, (t, c, r)
+rnd = lambda x: (x + 5) // 10 * 10
+bands = [s["levels"] for s in ref["strata"] if s["name"] == "age_band"][0][:3]
+assert bands == ["< 28", "28-49", ">= 50"], bands   # the report's bands
+want = {(c["subset"], c["level"]): c for c in ref["outcome_table"]
+        if c["stratum"] == "age_band" and c["outcome"] == "work" and c["horizon"] == 24}
+checked = 0
+for r in csv.DictReader(open(out + "/esf_outcomes_by_age_band.csv")):
+    if r["outcome"] != "work" or r["horizon"] != "24" or r["age_band"] not in bands: continue
+    c = want[(r["subset"], r["age_band"])]
+    assert int(r["n"]) == rnd(c["n"]), (r, c)
+    if r["with_outcome"] == "": continue
+    assert int(r["with_outcome"]) == rnd(round(c["sum"])), (r, c)
+    assert abs(float(r["pct"]) - 100 * c["mean"]) < 1e-9, (r, c)
+    checked += 1
+assert checked >= 2, checked
+# the paths' Total row: everyone's state a year after the planned end
+paths = [p for p in ref["path_table"] if p["stratum"] == "all" and p["subset"] == "all"]
+n, work = sum(p["n"] for p in paths), sum(p["n"] for p in paths if p["path"][2] == "work")
+row = [r for r in csv.DictReader(open(out + "/esf_paths.csv"))
+       if r["subset"] == "all" and r["at_0"] == "Total" and r["at_13"] == "Total"][0]
+assert int(row["n"]) == rnd(n) and int(row["n_work"]) == rnd(work), (row, n, work)
+assert abs(float(row["pct_work"]) - 100 * work / n) < 1e-9, row
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
