@@ -9,7 +9,7 @@
 # options (or the environment variables in brackets):
 #   --persons N     persons of the extract                  [PERSONS=1e6]
 #   --seed S        its seed                                [SEED=2024]
-#   --examples "F ..."  the specs to run             [EXAMPLES="g4 stip hazard"]
+#   --examples "F ..."  the specs to run             [EXAMPLES="g4 stip hazard esf"]
 #   --jobs N        peil run --jobs                         [JOBS=1]
 #   --dir D         the extract and the outputs  [DIR=$SCRATCH/peil-run or /tmp/peil-run]
 # GNU_TIME= (empty) forces the Python fallback of timing.sh.
@@ -26,7 +26,7 @@ PY=/usr/bin/python3
 PEIL=${PEIL:-build/peil}
 PERSONS=${PERSONS:-1e6}
 SEED=${SEED:-2024}
-EXAMPLES=${EXAMPLES:-g4 stip hazard}
+EXAMPLES=${EXAMPLES:-g4 stip hazard esf}
 JOBS=${JOBS:-1}
 DIR=${DIR:-${SCRATCH:-/tmp}/peil-run}
 GNU_TIME=${GNU_TIME-/usr/bin/time}

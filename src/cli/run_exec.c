@@ -27,13 +27,34 @@ int run_tables_new(run_tables *out, const run_section *s, const char *part, cons
   return PEIL_OK;
 }
 
-int run_tables_dimension(run_tables *out, const char *column) {
-  run_table *rt = &out->v[out->n - 1];
-  if (rt->ndims == 2) return peil_error(PEIL_EINTERNAL, "a table has at most two dimensions");
-  if (!(rt->dim_column[rt->ndims] = strdup(column))) return peil_error(PEIL_ENOMEM, "out of memory");
-  rt->dims[rt->ndims] = (peil_disclosure_dimension){rt->dim_column[rt->ndims], "Total"};
-  rt->ndims++;
+/* Copies a and b into the table's next two text slots. */
+static int keep_text(run_table *rt, const char *a, const char *b, const char **ca, const char **cb) {
+  size_t k = 2 * (rt->ndims + rt->nsums);
+  if (!(rt->text[k] = strdup(a)) || !(rt->text[k + 1] = strdup(b))) return peil_error(PEIL_ENOMEM, "out of memory");
+  *ca = rt->text[k], *cb = rt->text[k + 1];
   return PEIL_OK;
+}
+
+int run_tables_dimension_total(run_tables *out, const char *column, const char *total) {
+  run_table *rt = &out->v[out->n - 1];
+  if (rt->ndims == RUN_MAX_DIMS) return peil_error(PEIL_EINTERNAL, "a table has at most %d dimensions", RUN_MAX_DIMS);
+  peil_disclosure_dimension *d = &rt->dims[rt->ndims];
+  int rc = keep_text(rt, column, total, &d->column, &d->total);
+  if (!rc) rt->ndims++;
+  return rc;
+}
+
+int run_tables_dimension(run_tables *out, const char *column) {
+  return run_tables_dimension_total(out, column, "Total");
+}
+
+int run_tables_column_sum(run_tables *out, const char *total, const char *parts) {
+  run_table *rt = &out->v[out->n - 1];
+  if (rt->nsums == RUN_MAX_SUMS) return peil_error(PEIL_EINTERNAL, "a table has at most %d column sums", RUN_MAX_SUMS);
+  peil_disclosure_column_sum *c = &rt->sums[rt->nsums];
+  int rc = keep_text(rt, total, parts, &c->total, &c->parts);
+  if (!rc) rt->nsums++;
+  return rc;
 }
 
 int run_tables_add_tidy(peil_rtable *t, const char *n) {
@@ -54,7 +75,7 @@ void run_values_tidy(peil_rtable_value *v, double estimate, double std_error, do
 void run_tables_free(run_tables *out) {
   for (size_t i = 0; i < out->n; i++) {
     peil_rtable_free(out->v[i].table);
-    free(out->v[i].dim_column[0]), free(out->v[i].dim_column[1]);
+    for (size_t k = 0; k < 2 * (RUN_MAX_DIMS + RUN_MAX_SUMS); k++) free(out->v[i].text[k]);
   }
   free(out->v);
   for (size_t i = 0; i < out->nnotes; i++) free(out->notes[i]);
@@ -177,8 +198,8 @@ int run_section_exec(const run_plan *p, size_t k, const run_env *env) {
   if (!rc) rc = peil_disclosure_audit_new(&audit);
   for (size_t i = 0; !rc && i < out.n; i++) {
     run_table *rt = &out.v[i];
-    peil_disclosure_structure ds = {rt->dims, rt->ndims, &rt->colsum, rt->colsum.total ? 1 : 0};
-    rc = peil_disclosure_apply(rt->table, rt->ndims || rt->colsum.total ? &ds : NULL, &env->rules, audit);
+    peil_disclosure_structure ds = {rt->dims, rt->ndims, rt->sums, rt->nsums};
+    rc = peil_disclosure_apply(rt->table, rt->ndims || rt->nsums ? &ds : NULL, &env->rules, audit);
     if (!rc) rc = peil_rtable_save(rt->table, env->outdir);
   }
   char apath[4096];

@@ -25,13 +25,18 @@ const char *run_file(char *buf, size_t len, const char *dir, const char *prefix,
                      const char *suffix);
 
 /* ---- The tables of each kind of section (run_tables_*.c). A table comes
- * with its additive structure for secondary suppression (NULL: none). */
+ * with its additive structure for secondary suppression (none: only
+ * primary suppression). At most four dimensions (a cohort's paths: date,
+ * stratum level and two moments) and two column sums (a co-occurrence:
+ * n_a and n_b). */
+#define RUN_MAX_DIMS 4
+#define RUN_MAX_SUMS 2
 typedef struct {
   peil_rtable *table;
-  peil_disclosure_dimension dims[2];
-  char *dim_column[2];   /* the dimensions' column names (copies: results are freed first) */
-  size_t ndims;
-  peil_disclosure_column_sum colsum; /* count columns that add up to another; total NULL: none */
+  peil_disclosure_dimension dims[RUN_MAX_DIMS];
+  peil_disclosure_column_sum sums[RUN_MAX_SUMS];
+  size_t ndims, nsums;
+  char *text[2 * (RUN_MAX_DIMS + RUN_MAX_SUMS)]; /* copies of the names: results are freed first */
 } run_table;
 
 typedef struct {
@@ -47,8 +52,12 @@ int run_tables_new(run_tables *out, const run_section *s, const char *part, cons
                    peil_rtable **t);
 void run_tables_free(run_tables *out);
 /* Declares key column `column` of the last table a dimension whose total
- * rows say "Total" (for secondary suppression). */
+ * rows say "Total" (for secondary suppression); _total: say `total`. */
 int run_tables_dimension(run_tables *out, const char *column);
+int run_tables_dimension_total(run_tables *out, const char *column, const char *total);
+/* Declares count column `total` of the last table the sum of the count
+ * columns `parts` ("work,ww,other") in every row. */
+int run_tables_column_sum(run_tables *out, const char *total, const char *parts);
 
 /* The six numbers of broom's tidy() (estimate, std_error, statistic,
  * p_value, conf_low, conf_high) as estimate columns resting on the n
@@ -62,6 +71,15 @@ peil_rtable_value run_value_real(double x);
 int run_tables_glm(const run_section *s, const peil_glm *g, run_tables *out);
 int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables *out);
 int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tables *out);
+/* A cohort's paths through three moments, for stratum st (0: all), and its
+ * co-occurrences (run_tables_paths.c, run_tables_cooccur.c); the keys every
+ * cohort table starts with (subset, date, group), and a date as the date
+ * key shows it (POOLED for the pooled dates). */
+int run_tables_paths(const run_section *s, const peil_cohort_result *r, size_t st, run_tables *out);
+int run_tables_cooccur(const run_section *s, const peil_cohort_result *r, run_tables *out);
+int run_cohort_keys(peil_rtable *t);
+#define POOLED "pooled"
+void run_cohort_date(int32_t d, char buf[16]);
 int run_tables_match(const run_section *s, const match_job *j, run_tables *out);
 int run_tables_split(const run_section *s, const peil_split_summary *sum, run_tables *out);
 int run_tables_test(const run_section *s, const peil_stats_data *data, const peil_test_result *r,

@@ -7,7 +7,11 @@
  *   NAME_means[_by_S]       count outcomes (months in a state): the mean
  *   NAME_corrected          adjusted shares and differences to the
  *                           reference group (lpm, logit)
- *   NAME_transitions        state at one moment by state at the next
+ *   NAME_transitions        state at one moment by state at the next (two
+ *                           moments)
+ *   NAME_paths[_by_S]       three moments: the paths with every margin
+ *                           (run_tables_paths.c)
+ *   NAME_cooccur            co-occurrences (run_tables_cooccur.c)
  *
  * A stratum's levels add up to its "Total" (the stratum "all"); persons
  * whose level is unknown are a level "unknown" of their own, so that the
@@ -21,13 +25,12 @@
 
 #define TOTAL "Total"
 
-static void date_text(int32_t d, char *buf) {
-  if (d == PEIL_NA_DATE) snprintf(buf, 16, "pooled");
+void run_cohort_date(int32_t d, char buf[16]) {
+  if (d == PEIL_NA_DATE) snprintf(buf, 16, POOLED);
   else peil_date_format(d, buf);
 }
 
-/* Keys every table starts with: subset, date, group. */
-static int add_common_keys(peil_rtable *t) {
+int run_cohort_keys(peil_rtable *t) {
   int rc = peil_rtable_add_key(t, "subset", PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "date", PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "group", PEIL_RTABLE_TEXT);
@@ -63,7 +66,7 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
   snprintf(title, sizeof title, "%s: %s%s%s", s->name, r->population, st ? ", by " : "", st ? r->strata[st].name : "");
   peil_rtable *t = NULL;
   int rc = run_tables_new(out, s, part, title, &t);
-  if (!rc) rc = add_common_keys(t);
+  if (!rc) rc = run_cohort_keys(t);
   if (!rc && st) rc = peil_rtable_add_key(t, r->strata[st].name, PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_count(t, "n");
   if (!rc && st) rc = peil_rtable_add_n(t, "n_group", 1);
@@ -73,7 +76,7 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
     const peil_cohort_pop *all = &r->pop[i];
     if (all->stratum != 0) continue;
     char day[16];
-    date_text(all->date, day);
+    run_cohort_date(all->date, day);
     peil_rtable_value v[7] = {PEIL_RV_TEXT(r->subsets[all->subset]), PEIL_RV_TEXT(day),
                               PEIL_RV_TEXT(r->groups[all->group])};
     if (!st) {
@@ -109,7 +112,7 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
            st ? ", by " : "", st ? r->strata[st].name : "");
   peil_rtable *t = NULL;
   int rc = run_tables_new(out, s, part, title, &t);
-  if (!rc) rc = add_common_keys(t);
+  if (!rc) rc = run_cohort_keys(t);
   if (!rc && st) rc = peil_rtable_add_key(t, r->strata[st].name, PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "outcome", PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "horizon", PEIL_RTABLE_INTEGER);
@@ -124,7 +127,7 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
     const peil_cohort_cell *all = &r->cells[i];
     if (all->stratum != 0 || r->outcomes[all->outcome].binary != binary) continue;
     char day[16];
-    date_text(all->date, day);
+    run_cohort_date(all->date, day);
     int64_t sn = 0, sc = 0;
     double ss = 0;
     /* Without a stratum one row; with one, a row per level, "unknown" for
@@ -194,15 +197,17 @@ static int corrected(const run_section *s, const peil_cohort_result *r, run_tabl
   return rc;
 }
 
-/* Transitions: every from-state with a "Total" row over the to-states. */
+/* Transitions between two moments: every from-state with a "Total" row
+ * over the to-states. With three moments the matrices are margins of the
+ * paths and published with them (run_tables_paths.c), not again here. */
 static int transitions(const run_section *s, const peil_cohort_result *r, run_tables *out) {
-  if (!r->ntransitions) return PEIL_OK;
+  if (!r->ntransitions || r->nmoments == 3) return PEIL_OK;
   char title[512];
   snprintf(title, sizeof title, "%s: transitions between states", s->name);
   peil_rtable *t = NULL;
   int rc = run_tables_new(out, s, "transitions", title, &t);
   static const char *const keys[] = {"stratum", "level", "moments", "from", "to"};
-  if (!rc) rc = add_common_keys(t);
+  if (!rc) rc = run_cohort_keys(t);
   for (size_t k = 0; !rc && k < 5; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_count(t, "n");
   if (!rc) rc = peil_rtable_add_n(t, "n_from", 1);
@@ -214,7 +219,7 @@ static int transitions(const run_section *s, const peil_cohort_result *r, run_ta
     int64_t n_from = 0;
     for (size_t j = 0; j < r->nstates && i + j < r->ntransitions; j++) n_from += r->transitions[i + j].n;
     char day[16], mom[64];
-    date_text(x->date, day);
+    run_cohort_date(x->date, day);
     snprintf(mom, sizeof mom, "%d -> %d", r->moments[x->step], r->moments[x->step + 1]);
     for (size_t j = 0; !rc && j <= r->nstates && i + j <= r->ntransitions; j++) {
       const peil_cohort_transition *y = j < r->nstates ? &r->transitions[i + j] : x;
@@ -238,6 +243,8 @@ int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tab
   for (size_t st = 0; !rc && st < r->nstrata; st++) rc = outcomes(s, r, st, 0, out);
   if (!rc) rc = corrected(s, r, out);
   if (!rc) rc = transitions(s, r, out);
+  for (size_t st = 0; !rc && r->nmoments == 3 && st < r->nstrata; st++) rc = run_tables_paths(s, r, st, out);
+  if (!rc) rc = run_tables_cooccur(s, r, out);
   if (!rc && out->n)
     for (size_t i = 0; !rc && i < r->nwarnings; i++) rc = peil_rtable_add_note(out->v[0].table, "warning: %s", r->warnings[i]);
   return rc;

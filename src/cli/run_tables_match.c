@@ -23,7 +23,7 @@ static int sizes(const run_section *s, const peil_match_balance *b, run_tables *
   if (!rc) rc = peil_rtable_add_key(t, "group", PEIL_RTABLE_TEXT);
   static const char *const counts[] = {"all", "matched", "unmatched", "discarded"};
   for (size_t k = 0; !rc && k < 4; k++) rc = peil_rtable_add_count(t, counts[k]);
-  if (!rc) out->v[out->n - 1].colsum = (peil_disclosure_column_sum){"all", "matched,unmatched,discarded"};
+  if (!rc) rc = run_tables_column_sum(out, "all", "matched,unmatched,discarded");
   const peil_match_sizes *z = &b->sizes;
   for (int g = 1; !rc && g >= 0; g--) {
     /* No effective size: for 1:1 matching it is the matched count, which

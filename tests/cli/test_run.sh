@@ -156,6 +156,119 @@ assert coef[1]["term"] == "municipalityRotterdam", coef[1]
 EOF2
 CHECKS=$((CHECKS + 1)); [ -z "$(ls "${TMPDIR:-/tmp}" | grep "peil-run-rows-$$")" ] || fail "row stores left"
 
+# A cohort's paths through three moments and its co-occurrences: the
+# numbers of peil cohort --json on the same section, nothing small
+# published, no additive group with one suppressed cell, and for a pair
+# also n_a - n_ab (those with a, without b) protected.
+cat > "$T/paths.ini" <<'EOF2'
+[data]
+store = g4.h5
+[cohort g]
+population = stock
+spells = bijstand
+group = none
+dates = 2018-01-01, 2019-01-01
+by_date = yes
+horizons = 12
+outcome.work = on jobs
+strata = age_band, sex
+state.work = jobs
+state.ww = ww
+state.bijstand = bijstand
+state_other = other
+transitions = 0, 12, 24
+cooccur.contract = jobs.contract 0..60
+correct = none
+EOF2
+expect_exit 0 "$PEIL" run "$T/paths.ini" -o "$T/paths" -q
+sed -n '/^\[cohort g\]/,$p' "$T/paths.ini" > "$T/paths-cohort.ini"
+expect_exit 0 "$PEIL" cohort "$S" --spec "$T/paths-cohort.ini" --json -o "$T/paths.json"
+CHECKS=$((CHECKS + 1)); [ ! -e "$T/paths/g_transitions.csv" ] || fail "three moments: the matrices are published twice"
+python3 - "$T/paths" "$T/paths.json" g <<'EOF2' || fail "the paths tables"
+import csv, json, sys
+from collections import defaultdict
+out, ref, name, mincell = sys.argv[1], json.load(open(sys.argv[2]))["cohorts"][0], sys.argv[3], 10
+states, mom = ref["states"], ref["transition_months"]
+cube = defaultdict(int)                 # (subset, date, group, stratum, level, a, b, c) -> n
+for p in ref["path_table"]:
+    cube[(p["subset"], p["date"], p["group"], p["stratum"], p["level"]) + tuple(p["path"])] += p["n"]
+def want(cell, a, b, c):                # "Total": any state at that moment
+    return sum(cube[cell + (x, y, z)] for x in states for y in states for z in states
+               if a in ("Total", x) and b in ("Total", y) and c in ("Total", z))
+a0, a1 = "at_%d" % mom[0], "at_%d" % mom[1]
+counts = ["n"] + ["n_" + c for c in states]
+published = 0
+for st in [s["name"] for s in ref["strata"]]:
+    f = "%s/%s_paths%s.csv" % (out, name, "" if st == "all" else "_by_" + st)
+    rows = list(csv.DictReader(open(f)))
+    for r in rows:
+        lv = "Total" if st == "all" else r[st]
+        cell = (r["subset"], r["date"], r["group"]) + (("all", "all") if lv == "Total" else (st, lv))
+        n = want(cell, r[a0], r[a1], "Total")
+        for c in states + ["Total"]:
+            col = "n" if c == "Total" else "n_" + c
+            v = want(cell, r[a0], r[a1], c)
+            if r[col] == "":
+                assert col in r["suppressed"].split(";"), r
+            else:                                          # peil cohort's numbers, never a small one
+                assert int(r[col]) == v and (v == 0 or v >= mincell), (f, r, col, v)
+                published += 1
+            if 0 < v < mincell: assert r[col] == "", (f, r, col)
+            if c == "Total": continue
+            pct = r["pct_" + c]                            # of the row, from the unrounded counts
+            if n == 0: assert pct == "NA", r
+            elif r[col] == "" or r["n"] == "": assert pct == "", r
+            else: assert abs(float(pct) - 100 * v / n) < 1e-9, (r, c)
+    # no group with exactly one suppressed cell: a row's sum over the last
+    # moment, and every dimension's total with its parts
+    for r in rows: assert sum(r[c] == "" for c in counts) != 1, r
+    keys = ["subset", "date", "group"] + ([] if st == "all" else [st]) + [a0, a1]
+    for dim in keys[1:2] + keys[3:]:
+        groups = defaultdict(list)
+        for r in rows: groups[tuple(r[k] for k in keys if k != dim)].append(r)
+        for g in groups.values():
+            if len(g) < 2: continue
+            assert sum(x[dim] in ("Total", "pooled") for x in g) == 1, (dim, g[0])
+            for c in counts: assert sum(x[c] == "" for x in g) != 1, (f, dim, c, g[0])
+assert published > 50, published
+EOF2
+python3 - "$T/paths" "$T/paths.json" g <<'EOF2' || fail "the co-occurrence table"
+import csv, json, sys
+from collections import defaultdict
+out, ref, name, mincell = sys.argv[1], json.load(open(sys.argv[2]))["cohorts"][0], sys.argv[3], 10
+nab = defaultdict(int)                  # the whole population, pooled: what the table holds
+for c in ref["cooccurrence_table"]:
+    if c["stratum"] == "all" and c["date"] == "pooled":
+        nab[(c["subset"], c["group"], c["cooccurrence"], c["a"], c["b"])] = c["n_ab"]
+levels = {c["name"]: c["levels"] for c in ref["cooccurrences"]}
+rows = list(csv.DictReader(open("%s/%s_cooccur.csv" % (out, name))))
+assert {r["date"] for r in rows} == {"pooled"}
+cells = {(r["subset"], r["group"]) for r in rows}
+assert len(rows) == len(cells) * sum(len(L) * (len(L) + 1) // 2 for L in levels.values())   # each pair once
+hidden_by_difference, state = 0, {}
+for r in rows:
+    k = (r["subset"], r["group"], r["cooccurrence"])
+    L = levels[r["cooccurrence"]]
+    assert L.index(r["a"]) <= L.index(r["b"]), r
+    w = {"n_a": nab[k + (r["a"], r["a"])], "n_b": nab[k + (r["b"], r["b"])], "n_ab": nab[k + (r["a"], r["b"])]}
+    w["n_a_not_b"], w["n_b_not_a"] = w["n_a"] - w["n_ab"], w["n_b"] - w["n_ab"]
+    for col, v in w.items():
+        if r[col] == "": assert col in r["suppressed"].split(";"), r
+        else: assert int(r[col]) == v and (v == 0 or v >= mincell), (r, col, v)
+        if 0 < v < mincell: assert r[col] == "", (r, col)
+    # n_a - n_ab small: n_ab goes too, though it is not small itself
+    hidden_by_difference += any(0 < w[d] < mincell <= w["n_ab"] for d in ("n_a_not_b", "n_b_not_a"))
+    for grp in (("n_a", "n_ab", "n_a_not_b"), ("n_b", "n_ab", "n_b_not_a")):
+        assert sum(r[c] == "" for c in grp) != 1, r
+    for share, den in (("pct_of_a", "n_a"), ("pct_of_b", "n_b")):
+        if w[den] == 0: assert r[share] == "NA", r
+        elif r["n_ab"] == "" or r[den] == "": assert r[share] == "", r
+        else: assert abs(float(r[share]) - 100 * w["n_ab"] / w[den]) < 1e-9, r
+    for lv, col in ((r["a"], "n_a"), (r["b"], "n_b")):   # n_a: suppressed in all its rows or none
+        assert state.setdefault(k + (lv,), r[col] == "") == (r[col] == ""), (r, col)
+assert hidden_by_difference, "no pair with n_a - n_ab small in the test data"
+EOF2
+
 # --jobs 2: sections in parallel processes, the same tables.
 expect_exit 0 "$PEIL" run "$T/cohort.ini" -o "$T/cohort2" --jobs 2 -q
 for f in "$T"/cohort/*.csv "$T"/cohort/*.md; do
@@ -347,6 +460,52 @@ for g, r in zip(eff, vg2["effects"]):
 # the propensity-score matching reports its balance and effects
 bal = list(csv.DictReader(open(out + "/psm_balance.csv")))
 assert any(r["term"] == "distance" for r in bal), bal[0]
+EOF2
+# examples/esf.ini (seed 002) on an extract with enough programme
+# participants: its tables, every count rounded to tens, and values of
+# peil cohort --json on the same cohort section (rounded half up; the
+# shares from the unrounded counts).
+"$PEIL" simulate -o "$T/esf.h5" --persons 20000 --seed 1 -q || fail "simulate esf.h5"
+expect_exit 0 "$PEIL" run "$PEIL_TESTS/../examples/esf.ini" --store "$T/esf.h5" -o "$T/esf" -q
+sed -n '/^\[cohort esf\]/,/^\[test/p' "$PEIL_TESTS/../examples/esf.ini" | sed '$d' > "$T/esf-cohort.ini"
+expect_exit 0 "$PEIL" cohort "$T/esf.h5" --spec "$T/esf-cohort.ini" --json -o "$T/esf.json"
+python3 - "$T/esf" "$T/esf.json" <<'EOF2' || fail "examples/esf.ini tables"
+import csv, json, sys
+out, ref = sys.argv[1], json.load(open(sys.argv[2]))["cohorts"][0]
+m = json.load(open(out + "/manifest.json"))
+tables = [t for s in m["sections"] for t in s["tables"]]
+for t in ["esf_population_by_age_band", "esf_outcomes_by_age_band", "esf_outcomes_by_sex",
+          "esf_outcomes_by_migration", "esf_paths", "esf_paths_by_age_band", "ri1", "ri2"]:
+    assert t in tables, (t, tables)
+assert "esf_transitions" not in tables
+for t in tables:                        # every count, and every n declared rounded, a multiple of 10
+    doc = json.load(open("%s/%s.json" % (out, t)))
+    cols = [c["name"] for c in doc["columns"] if c["role"] == "count" or c.get("rounded")]
+    assert doc["disclosure"]["rounding"] == 10, t
+    for r in doc["rows"]:
+        for c in cols: assert r[c] is None or r[c] % 10 == 0, (t, c, r)
+rnd = lambda x: (x + 5) // 10 * 10
+bands = [s["levels"] for s in ref["strata"] if s["name"] == "age_band"][0][:3]
+assert bands == ["< 28", "28-49", ">= 50"], bands   # the report's bands
+want = {(c["subset"], c["level"]): c for c in ref["outcome_table"]
+        if c["stratum"] == "age_band" and c["outcome"] == "work" and c["horizon"] == 24}
+checked = 0
+for r in csv.DictReader(open(out + "/esf_outcomes_by_age_band.csv")):
+    if r["outcome"] != "work" or r["horizon"] != "24" or r["age_band"] not in bands: continue
+    c = want[(r["subset"], r["age_band"])]
+    assert int(r["n"]) == rnd(c["n"]), (r, c)
+    if r["with_outcome"] == "": continue
+    assert int(r["with_outcome"]) == rnd(round(c["sum"])), (r, c)
+    assert abs(float(r["pct"]) - 100 * c["mean"]) < 1e-9, (r, c)
+    checked += 1
+assert checked >= 2, checked
+# the paths' Total row: everyone's state a year after the planned end
+paths = [p for p in ref["path_table"] if p["stratum"] == "all" and p["subset"] == "all"]
+n, work = sum(p["n"] for p in paths), sum(p["n"] for p in paths if p["path"][2] == "work")
+row = [r for r in csv.DictReader(open(out + "/esf_paths.csv"))
+       if r["subset"] == "all" and r["at_0"] == "Total" and r["at_13"] == "Total"][0]
+assert int(row["n"]) == rnd(n) and int(row["n_work"]) == rnd(work), (row, n, work)
+assert abs(float(row["pct_work"]) - 100 * work / n) < 1e-9, row
 EOF2
 
 # The default output directory: the spec's name + -output, in the current one.
