@@ -26,8 +26,8 @@ int run_tables_test(const run_section *s, const peil_stats_data *data, const pei
   int rc = run_tables_new(out, s, NULL, title, &t);
   if (!rc) rc = peil_rtable_add_key(t, "method", PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_n(t, "n", 1);
-  if (!rc) rc = peil_rtable_add_n(t, "n_smallest_group", 0);
-  if (!rc) rc = peil_rtable_add_n(t, "n_smallest_cell", 0);
+  if (!rc) rc = peil_rtable_add_n(t, "n_smallest_group", 1);
+  if (!rc) rc = peil_rtable_add_n(t, "n_smallest_cell", 1);
   const char *on = "n_smallest_group,n_smallest_cell";
   static const char *const est[] = {"statistic", "parameter", "p_value", "estimate", "conf_low", "conf_high"};
   for (size_t k = 0; !rc && k < 6; k++) rc = peil_rtable_add_estimate(t, est[k], on, 4);

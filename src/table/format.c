@@ -30,6 +30,11 @@ void rtable_format_number(const peil_rtable *t, size_t row, size_t col, int deci
   if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1)) memmove(buf, buf + 1, strlen(buf));
 }
 
+int rtable_published_decimals(const peil_rtable *t, size_t col) {
+  const rtable_col *c = &t->cols[col];
+  return c->def.role == PEIL_ROLE_SHARE && t->control.rounding > 0 ? c->def.decimals : -1;
+}
+
 char *rtable_row_label(const peil_rtable *t, size_t row) {
   size_t len = 0, nkeys = 0;
   char num[64];

@@ -51,6 +51,13 @@ char *rtable_row_label(const peil_rtable *t, size_t row);
  * buf must hold 64 bytes. Text cells are not formatted here. */
 void rtable_format_number(const peil_rtable *t, size_t row, size_t col, int decimals, char *buf);
 
+/* The digits after the point CSV and JSON give column col: all (-1), but
+ * for a share in a table whose counts are rounded, the column's decimals,
+ * as Markdown: a share of every digit gives the exact counts behind the
+ * rounded ones away (12.149532710280374% of a rounded 430 can only be 52
+ * of 428), a share of one decimal (12.1%) as CBS publishes it does not. */
+int rtable_published_decimals(const peil_rtable *t, size_t col);
+
 /* Writes a CSV field, quoted when it holds a comma, a quote or a line
  * break (quotes doubled), as RFC 4180 has it. */
 void rtable_csv_field(FILE *f, const char *s);

@@ -28,7 +28,7 @@ int peil_rtable_write_csv(const peil_rtable *t, FILE *f) {
       } else if (c->def.type == PEIL_RTABLE_TEXT) {
         rtable_csv_field(f, c->v.s[r]);
       } else {
-        rtable_format_number(t, r, j, -1, num);
+        rtable_format_number(t, r, j, rtable_published_decimals(t, j), num);
         fputs(num, f);
       }
       fputc(',', f);

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "table_internal.h"
 
@@ -56,7 +57,14 @@ static json_t *cell_json(const peil_rtable *t, size_t r, size_t j) {
   switch (c->def.type) {
   case PEIL_RTABLE_TEXT: return json_string(c->v.s[r]);
   case PEIL_RTABLE_INTEGER: return json_integer(c->v.i[r]);
-  default: return isfinite(c->v.x[r]) ? json_real(c->v.x[r]) : json_null();
+  default: {
+    if (!isfinite(c->v.x[r])) return json_null();
+    int d = rtable_published_decimals(t, j);
+    if (d < 0) return json_real(c->v.x[r]);
+    char num[64]; /* the number as CSV and Markdown print it */
+    rtable_format_number(t, r, j, d, num);
+    return json_real(strtod(num, NULL));
+  }
   }
 }
 

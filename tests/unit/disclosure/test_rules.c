@@ -1,6 +1,8 @@
 /* The cell rules (src/disclosure/apply.c): primary suppression, zero
  * cells, min_cell, estimates resting on small n, shares from unrounded
  * counts, rounding (CBS's examples), the "off" switch, and the audit. */
+#include <jansson.h>
+
 #include "unit/table/rtable_fixture.h"
 
 static peil_rtable *counts_table(const char *name, const int64_t *n, size_t k) {
@@ -138,6 +140,18 @@ static void test_rounding(void **state) {
   }
   assert_int_equal(nround, 3); /* n, work, n_fit_rounded */
   assert_int_equal(peil_rtable_get_control(t)->rounding, 10);
+  /* CSV and JSON give the shares as published (one decimal), not every
+   * digit of 12/14, from which 12 and 14 could be read back */
+  char *csv = fixture_capture(peil_rtable_write_csv, t);
+  assert_non_null(strstr(csv, "a,10,10,85.7,15,20,\n"));
+  free(csv);
+  char *json = fixture_capture(peil_rtable_write_json, t);
+  json_t *doc = json_loads(json, 0, NULL);
+  assert_non_null(doc);
+  json_t *row0 = json_array_get(json_object_get(doc, "rows"), 0);
+  assert_true(json_real_value(json_object_get(row0, "pct_work")) == 85.7);
+  json_decref(doc);
+  free(json);
   peil_disclosure_audit_free(a);
   peil_rtable_free(t);
 
