@@ -156,6 +156,21 @@ int peil_disclosure_audit_save(const peil_disclosure_audit *a, const char *path)
 int peil_disclosure_apply(peil_rtable *t, const peil_disclosure_structure *s,
                           const peil_disclosure_rules *r, peil_disclosure_audit *audit);
 
+/* ---- Numbers published more than once. A count (or n) that appears in
+ * two tables, or twice in one (a total repeated as a denominator on every
+ * row), must be suppressed everywhere or nowhere: published in one place
+ * it gives away what secondary suppression hid in the other. A caller
+ * that controls such tables marks, before peil_disclosure_apply, the cells
+ * whose number is suppressed elsewhere; apply then treats them as
+ * suppressed from the start ("linked: suppressed where the same number
+ * appears" in the audit), protects them by secondary suppression like any
+ * other, and suppresses shares that rest on them. The caller repeats this
+ * (on fresh copies of the tables) until no table suppresses a number the
+ * others publish: the batch runner does so for the tables of a section.
+ * PEIL_EINVAL for a cell that is not a count or n, or a table already
+ * controlled. With control off the marks are ignored. */
+int peil_disclosure_force(peil_rtable *t, size_t row, size_t col);
+
 #ifdef __cplusplus
 }
 #endif

@@ -83,8 +83,9 @@ typedef enum {
 #define PEIL_CELL_ESTIMATE 0x08u  /* an estimate whose row has an n below the minimum */
 #define PEIL_CELL_SHARE 0x10u     /* a share whose count or denominator is suppressed */
 #define PEIL_CELL_ROUNDED 0x20u   /* rounded to the rules' base */
+#define PEIL_CELL_LINKED 0x40u    /* the same number is suppressed elsewhere (peil_disclosure_force) */
 #define PEIL_CELL_SUPPRESSED                                                               \
-  (PEIL_CELL_PRIMARY | PEIL_CELL_SECONDARY | PEIL_CELL_ESTIMATE | PEIL_CELL_SHARE)
+  (PEIL_CELL_PRIMARY | PEIL_CELL_SECONDARY | PEIL_CELL_ESTIMATE | PEIL_CELL_SHARE | PEIL_CELL_LINKED)
 
 /* A column. Strings are copied. The referenced columns (a share's count
  * and denominator, an estimate's n columns) must be added before the
@@ -111,6 +112,12 @@ typedef struct {
  * names) with a title (any text; NULL is ""). */
 int peil_rtable_new(const char *name, const char *title, peil_rtable **out);
 void peil_rtable_free(peil_rtable *t);
+/* A copy of t as it was before disclosure control: columns, rows (with
+ * their missing cells) and notes, uncontrolled, for callers that control
+ * the same table more than once, each time on a fresh copy
+ * (peil_disclosure_force). Copy a table before controlling it: a
+ * controlled table's suppressions and rounding are not copied back out. */
+int peil_rtable_copy(const peil_rtable *t, peil_rtable **out);
 
 /* Columns are added before the first row. */
 int peil_rtable_add_column(peil_rtable *t, const peil_rtable_column *def);
@@ -199,6 +206,7 @@ typedef struct {
   int rounding;              /* 0 (none), 5 or 10 */
   int zero_cells_small;      /* 0: zero cells were published; 1: treated as small cells */
   size_t n_primary, n_secondary, n_estimate, n_share; /* suppressed cells by rule */
+  size_t n_linked;           /* suppressed because the same number is suppressed elsewhere */
   size_t n_rounded;          /* cells rounded */
 } peil_rtable_control;
 

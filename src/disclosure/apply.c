@@ -49,12 +49,33 @@ static int is_small(const peil_disclosure_rules *ru, int64_t v) {
   return v < ru->min_cell && (v > 0 || ru->zero_cells == PEIL_ZERO_CELLS_SMALL);
 }
 
+int peil_disclosure_force(peil_rtable *t, size_t row, size_t col) {
+  if (t->control.state != PEIL_RTABLE_UNCONTROLLED)
+    return peil_error(PEIL_EINVAL, "table %s: disclosure control was already applied", t->name);
+  if (col >= t->ncols || row >= t->nrows || !is_counted(&t->cols[col]))
+    return peil_error(PEIL_EINVAL, "table %s: only a count or n cell can be suppressed as linked", t->name);
+  if (!(t->cols[col].flags[row] & PEIL_CELL_NA)) t->cols[col].flags[row] |= PEIL_CELL_LINKED;
+  return PEIL_OK;
+}
+
+/* Cells marked by peil_disclosure_force: suppressed before anything else,
+ * in the audit, and kept apart from the primary suppressions they are not. */
+static int linked(peil_rtable *t, dlog *log) {
+  for (size_t j = 0; j < t->ncols; j++)
+    for (size_t r = 0; r < t->nrows; r++)
+      if (t->cols[j].flags[r] & PEIL_CELL_LINKED) {
+        int rc = dlog_add(log, r, j, "linked: suppressed where the same number appears");
+        if (rc) return rc;
+      }
+  return PEIL_OK;
+}
+
 static int primary(peil_rtable *t, const peil_disclosure_rules *ru, dlog *log) {
   for (size_t j = 0; j < t->ncols; j++) {
     rtable_col *c = &t->cols[j];
     if (!is_counted(c)) continue;
     for (size_t r = 0; r < t->nrows; r++) {
-      if ((c->flags[r] & PEIL_CELL_NA) || !is_small(ru, c->v.i[r])) continue;
+      if ((c->flags[r] & (PEIL_CELL_NA | PEIL_CELL_LINKED)) || !is_small(ru, c->v.i[r])) continue;
       c->flags[r] |= PEIL_CELL_PRIMARY;
       /* The same words for a 0 and a 9: the rule never tells the value. */
       int rc = dlog_add(log, r, j, "primary: fewer than %lld", (long long)ru->min_cell);
@@ -170,6 +191,7 @@ static void count_flags(peil_rtable *t) {
       k->n_secondary += !!(f & PEIL_CELL_SECONDARY);
       k->n_estimate += !!(f & PEIL_CELL_ESTIMATE);
       k->n_share += !!(f & PEIL_CELL_SHARE);
+      k->n_linked += !!(f & PEIL_CELL_LINKED);
       k->n_rounded += !!(f & PEIL_CELL_ROUNDED);
     }
 }
@@ -185,7 +207,7 @@ static int add_notes(peil_rtable *t, const peil_disclosure_rules *ru, const disc
   const peil_rtable_control *k = &t->control;
   long long m = (long long)ru->min_cell;
   int rc = PEIL_OK;
-  if (k->n_primary + k->n_secondary + k->n_estimate + k->n_share)
+  if (k->n_primary + k->n_secondary + k->n_estimate + k->n_share + k->n_linked)
     rc = peil_rtable_add_note(t, "x: suppressed (fewer than %lld persons, or to protect such a cell)", m);
   if (!rc && ns)
     rc = peil_rtable_add_note(t, "Estimates are suppressed (x) in rows where they rest on fewer than %lld persons (%s).",
@@ -218,6 +240,7 @@ static int control(peil_rtable *t, const disclosure_groups *g, const peil_disclo
   int rc = dlog_add(log, DLOG_NONE, DLOG_NONE, "rules: min_cell %lld, rounding %s, zero cells %s",
                     (long long)ru->min_cell, ru->rounding == 5 ? "5" : ru->rounding == 10 ? "10" : "none",
                     ru->zero_cells == PEIL_ZERO_CELLS_SMALL ? "small" : "safe");
+  if (!rc) rc = linked(t, log);
   if (!rc) rc = primary(t, ru, log);
   if (!rc) rc = secondary(t, g, log);
   if (!rc) rc = estimates(t, ru, log, &ns);
@@ -249,6 +272,8 @@ int peil_disclosure_apply(peil_rtable *t, const peil_disclosure_structure *s, co
   fill_shares(t);
   dlog log = {0};
   if (!ru->enabled) {
+    for (size_t j = 0; j < t->ncols; j++) /* nothing is suppressed with control off */
+      for (size_t i = 0; i < t->nrows; i++) t->cols[j].flags[i] &= (uint8_t)~PEIL_CELL_LINKED;
     rc = dlog_add(&log, DLOG_NONE, DLOG_NONE, "disclosure control: off");
     if (!rc) rc = peil_rtable_add_note(t, "disclosure control: off");
   } else {

@@ -8,7 +8,7 @@
 #include "../table/table_internal.h"
 #include "peil/disclosure.h"
 
-#define DISCLOSURE_SUPPRESSED (PEIL_CELL_PRIMARY | PEIL_CELL_SECONDARY)
+#define DISCLOSURE_SUPPRESSED (PEIL_CELL_PRIMARY | PEIL_CELL_SECONDARY | PEIL_CELL_LINKED)
 
 /* PEIL_EINVAL for rules out of range (a caller's struct, not a spec). */
 int disclosure_rules_check(const peil_disclosure_rules *r);

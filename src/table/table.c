@@ -436,3 +436,25 @@ double peil_rtable_real(const peil_rtable *t, size_t row, size_t col) {
   if (c->def.type == PEIL_RTABLE_INTEGER) return (double)c->v.i[row];
   return NAN;
 }
+
+int peil_rtable_copy(const peil_rtable *t, peil_rtable **out) {
+  *out = NULL;
+  peil_rtable *c = NULL;
+  int rc = peil_rtable_new(t->name, t->title, &c);
+  for (size_t j = 0; !rc && j < t->ncols; j++) rc = peil_rtable_add_column(c, &t->cols[j].def);
+  for (size_t r = 0; !rc && r < t->nrows; r++) {
+    size_t row;
+    rc = peil_rtable_add_row(c, &row);
+    for (size_t j = 0; !rc && j < t->ncols; j++) {
+      const rtable_col *s = &t->cols[j];
+      if (s->flags[r] & PEIL_CELL_NA) continue; /* a new row's cells are missing */
+      if (s->def.type == PEIL_RTABLE_TEXT) rc = peil_rtable_set_text(c, row, j, s->v.s[r]);
+      else if (s->def.type == PEIL_RTABLE_INTEGER) rc = peil_rtable_set_int(c, row, j, s->v.i[r]);
+      else rc = peil_rtable_set_real(c, row, j, s->v.x[r]);
+    }
+  }
+  for (size_t k = 0; !rc && k < t->nnotes; k++) rc = peil_rtable_add_note(c, "%s", t->notes[k]);
+  if (rc) peil_rtable_free(c);
+  else *out = c;
+  return rc;
+}

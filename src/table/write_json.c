@@ -83,6 +83,7 @@ static json_t *disclosure_json(const peil_rtable_control *k, int *fail) {
   put(s, "secondary", json_integer((json_int_t)k->n_secondary), fail);
   put(s, "estimate", json_integer((json_int_t)k->n_estimate), fail);
   put(s, "share", json_integer((json_int_t)k->n_share), fail);
+  put(s, "linked", json_integer((json_int_t)k->n_linked), fail);
   put(o, "suppressed", s, fail);
   put(o, "rounded", json_integer((json_int_t)k->n_rounded), fail);
   return o;

@@ -376,9 +376,73 @@ static void test_wide_with_total_row(void **state) {
   peil_rtable_free(t);
 }
 
+static void expect_error(int rc, int want, const char *text) {
+  assert_int_equal(rc, want);
+  if (!strstr(peil_errmsg(), text)) fail_msg("message '%s' lacks '%s'", peil_errmsg(), text);
+}
+
+/* A number suppressed elsewhere (peil_disclosure_force): the 1-D table
+ * above with A (25) marked, as if another table had hidden it. It is
+ * suppressed as linked, not primary; the smallest other part protects it
+ * (B, 7, is primary anyway; with A and B both out no group has one
+ * suppressed cell); a share resting on it goes too; a copy taken before
+ * control is an uncontrolled twin; control off ignores the mark. */
+static void test_forced(void **state) {
+  (void)state;
+  peil_rtable *t;
+  assert_ok(peil_rtable_new("forced", "Forced", &t));
+  assert_ok(peil_rtable_add_key(t, "region", PEIL_RTABLE_TEXT));
+  assert_ok(peil_rtable_add_count(t, "n"));
+  assert_ok(peil_rtable_add_n(t, "n_total", 1));
+  assert_ok(peil_rtable_add_share(t, "pct", "n", "n_total", 100, 1));
+  const char *reg[] = {"A", "B", "C", "D", "Total"};
+  const int64_t n[] = {25, 40, 30, 0, 95};
+  for (int i = 0; i < 5; i++) {
+    peil_rtable_value v[] = {PEIL_RV_TEXT(reg[i]), PEIL_RV_INT(n[i]), PEIL_RV_INT(95), PEIL_RV_NA};
+    assert_ok(peil_rtable_append(t, v, 4));
+  }
+  peil_rtable *copy, *off;
+  assert_ok(peil_rtable_copy(t, &copy));
+  assert_ok(peil_rtable_copy(t, &off));
+  expect_error(peil_disclosure_force(t, 0, 3), PEIL_EINVAL, "only a count or n cell");
+  assert_ok(peil_disclosure_force(t, 0, 1));
+  peil_disclosure_dimension dim = {"region", "Total"};
+  peil_disclosure_structure s = {.dimensions = &dim, .ndimensions = 1};
+  peil_disclosure_audit *a;
+  assert_ok(peil_disclosure_audit_new(&a));
+  assert_ok(peil_disclosure_apply(t, &s, NULL, a));
+  assert_int_equal(peil_rtable_flags(t, 0, 1), PEIL_CELL_LINKED);
+  assert_int_equal(peil_rtable_flags(t, 2, 1), PEIL_CELL_SECONDARY); /* C (30): the smallest non-zero part */
+  assert_int_equal(peil_rtable_flags(t, 1, 1), 0);
+  assert_int_equal(peil_rtable_flags(t, 0, 3), PEIL_CELL_SHARE);
+  const char *dn[] = {"region"};
+  check_brute(t, dn, 1);
+  assert_string_equal(peil_disclosure_audit_get(a, 1)->rule, "linked: suppressed where the same number appears");
+  assert_int_equal(peil_rtable_get_control(t)->n_linked, 1);
+  expect_error(peil_disclosure_force(t, 1, 1), PEIL_EINVAL, "already applied");
+  /* the copy: the same table, uncontrolled, without the mark */
+  char *a_csv, *b_csv;
+  assert_ok(peil_disclosure_apply(copy, &s, NULL, NULL));
+  a_csv = fixture_capture(peil_rtable_write_csv, copy);
+  assert_string_equal(a_csv, "region,n,n_total,pct,suppressed\nA,25,95,26.31578947368421,\n"
+                             "B,40,95,42.10526315789474,\nC,30,95,31.57894736842105,\nD,0,95,0.0,\n"
+                             "Total,95,95,100.0,\n");
+  /* control off: the mark is dropped, nothing is suppressed */
+  assert_ok(peil_disclosure_force(off, 0, 1));
+  peil_disclosure_rules r;
+  peil_disclosure_rules_init(&r);
+  r.enabled = 0;
+  assert_ok(peil_disclosure_apply(off, &s, &r, NULL));
+  b_csv = fixture_capture(peil_rtable_write_csv, off);
+  assert_non_null(strstr(b_csv, "A,25,95,"));
+  free(a_csv), free(b_csv);
+  peil_disclosure_audit_free(a);
+  peil_rtable_free(t), peil_rtable_free(copy), peil_rtable_free(off);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_total_row),    cmocka_unit_test(test_zero_partner_last),
+      cmocka_unit_test(test_total_row), cmocka_unit_test(test_forced),    cmocka_unit_test(test_zero_partner_last),
       cmocka_unit_test(test_total_column), cmocka_unit_test(test_both_margins),
       cmocka_unit_test(test_small_margin), cmocka_unit_test(test_bridge),
       cmocka_unit_test(test_layers),       cmocka_unit_test(test_random_2d),
