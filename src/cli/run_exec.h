@@ -31,8 +31,17 @@ const char *run_file(char *buf, size_t len, const char *dir, const char *prefix,
  * n_a and n_b). */
 #define RUN_MAX_DIMS 4
 #define RUN_MAX_SUMS 2
+/* A cell that shows a number other cells of the section show too: the
+ * same id ("pop|all|pooled|Rotterdam|duration=12-24") is the same number. */
+typedef struct {
+  size_t row, col;
+  char *id;
+} run_link;
+
 typedef struct {
   peil_rtable *table;
+  run_link *links;
+  size_t nlinks;
   peil_disclosure_dimension dims[RUN_MAX_DIMS];
   peil_disclosure_column_sum sums[RUN_MAX_SUMS];
   size_t ndims, nsums;
@@ -58,6 +67,12 @@ int run_tables_dimension_total(run_tables *out, const char *column, const char *
 /* Declares count column `total` of the last table the sum of the count
  * columns `parts` ("work,ww,other") in every row. */
 int run_tables_column_sum(run_tables *out, const char *total, const char *parts);
+/* Says that the cell of column `column` in the last row of the last table
+ * is the number `id`: a count or n that other cells of the section's
+ * tables show too (a population in several tables, a row total repeated
+ * as a denominator). Cells with the same id are suppressed together
+ * (run_section_exec controls the tables until they agree). */
+int run_tables_link(run_tables *out, const char *column, const char *id);
 
 /* The six numbers of broom's tidy() (estimate, std_error, statistic,
  * p_value, conf_low, conf_high) as estimate columns resting on the n

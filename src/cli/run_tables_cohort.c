@@ -59,6 +59,16 @@ static const peil_cohort_cell *find_cell(const peil_cohort_result *r, const peil
   return NULL;
 }
 
+/* The id of a population count (run_tables_link): the same person-dates in
+ * the population tables, as their denominators, and as the population of
+ * every outcome row; a stratum's Total is the unstratified count. */
+static void pop_id(char *buf, size_t len, const peil_cohort_result *r, const peil_cohort_pop *all,
+                   const char *day, size_t st, const char *level) {
+  int whole = !st || !strcmp(level, TOTAL);
+  snprintf(buf, len, "pop|%s|%s|%s%s%s%s%s", r->subsets[all->subset], day, r->groups[all->group],
+           whole ? "" : "|", whole ? "" : r->strata[st].name, whole ? "" : "=", whole ? "" : level);
+}
+
 /* The population of stratum st (0: all). */
 static int population(const run_section *s, const peil_cohort_result *r, size_t st, run_tables *out) {
   char part[300], title[512];
@@ -79,9 +89,12 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
     run_cohort_date(all->date, day);
     peil_rtable_value v[7] = {PEIL_RV_TEXT(r->subsets[all->subset]), PEIL_RV_TEXT(day),
                               PEIL_RV_TEXT(r->groups[all->group])};
+    char id[600];
     if (!st) {
       v[3] = PEIL_RV_INT(all->n);
       rc = peil_rtable_append(t, v, 4);
+      pop_id(id, sizeof id, r, all, day, 0, TOTAL);
+      if (!rc) rc = run_tables_link(out, "n", id);
       continue;
     }
     int64_t sum = 0;
@@ -90,12 +103,20 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
       int64_t n = lv < (size_t)r->strata[st].nlevels ? (p ? p->n : 0) : all->n - sum;
       if (lv == (size_t)r->strata[st].nlevels && n == 0) break; /* no unknown level */
       sum += n;
-      v[3] = PEIL_RV_TEXT(lv < (size_t)r->strata[st].nlevels ? r->strata[st].levels[lv] : "unknown");
+      const char *level = lv < (size_t)r->strata[st].nlevels ? r->strata[st].levels[lv] : "unknown";
+      v[3] = PEIL_RV_TEXT(level);
       v[4] = PEIL_RV_INT(n), v[5] = PEIL_RV_INT(all->n), v[6] = PEIL_RV_NA;
       rc = peil_rtable_append(t, v, 7);
+      pop_id(id, sizeof id, r, all, day, st, level);
+      if (!rc) rc = run_tables_link(out, "n", id);
+      pop_id(id, sizeof id, r, all, day, 0, TOTAL); /* the group's total, as denominator */
+      if (!rc) rc = run_tables_link(out, "n_group", id);
     }
     v[3] = PEIL_RV_TEXT(TOTAL), v[4] = PEIL_RV_INT(all->n), v[5] = PEIL_RV_INT(all->n), v[6] = PEIL_RV_NA;
     if (!rc) rc = peil_rtable_append(t, v, 7);
+    pop_id(id, sizeof id, r, all, day, 0, TOTAL);
+    if (!rc) rc = run_tables_link(out, "n", id);
+    if (!rc) rc = run_tables_link(out, "n_group", id);
   }
   return rc;
 }
@@ -116,8 +137,12 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
   if (!rc && st) rc = peil_rtable_add_key(t, r->strata[st].name, PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "outcome", PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_key(t, "horizon", PEIL_RTABLE_INTEGER);
+  /* population = n (observed) + censored: declared, so that neither part
+   * can be had from the other and the population published elsewhere */
+  if (!rc) rc = peil_rtable_add_count(t, "population");
   if (!rc) rc = peil_rtable_add_count(t, "n");
   if (!rc) rc = peil_rtable_add_count(t, "censored");
+  if (!rc) rc = run_tables_column_sum(out, "population", "n,censored");
   if (!rc && binary) rc = peil_rtable_add_count(t, "with_outcome");
   if (!rc && binary) rc = peil_rtable_add_share(t, "pct", "with_outcome", "n", 100, 1);
   if (!rc && !binary) rc = peil_rtable_add_estimate(t, "mean", "n", 2);
@@ -158,11 +183,16 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
       if (st) v[m++] = PEIL_RV_TEXT(level);
       v[m++] = PEIL_RV_TEXT(r->outcomes[all->outcome].name);
       v[m++] = PEIL_RV_INT(all->horizon);
+      v[m++] = PEIL_RV_INT(n + cens);
       v[m++] = PEIL_RV_INT(n);
       v[m++] = PEIL_RV_INT(cens);
       if (binary) v[m++] = PEIL_RV_INT((int64_t)llround(sum)), v[m++] = PEIL_RV_NA;
       else v[m++] = n ? PEIL_RV_REAL(sum / (double)n) : PEIL_RV_NA;
       rc = peil_rtable_append(t, v, m);
+      char id[600];
+      peil_cohort_pop like = {.subset = all->subset, .date = all->date, .group = all->group};
+      pop_id(id, sizeof id, r, &like, day, st, level);
+      if (!rc) rc = run_tables_link(out, "population", id);
     }
   }
   return rc;

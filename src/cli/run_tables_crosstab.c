@@ -2,7 +2,11 @@
  * cell and margin ("Total"), the count, its share of the row's total (of
  * the whole table for a one-way table), and with value = ... the mean per
  * cell. The counts add up over both dimensions, which is the structure
- * secondary suppression protects. */
+ * secondary suppression protects. A row's total repeats on every cell of
+ * the row as the share's denominator (n_row, n_total), and n_value is the
+ * cell's count when no value is missing: such cells are linked to the
+ * count they repeat, and suppressed with it (run_tables_link). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -30,7 +34,8 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
   /* A 0/1 value's mean is a share: its sum is a count of persons, as
    * small as any other cell (4 in work of 70 must not be published). */
   int share = value && x->binary;
-  if (!rc && value) rc = peil_rtable_add_n(t, "n_value", 1);
+  /* persons with a value per cell: a count (it adds up like n) */
+  if (!rc && value) rc = peil_rtable_add_count(t, "n_value");
   if (!rc && share) rc = peil_rtable_add_count(t, "with_value");
   if (!rc && share) rc = peil_rtable_add_share(t, "pct_value", "with_value", "n_value", 100, 1);
   if (!rc && value && !share) rc = peil_rtable_add_estimate(t, "mean", "n_value", 4);
@@ -55,6 +60,18 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
         v[m++] = run_value_real(peil_crosstab_mean(x, r, col));
       }
       rc = peil_rtable_append(t, v, m);
+      /* the ids: "n|ROW|COL" by label, "Total" for a margin */
+      const char *rl = r < x->nrows ? x->row_labels[r] : TOTAL;
+      const char *cl = twoway ? (c < x->ncols ? x->col_labels[c] : TOTAL) : TOTAL;
+      char id[1024];
+      snprintf(id, sizeof id, "n|%s|%s", rl, cl);
+      if (!rc) rc = run_tables_link(out, "n", id);
+      if (!rc && value) {
+        if (x->n_value[k] != x->n[k]) snprintf(id, sizeof id, "n_value|%s|%s", rl, cl);
+        rc = run_tables_link(out, "n_value", id);
+      }
+      snprintf(id, sizeof id, "n|%s|%s", twoway ? rl : TOTAL, TOTAL);
+      if (!rc) rc = run_tables_link(out, denom, id);
     }
   if (!rc)
     rc = peil_rtable_add_note(t, "%lld rows read, %lld filtered out, %lld with a missing %s%s%s",

@@ -58,8 +58,8 @@ int peil_disclosure_force(peil_rtable *t, size_t row, size_t col) {
   return PEIL_OK;
 }
 
-/* Cells marked by peil_disclosure_force: suppressed before anything else,
- * in the audit, and kept apart from the primary suppressions they are not. */
+/* Cells marked by peil_disclosure_force that are not small themselves
+ * (those are primary): in the audit, before secondary suppression. */
 static int linked(peil_rtable *t, dlog *log) {
   for (size_t j = 0; j < t->ncols; j++)
     for (size_t r = 0; r < t->nrows; r++)
@@ -75,8 +75,8 @@ static int primary(peil_rtable *t, const peil_disclosure_rules *ru, dlog *log) {
     rtable_col *c = &t->cols[j];
     if (!is_counted(c)) continue;
     for (size_t r = 0; r < t->nrows; r++) {
-      if ((c->flags[r] & (PEIL_CELL_NA | PEIL_CELL_LINKED)) || !is_small(ru, c->v.i[r])) continue;
-      c->flags[r] |= PEIL_CELL_PRIMARY;
+      if ((c->flags[r] & PEIL_CELL_NA) || !is_small(ru, c->v.i[r])) continue;
+      c->flags[r] = (uint8_t)((c->flags[r] & ~PEIL_CELL_LINKED) | PEIL_CELL_PRIMARY); /* small first */
       /* The same words for a 0 and a 9: the rule never tells the value. */
       int rc = dlog_add(log, r, j, "primary: fewer than %lld", (long long)ru->min_cell);
       if (rc) return rc;
@@ -240,8 +240,8 @@ static int control(peil_rtable *t, const disclosure_groups *g, const peil_disclo
   int rc = dlog_add(log, DLOG_NONE, DLOG_NONE, "rules: min_cell %lld, rounding %s, zero cells %s",
                     (long long)ru->min_cell, ru->rounding == 5 ? "5" : ru->rounding == 10 ? "10" : "none",
                     ru->zero_cells == PEIL_ZERO_CELLS_SMALL ? "small" : "safe");
-  if (!rc) rc = linked(t, log);
   if (!rc) rc = primary(t, ru, log);
+  if (!rc) rc = linked(t, log);
   if (!rc) rc = secondary(t, g, log);
   if (!rc) rc = estimates(t, ru, log, &ns);
   if (!rc) rc = shares(t, log);

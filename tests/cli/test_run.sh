@@ -509,6 +509,69 @@ assert int(row["n"]) == rnd(n) and int(row["n_work"]) == rnd(work), (row, n, wor
 assert row["pct_work"] == f"{100 * work / n:.1f}", row
 EOF2
 
+# A number shown in several cells is suppressed in all or none of them
+# (run_tables_link): a row total repeated as the denominator of its cells
+# (here the Surinaams total, suppressed to protect the Westers row, would
+# otherwise stand as n_row = 13 beside it and give Westers away); a 0/1
+# value's n_value where it equals the cell's n; and a cohort's population,
+# in its population tables, as their denominators, and as the population
+# (= n + censored) of every outcome row, by stratum and in total.
+cat > "$T/linked.ini" <<'EOF2'
+[data]
+store = g4.h5
+[table twoway]
+table = persons
+rows = migration
+cols = sex
+where = municipality == "Rotterdam" & household == "alleenstaande ouder"
+[table oneway]
+table = persons
+rows = migration
+value = sex == "vrouw"
+where = municipality == "Rotterdam" & household == "alleenstaande ouder"
+EOF2
+expect_exit 0 "$PEIL" run "$T/linked.ini" -o "$T/linked" -q
+python3 - "$T/linked" "$T/stip" "$T/esf" <<'EOF2' || fail "numbers shown twice"
+import csv, collections, glob, os, sys
+def rows(path): return list(csv.DictReader(open(path)))
+def agree(cells, what):
+    # cells: id -> list of published values ("" = suppressed)
+    for k, v in cells.items():
+        assert len(set(v)) == 1, (what, k, v)
+lk = sys.argv[1]
+tw = rows(lk + "/twoway.csv")
+total = {r["migration"]: r["n"] for r in tw if r["sex"] == "Total"}
+assert total["Surinaams"] == "" and total["Westers"] == "", total
+cells = collections.defaultdict(list)
+for r in tw:
+    cells[r["migration"]].append(r["n_row"])
+    if r["sex"] == "Total": cells[r["migration"]].append(r["n"])
+agree(cells, "twoway n_row")
+ow = rows(lk + "/oneway.csv")
+t = [r for r in ow if r["migration"] == "Total"][0]
+assert all(r["n_total"] == t["n"] for r in ow), ow
+for r in ow:
+    assert r["n_value"] == r["n"], r  # no missing values: the same persons
+# the cohorts of examples/stip.ini and examples/esf.ini
+for out in sys.argv[2:]:
+    cells = collections.defaultdict(list)
+    for f in glob.glob(out + "/*_population*.csv") + glob.glob(out + "/*_outcomes*.csv") + glob.glob(out + "/*_means*.csv"):
+        name = os.path.basename(f)[:-4]
+        if "subset" not in open(f).readline().split(","): continue  # a matching's outcomes
+        cohort = name.split("_")[0]
+        by = name.split("_by_")[1] if "_by_" in name else None
+        for r in rows(f):
+            level = r[by] if by else "Total"
+            key = (cohort, r["subset"], r["date"], r["group"]) + ((by, level) if level != "Total" else ())
+            if "_population" in name:
+                cells[key].append(r["n"])
+                if by: cells[key[:4]].append(r["n_group"])
+            else:
+                cells[key].append(r["population"])
+    assert len(cells) > 20, (out, len(cells))
+    agree(cells, out)
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
