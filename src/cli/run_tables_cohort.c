@@ -2,8 +2,9 @@
  *
  *   NAME_population[_by_S]  person-dates per subset, date, group (and level
  *                           of stratum S, with its "Total")
- *   NAME_outcomes[_by_S]    0/1 outcomes: observed, censored, with the
- *                           outcome, and the share (of the observed)
+ *   NAME_outcomes[_by_S]    0/1 outcomes: the population, observed,
+ *                           censored, with and without the outcome, and
+ *                           the share (of the observed)
  *   NAME_means[_by_S]       count outcomes (months in a state): the mean
  *   NAME_corrected          adjusted shares and differences to the
  *                           reference group (lpm, logit)
@@ -143,7 +144,11 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
   if (!rc) rc = peil_rtable_add_count(t, "n");
   if (!rc) rc = peil_rtable_add_count(t, "censored");
   if (!rc) rc = run_tables_column_sum(out, "population", "n,censored");
+  /* with and without the outcome are the two cells of a frequency table:
+   * 27 of 29 in work tells that 2 are not, as small a cell as any */
   if (!rc && binary) rc = peil_rtable_add_count(t, "with_outcome");
+  if (!rc && binary) rc = peil_rtable_add_count(t, "without_outcome");
+  if (!rc && binary) rc = run_tables_column_sum(out, "n", "with_outcome,without_outcome");
   if (!rc && binary) rc = peil_rtable_add_share(t, "pct", "with_outcome", "n", 100, 1);
   if (!rc && !binary) rc = peil_rtable_add_estimate(t, "mean", "n", 2);
   if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
@@ -175,7 +180,7 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
         level = "unknown";
       }
       sn += n, sc += cens, ss += sum;
-      peil_rtable_value v[10];
+      peil_rtable_value v[12];
       size_t m = 0;
       v[m++] = PEIL_RV_TEXT(r->subsets[all->subset]);
       v[m++] = PEIL_RV_TEXT(day);
@@ -186,7 +191,9 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
       v[m++] = PEIL_RV_INT(n + cens);
       v[m++] = PEIL_RV_INT(n);
       v[m++] = PEIL_RV_INT(cens);
-      if (binary) v[m++] = PEIL_RV_INT((int64_t)llround(sum)), v[m++] = PEIL_RV_NA;
+      if (binary)
+        v[m++] = PEIL_RV_INT((int64_t)llround(sum)), v[m++] = PEIL_RV_INT(n - (int64_t)llround(sum)),
+        v[m++] = PEIL_RV_NA;
       else v[m++] = n ? PEIL_RV_REAL(sum / (double)n) : PEIL_RV_NA;
       rc = peil_rtable_append(t, v, m);
       char id[600];

@@ -37,6 +37,9 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
   /* persons with a value per cell: a count (it adds up like n) */
   if (!rc && value) rc = peil_rtable_add_count(t, "n_value");
   if (!rc && share) rc = peil_rtable_add_count(t, "with_value");
+  /* the persons without it are a cell too (27 of 29 tells 2) */
+  if (!rc && share) rc = peil_rtable_add_count(t, "without_value");
+  if (!rc && share) rc = run_tables_column_sum(out, "n_value", "with_value,without_value");
   if (!rc && share) rc = peil_rtable_add_share(t, "pct_value", "with_value", "n_value", 100, 1);
   if (!rc && value && !share) rc = peil_rtable_add_estimate(t, "mean", "n_value", 4);
   size_t nc = twoway ? x->ncols : 0;
@@ -44,7 +47,7 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
     for (size_t c = 0; !rc && c <= nc; c++) {
       size_t col = twoway ? c : 0; /* one-way: the count is in column 0 */
       size_t k = peil_crosstab_cell(x, r, col);
-      peil_rtable_value v[8];
+      peil_rtable_value v[9];
       size_t m = 0;
       v[m++] = PEIL_RV_TEXT(r < x->nrows ? x->row_labels[r] : TOTAL);
       if (twoway) v[m++] = PEIL_RV_TEXT(c < x->ncols ? x->col_labels[c] : TOTAL);
@@ -55,6 +58,7 @@ int run_tables_crosstab(const run_section *s, const peil_crosstab *x, run_tables
       if (value) v[m++] = PEIL_RV_INT(x->n_value[k]);
       if (share) {
         v[m++] = PEIL_RV_INT((int64_t)x->sum[k]);
+        v[m++] = PEIL_RV_INT(x->n_value[k] - (int64_t)x->sum[k]);
         v[m++] = PEIL_RV_NA;
       } else if (value) {
         v[m++] = run_value_real(peil_crosstab_mean(x, r, col));
