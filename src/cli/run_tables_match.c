@@ -15,6 +15,21 @@
 #include "cli.h"
 #include "run_exec.h"
 
+/* The sizes show again as the n of balance rows, outcomes and effects (all
+ * units before matching, the matched ones after) wherever no unit lacks
+ * the value: such a cell is linked to the size it repeats, so that both
+ * are suppressed or neither (run_tables_link). The matched treated and
+ * controls are one number in 1:1 matching (the pairs): equal matched
+ * sizes are linked to each other too. */
+static int link_size(run_tables *out, const char *column, int64_t n, const peil_match_sizes *z, int g, int matched) {
+  int64_t size = (int64_t)(matched ? z->matched[g] : z->all[g]);
+  if (n != size) return PEIL_OK; /* other persons: a number of its own */
+  char id[64];
+  if (matched) snprintf(id, sizeof id, "size|matched|%lld", (long long)size);
+  else snprintf(id, sizeof id, "size|%s|all", g ? "treated" : "control");
+  return run_tables_link(out, column, id);
+}
+
 static int sizes(const run_section *s, const peil_match_balance *b, run_tables *out) {
   char title[512];
   snprintf(title, sizeof title, "%s: sample sizes", s->name);
@@ -32,6 +47,8 @@ static int sizes(const run_section *s, const peil_match_balance *b, run_tables *
                               PEIL_RV_INT((int64_t)z->matched[g]), PEIL_RV_INT((int64_t)z->unmatched[g]),
                               PEIL_RV_INT((int64_t)z->discarded[g])};
     rc = peil_rtable_append(t, v, 5);
+    if (!rc) rc = link_size(out, "all", (int64_t)z->all[g], z, g, 0);
+    if (!rc) rc = link_size(out, "matched", (int64_t)z->matched[g], z, g, 1);
   }
   return rc;
 }
@@ -80,6 +97,8 @@ static int balance(const run_section *s, const match_job *j, run_tables *out) {
                                PEIL_RV_INT(rr[1]), PEIL_RV_INT(rr[2]), PEIL_RV_INT(rr[3])};
     for (size_t k = 0; k < 10; k++) v[7 + k] = run_value_real(e[k]);
     rc = peil_rtable_append(t, v, 17);
+    if (!rc) rc = link_size(out, "n_treated", nt, z, 1, 0);
+    if (!rc) rc = link_size(out, "n_control", nc, z, 0, 0);
   }
   if (!rc)
     rc = peil_rtable_add_note(t, "n_rarer_*: for a 0/1 column, the units in the group with the rarer value "
@@ -91,8 +110,9 @@ static int balance(const run_section *s, const match_job *j, run_tables *out) {
 
 /* One row of the outcomes table: group g's units (weighted by w, or all
  * with weight 1 when w is NULL) for outcome k. */
-static int outcome_row(peil_rtable *t, const peil_match_data *d, size_t k, const char *label, int g,
-                       const double *w) {
+static int outcome_row(run_tables *out, peil_rtable *t, const match_job *j, size_t k, const char *label,
+                       int g, const double *w) {
+  const peil_match_data *d = j->d;
   double sw = 0, swy = 0;
   int64_t n = 0, ones = 0, zeros = 0, binary = 1;
   for (size_t i = 0; i < d->n; i++) {
@@ -106,7 +126,8 @@ static int outcome_row(peil_rtable *t, const peil_match_data *d, size_t k, const
   peil_rtable_value v[5] = {PEIL_RV_TEXT(d->outcome_name[k]), PEIL_RV_TEXT(label), PEIL_RV_INT(n),
                             PEIL_RV_INT(binary ? (ones < zeros ? ones : zeros) : n),
                             run_value_real(sw > 0 ? swy / sw : NAN)};
-  return peil_rtable_append(t, v, 5);
+  int rc = peil_rtable_append(t, v, 5);
+  return rc ? rc : link_size(out, "n", n, &j->report.balance->sizes, g, w != NULL);
 }
 
 /* The outcomes' means: the treated, all controls (before matching) and the
@@ -127,9 +148,9 @@ static int outcome_means(const run_section *s, const match_job *j, run_tables *o
   if (!rc) rc = peil_rtable_add_estimate(t, "mean", "n,n_rarer", 4);
   int focal = j->r->estimand == PEIL_ATC ? 0 : 1;
   for (size_t k = 0; !rc && k < d->nout; k++) {
-    rc = outcome_row(t, d, k, focal ? "treated" : "control", focal, NULL);
-    if (!rc) rc = outcome_row(t, d, k, focal ? "control, all" : "treated, all", 1 - focal, NULL);
-    if (!rc) rc = outcome_row(t, d, k, focal ? "control, matched" : "treated, matched", 1 - focal, j->r->weight);
+    rc = outcome_row(out, t, j, k, focal ? "treated" : "control", focal, NULL);
+    if (!rc) rc = outcome_row(out, t, j, k, focal ? "control, all" : "treated, all", 1 - focal, NULL);
+    if (!rc) rc = outcome_row(out, t, j, k, focal ? "control, matched" : "treated, matched", 1 - focal, j->r->weight);
   }
   if (!rc)
     rc = peil_rtable_add_note(t, "n: persons with the outcome observed; mean: the share for a 0/1 outcome "
@@ -138,8 +159,10 @@ static int outcome_means(const run_section *s, const match_job *j, run_tables *o
   return rc;
 }
 
-static int effect_rows(peil_rtable *t, const peil_match_effects *e, const char *sample) {
-  int rc = PEIL_OK;
+static int effect_rows(run_tables *out, peil_rtable *t, const match_job *j, const peil_match_effects *e,
+                       const char *sample) {
+  int rc = PEIL_OK, matched = !strcmp(sample, "matched");
+  const peil_match_sizes *z = &j->report.balance->sizes;
   for (size_t i = 0; !rc && e && i < e->nrows; i++) {
     const peil_effect_row *r = &e->rows[i];
     peil_rtable_value v[13] = {PEIL_RV_TEXT(r->outcome), PEIL_RV_TEXT(sample),
@@ -149,6 +172,10 @@ static int effect_rows(peil_rtable *t, const peil_match_effects *e, const char *
                                PEIL_RV_INT(r->n_treated), PEIL_RV_INT(r->n_control)};
     run_values_tidy(v + 7, r->estimate, r->std_error, r->statistic, r->p_value, r->conf_low, r->conf_high);
     rc = peil_rtable_append(t, v, 13);
+    if (!rc && (matched || !strcmp(sample, "before matching"))) {
+      rc = link_size(out, "n_treated", r->n_treated, z, 1, matched);
+      if (!rc) rc = link_size(out, "n_control", r->n_control, z, 0, matched);
+    }
   }
   return rc;
 }
@@ -166,9 +193,9 @@ static int effects(const run_section *s, const match_job *j, run_tables *out) {
   if (!rc) rc = peil_rtable_add_n(t, "n_treated", 1);
   if (!rc) rc = peil_rtable_add_n(t, "n_control", 1);
   if (!rc) rc = run_tables_add_tidy(t, "n_treated,n_control");
-  if (!rc) rc = effect_rows(t, m->effects, "matched");
-  if (!rc) rc = effect_rows(t, m->before, "before matching");
-  if (!rc) rc = effect_rows(t, m->weighted, "weighting");
+  if (!rc) rc = effect_rows(out, t, j, m->effects, "matched");
+  if (!rc) rc = effect_rows(out, t, j, m->before, "before matching");
+  if (!rc) rc = effect_rows(out, t, j, m->weighted, "weighting");
   return rc;
 }
 

@@ -347,6 +347,26 @@ assert bal["racehispan"]["n_rarer_treated"] == "11", bal["racehispan"]
 assert bal["age"]["n_rarer_treated"] == "185"
 EOF2
 
+# With caliper 1.5, 5 treated units find no control: that cell and the
+# matched treated (secondary) are suppressed, and so is every cell that
+# shows the same number: the matched controls (the pairs of 1:1 matching)
+# and the n of the effects on the matched sample.
+sed 's/^caliper = 0.2$/caliper = 1.5/' "$T/match.ini" > "$T/match15.ini"
+expect_exit 0 "$PEIL" run "$T/match15.ini" -o "$T/match15" -q
+python3 - "$T/match15" <<'EOF2' || fail "match: numbers shown twice"
+import csv, sys
+out = sys.argv[1]
+sizes = {r["group"]: r for r in csv.DictReader(open(out + "/psm_sizes.csv"))}
+assert sizes["treated"]["unmatched"] == "" and sizes["treated"]["matched"] == "", sizes
+assert sizes["control"]["matched"] == "", sizes
+eff = [r for r in csv.DictReader(open(out + "/psm_effects.csv")) if r["sample"] == "matched"]
+assert eff and all(r["n_treated"] == "" and r["n_control"] == "" for r in eff), eff[0]
+outs = [r for r in csv.DictReader(open(out + "/psm_outcomes.csv")) if r["group"] == "control, matched"]
+assert all(r["n"] == "" for r in outs), outs
+audit = list(csv.DictReader(open(out + "/disclosure_audit.csv")))
+assert any(a["rule"].startswith("linked") for a in audit)
+EOF2
+
 # [test NAME]: the same numbers as peil test.
 cat > "$T/test.ini" <<'EOF2'
 [data]
