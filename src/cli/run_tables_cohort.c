@@ -234,41 +234,96 @@ static int corrected(const run_section *s, const peil_cohort_result *r, run_tabl
   return rc;
 }
 
-/* Transitions between two moments: every from-state with a "Total" row
- * over the to-states. With three moments the matrices are margins of the
- * paths and published with them (run_tables_paths.c), not again here. */
-static int transitions(const run_section *s, const peil_cohort_result *r, run_tables *out) {
+/* The entry of transitions for (like's subset, date, group, step, from,
+ * to) at stratum st, level lv; NULL when there is none. */
+static const peil_cohort_transition *find_transition(const peil_cohort_result *r,
+                                                     const peil_cohort_transition *like, size_t to,
+                                                     size_t st, size_t lv) {
+  for (size_t i = 0; i < r->ntransitions; i++) {
+    const peil_cohort_transition *x = &r->transitions[i];
+    if (x->subset == like->subset && x->date == like->date && x->group == like->group && x->step == like->step &&
+        x->from == like->from && x->to == to && x->stratum == st && x->level == lv)
+      return x;
+  }
+  return NULL;
+}
+
+/* Transitions between two moments, for stratum st (0: all): every
+ * from-state with a "Total" row over the to-states; by a stratum, its
+ * levels, "unknown" for what they leave, and their Total (the stratum
+ * "all"), declared, so that a level's small cell cannot be had from the
+ * others and the Total. The row total repeats on every row as the share's
+ * denominator (n_from) and is linked to it. With three moments the
+ * matrices are margins of the paths and published with them
+ * (run_tables_paths.c), not again here. */
+static int transitions(const run_section *s, const peil_cohort_result *r, size_t st, run_tables *out) {
   if (!r->ntransitions || r->nmoments == 3) return PEIL_OK;
-  char title[512];
-  snprintf(title, sizeof title, "%s: transitions between states", s->name);
+  char part[300], title[512];
+  snprintf(part, sizeof part, "transitions%s%s", st ? "_by_" : "", st ? r->strata[st].name : "");
+  snprintf(title, sizeof title, "%s: transitions between states%s%s", s->name, st ? ", by " : "",
+           st ? r->strata[st].name : "");
   peil_rtable *t = NULL;
-  int rc = run_tables_new(out, s, "transitions", title, &t);
-  static const char *const keys[] = {"stratum", "level", "moments", "from", "to"};
+  int rc = run_tables_new(out, s, part, title, &t);
   if (!rc) rc = run_cohort_keys(t);
-  for (size_t k = 0; !rc && k < 5; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
+  if (!rc && st) rc = peil_rtable_add_key(t, r->strata[st].name, PEIL_RTABLE_TEXT);
+  static const char *const keys[] = {"moments", "from", "to"};
+  for (size_t k = 0; !rc && k < 3; k++) rc = peil_rtable_add_key(t, keys[k], PEIL_RTABLE_TEXT);
   if (!rc) rc = peil_rtable_add_count(t, "n");
   if (!rc) rc = peil_rtable_add_n(t, "n_from", 1);
   if (!rc) rc = peil_rtable_add_share(t, "pct", "n", "n_from", 100, 1);
   if (!rc) rc = run_tables_dimension(out, "to");
+  if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
+  size_t ns = r->nstates, nl = st ? (size_t)r->strata[st].nlevels : 0;
+  int64_t *n = calloc(ns + 1, sizeof *n), *sum = calloc(ns + 1, sizeof *sum);
+  if (!rc && (!n || !sum)) rc = peil_error(PEIL_ENOMEM, "out of memory");
   /* Entries come as full matrices: a run of nstates for each from-state. */
-  for (size_t i = 0; !rc && i < r->ntransitions; i += r->nstates) {
+  for (size_t i = 0; !rc && i < r->ntransitions; i += ns) {
     const peil_cohort_transition *x = &r->transitions[i];
-    int64_t n_from = 0;
-    for (size_t j = 0; j < r->nstates && i + j < r->ntransitions; j++) n_from += r->transitions[i + j].n;
+    if (x->stratum != 0) continue;
     char day[16], mom[64];
     run_cohort_date(x->date, day);
     snprintf(mom, sizeof mom, "%d -> %d", r->moments[x->step], r->moments[x->step + 1]);
-    for (size_t j = 0; !rc && j <= r->nstates && i + j <= r->ntransitions; j++) {
-      const peil_cohort_transition *y = j < r->nstates ? &r->transitions[i + j] : x;
-      peil_rtable_value v[11] = {PEIL_RV_TEXT(r->subsets[x->subset]), PEIL_RV_TEXT(day),
-                                 PEIL_RV_TEXT(r->groups[x->group]), PEIL_RV_TEXT(r->strata[x->stratum].name),
-                                 PEIL_RV_TEXT(r->strata[x->stratum].levels[x->level]), PEIL_RV_TEXT(mom),
-                                 PEIL_RV_TEXT(r->states[x->from]),
-                                 PEIL_RV_TEXT(j < r->nstates ? r->states[y->to] : TOTAL),
-                                 PEIL_RV_INT(j < r->nstates ? y->n : n_from), PEIL_RV_INT(n_from), PEIL_RV_NA};
-      rc = peil_rtable_append(t, v, 11);
+    memset(sum, 0, (ns + 1) * sizeof *sum);
+    for (size_t lv = 0; !rc && lv <= (st ? nl + 1 : 0); lv++) {
+      const char *level = TOTAL;
+      for (size_t j = 0; j < ns; j++) {
+        const peil_cohort_transition *y = !st || lv > nl ? (i + j < r->ntransitions ? &r->transitions[i + j] : NULL)
+                                          : lv < nl ? find_transition(r, x, j, st, lv) : NULL;
+        int64_t all = i + j < r->ntransitions ? r->transitions[i + j].n : 0;
+        n[j] = st && lv == nl ? all - sum[j] : y ? y->n : 0;
+      }
+      n[ns] = 0;
+      for (size_t j = 0; j < ns; j++) n[ns] += n[j];
+      if (st && lv < nl) level = r->strata[st].levels[lv];
+      if (st && lv == nl) {
+        if (n[ns] == 0) continue; /* no unknown level */
+        level = "unknown";
+      }
+      for (size_t j = 0; j <= ns; j++) sum[j] += n[j];
+      char id[700];
+      snprintf(id, sizeof id, "tr|%s|%s|%s|%s|%s|%s", r->subsets[x->subset], day, r->groups[x->group], mom,
+               r->states[x->from], st && lv <= nl ? level : TOTAL);
+      if (st && lv <= nl) snprintf(id + strlen(id), sizeof id - strlen(id), "|%s", r->strata[st].name);
+      for (size_t j = 0; !rc && j <= ns; j++) {
+        peil_rtable_value v[10];
+        size_t m = 0;
+        v[m++] = PEIL_RV_TEXT(r->subsets[x->subset]);
+        v[m++] = PEIL_RV_TEXT(day);
+        v[m++] = PEIL_RV_TEXT(r->groups[x->group]);
+        if (st) v[m++] = PEIL_RV_TEXT(level);
+        v[m++] = PEIL_RV_TEXT(mom);
+        v[m++] = PEIL_RV_TEXT(r->states[x->from]);
+        v[m++] = PEIL_RV_TEXT(j < ns ? r->states[j] : TOTAL);
+        v[m++] = PEIL_RV_INT(n[j]);
+        v[m++] = PEIL_RV_INT(n[ns]);
+        v[m++] = PEIL_RV_NA;
+        rc = peil_rtable_append(t, v, m);
+        if (!rc) rc = run_tables_link(out, "n_from", id);
+        if (!rc && j == ns) rc = run_tables_link(out, "n", id);
+      }
     }
   }
+  free(n), free(sum);
   return rc;
 }
 
@@ -279,7 +334,7 @@ int run_tables_cohort(const run_section *s, const peil_cohort_result *r, run_tab
   for (size_t st = 0; !rc && st < r->nstrata; st++) rc = outcomes(s, r, st, 1, out);
   for (size_t st = 0; !rc && st < r->nstrata; st++) rc = outcomes(s, r, st, 0, out);
   if (!rc) rc = corrected(s, r, out);
-  if (!rc) rc = transitions(s, r, out);
+  for (size_t st = 0; !rc && st < r->nstrata; st++) rc = transitions(s, r, st, out);
   for (size_t st = 0; !rc && r->nmoments == 3 && st < r->nstrata; st++) rc = run_tables_paths(s, r, st, out);
   if (!rc) rc = run_tables_cooccur(s, r, out);
   if (!rc && out->n)

@@ -604,6 +604,50 @@ for out in sys.argv[2:]:
     agree(cells, out)
 EOF2
 
+# Transitions between two moments by a stratum: the levels as peil cohort
+# counts them, and their Total (the stratum "all"), declared, so that a
+# level's small cell cannot be had from the Total and the other levels.
+cat > "$T/tr-cohort.ini" <<'EOF2'
+[cohort tr]
+population = exit
+spells = programme
+group = none
+dates = 2020-06-30
+strata = since
+horizons = 0
+outcome.work = on jobs
+state.work = jobs
+state.ww = ww
+state.bijstand = bijstand
+state_other = unknown
+transitions = 0, 12
+correct = none
+EOF2
+printf '[data]\nstore = g4big.h5\n' | cat - "$T/tr-cohort.ini" > "$T/tr.ini"
+expect_exit 0 "$PEIL" run "$T/tr.ini" -o "$T/tr" -q
+"$PEIL" cohort "$T/g4big.h5" --spec "$T/tr-cohort.ini" --json > "$T/tr.json" || fail "peil cohort tr"
+python3 - "$T/tr" "$T/tr.json" <<'EOF2' || fail "transitions by stratum"
+import csv, json, sys, collections
+out, ref = sys.argv[1], json.load(open(sys.argv[2]))["cohorts"][0]["transition_table"]
+want = {(x["level"], x["from"], x["to"]): x["n"] for x in ref if x["stratum"] == "since"}
+alln = {(x["from"], x["to"]): x["n"] for x in ref if x["stratum"] == "all"}
+got = list(csv.DictReader(open(out + "/tr_transitions_by_since.csv")))
+checked = 0
+for g in got:
+    if g["n"] == "" or g["to"] == "Total" or g["since"] == "unknown": continue
+    n = int(g["n"])
+    assert n == 0 or n >= 10, g
+    w = alln[(g["from"], g["to"])] if g["since"] == "Total" else want.get((g["since"], g["from"], g["to"]), 0)
+    assert n == w, (g, w)
+    checked += 1
+assert checked > 20, checked
+# no sum over the levels with exactly one part hidden
+parts = collections.defaultdict(list)
+for g in got:
+    parts[(g["from"], g["to"])].append(g["n"])  # the levels and their Total
+assert all(sum(v == "" for v in p) != 1 for p in parts.values()), parts
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"
