@@ -83,6 +83,7 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
   if (!rc && st) rc = peil_rtable_add_n(t, "n_group", 1);
   if (!rc && st) rc = peil_rtable_add_share(t, "pct", "n", "n_group", 100, 1);
   if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
+  if (!rc) rc = run_tables_dimension_total(out, "date", POOLED); /* by_date: the dates add up */
   for (size_t i = 0; !rc && i < r->npop; i++) {
     const peil_cohort_pop *all = &r->pop[i];
     if (all->stratum != 0) continue;
@@ -152,6 +153,7 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
   if (!rc && binary) rc = peil_rtable_add_share(t, "pct", "with_outcome", "n", 100, 1);
   if (!rc && !binary) rc = peil_rtable_add_estimate(t, "mean", "n", 2);
   if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
+  if (!rc) rc = run_tables_dimension_total(out, "date", POOLED);
   size_t nl = st ? (size_t)r->strata[st].nlevels : 0;
   for (size_t i = 0; !rc && i < r->ncells; i++) {
     const peil_cohort_cell *all = &r->cells[i];
@@ -273,6 +275,7 @@ static int transitions(const run_section *s, const peil_cohort_result *r, size_t
   if (!rc) rc = peil_rtable_add_share(t, "pct", "n", "n_from", 100, 1);
   if (!rc) rc = run_tables_dimension(out, "to");
   if (!rc && st) rc = run_tables_dimension(out, r->strata[st].name);
+  if (!rc) rc = run_tables_dimension_total(out, "date", POOLED);
   size_t ns = r->nstates, nl = st ? (size_t)r->strata[st].nlevels : 0;
   int64_t *n = calloc(ns + 1, sizeof *n), *sum = calloc(ns + 1, sizeof *sum);
   if (!rc && (!n || !sum)) rc = peil_error(PEIL_ENOMEM, "out of memory");
