@@ -151,7 +151,8 @@ static int describe(cohort_engine *E) {
   const char *t = s->spells;
   char a[12], b[12];
   if (s->pop == POP_STOCK) R->population = cohort_dupf("stock of %s on the reference date", t);
-  else if (s->pop == POP_INFLOW) R->population = cohort_dupf("inflow into %s in the %d months from the reference date", t, s->period);
+  else if (s->pop == POP_INFLOW) R->population = cohort_dupf("inflow into %s in the %d month%s from the reference date", t, s->period,
+                                                           s->period == 1 ? "" : "s");
   else if (s->exit_from != PEIL_NA_DATE) {
     peil_date_format(s->exit_from, a);
     peil_date_format(s->exit_to, b);
