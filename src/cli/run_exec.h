@@ -74,6 +74,10 @@ int run_tables_column_sum(run_tables *out, const char *total, const char *parts)
  * (run_section_exec controls the tables until they agree). */
 int run_tables_link(run_tables *out, const char *column, const char *id);
 
+/* Controls every table of out (replacing each by its controlled copy,
+ * linked numbers suppressed together: run_control.c) and makes *audit. */
+int run_control_tables(run_tables *out, const run_env *env, peil_disclosure_audit **audit);
+
 /* The six numbers of broom's tidy() (estimate, std_error, statistic,
  * p_value, conf_low, conf_high) as estimate columns resting on the n
  * columns `n`, and a row's values for them (NaN: missing). */
