@@ -191,6 +191,25 @@ int peil_scan_restrict(peil_scan *sc, int64_t start, int64_t end);
 const peil_column_info *peil_scan_column(const peil_scan *sc, size_t i);
 void peil_scan_close(peil_scan *sc);
 
+/* ---- Joining two tables on a key (src/store/join.c): every row of table
+ * `left` of `in`, in its order, with the columns of the row of table
+ * `right` that has the same `key` (an int32/int64 column of both: rin),
+ * missing where there is none, as the new table `name` of `out` (which may
+ * be another store). `right` must have one row per key (else PEIL_EDATA
+ * naming the two rows); it is read whole (a person table), `left` in
+ * blocks. A column name in both besides the key is PEIL_EINVAL. */
+typedef struct {
+  int64_t rows;      /* rows written: those of left */
+  int64_t unmatched; /* of which without a row in right (their columns missing) */
+} peil_join_summary;
+int peil_table_join(peil_store *in, const char *left, const char *right, const char *key, peil_store *out,
+                    const char *name, peil_join_summary *summary);
+/* The columns the join would write (left's, then right's but the key),
+ * with left's row count, read from the schemas alone: the same errors for
+ * unknown tables or key, key types and names in both. */
+int peil_table_join_info(peil_store *s, const char *left, const char *right, const char *key,
+                         peil_table_info **out);
+
 /* ---- Summaries (peil info): one pass over every column of a table. */
 typedef struct {
   int64_t n_missing;

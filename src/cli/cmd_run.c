@@ -142,6 +142,7 @@ int cmd_run(int argc, char **argv) {
   if (!mkdtemp(rowsdir)) rc = peil_error(PEIL_EIO, "cannot create a temporary directory in %s", tmp && *tmp ? tmp : "/tmp");
   else rows_slot = peil_atomic_track_dir(rowsdir);
   env.outdir = out.temp, env.rowsdir = rowsdir;
+  if (!rc) rc = run_data_tables(plan, &env);
   if (!rc && jobs > 1) {
     run_job_args ja = {argv[first], a.store, jobs};
     rc = run_jobs(plan, &env, &ja);

@@ -195,6 +195,27 @@ static int save_summary(const run_section *s, const run_tables *out, double seco
   return rc;
 }
 
+int run_data_tables(const run_plan *p, const run_env *env) {
+  if (!p->ndata) return PEIL_OK;
+  char path[4096];
+  peil_store *in = NULL, *out = NULL;
+  int rc = peil_store_open(p->store_path, PEIL_STORE_READ, &in);
+  if (!rc) rc = peil_store_open(run_file(path, sizeof path, env->rowsdir, "data", "", ".h5"), PEIL_STORE_CREATE, &out);
+  for (size_t i = 0; !rc && i < p->ndata; i++) {
+    const run_data_table *d = &p->data[i];
+    peil_join_summary sum;
+    if ((rc = peil_table_join(in, d->left, d->right, "rin", out, d->name, &sum)))
+      peil_error_prefix(rc, "%s:%d: [data] table.%s: ", p->spec->path, d->line, d->name);
+    else if (sum.unmatched && !cli_quiet)
+      fprintf(stderr, "[data] table.%s: %lld of %lld rows of %s have no row in %s (its columns are missing there)\n",
+              d->name, (long long)sum.unmatched, (long long)sum.rows, d->left, d->right);
+  }
+  if (!rc) rc = peil_store_commit(out);
+  peil_store_close(out);
+  peil_store_close(in);
+  return rc;
+}
+
 int run_section_exec(const run_plan *p, size_t k, const run_env *env) {
   const run_section *s = &p->sections[k];
   double t0 = peil_seconds();
@@ -203,6 +224,8 @@ int run_section_exec(const run_plan *p, size_t k, const run_env *env) {
   if (s->from >= 0) {
     path = run_file(rows, sizeof rows, env->rowsdir, "rows-", p->sections[s->from].name, ".h5");
     table = p->sections[s->from].rows_table;
+  } else if (s->data_table) {
+    path = run_file(rows, sizeof rows, env->rowsdir, "data", "", ".h5");
   }
   run_tables out = {0};
   peil_disclosure_audit *audit = NULL;

@@ -17,6 +17,10 @@ typedef struct {
   int threads;             /* per section, 0: one per core */
 } run_env;
 
+/* Makes the [data] tables (joins) in env->rowsdir/data.h5, once per run,
+ * before any section. */
+int run_data_tables(const run_plan *p, const run_env *env);
+
 /* Runs section k. Errors name the section. */
 int run_section_exec(const run_plan *p, size_t k, const run_env *env);
 

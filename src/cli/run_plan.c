@@ -60,11 +60,40 @@ static char *resolve(const char *spec_path, const char *path) {
   return out;
 }
 
+/* table.NAME = LEFT join RIGHT */
+static int read_join(run_plan *p, const peil_spec_entry *e) {
+  const char *name = e->key + 6;
+  if (!name_ok(name))
+    return at(p, e->line, "[data] %s: a table name of lower-case letters, digits, '_' and '-'", e->key);
+  for (size_t i = 0; i < p->ndata; i++)
+    if (!strcmp(p->data[i].name, name)) return at(p, e->line, "[data] %s is given twice (also line %d)", e->key, p->data[i].line);
+  char left[256], right[256], word[16], extra[2];
+  if (sscanf(e->value, " %255s %15s %255s %1s", left, word, right, extra) != 3 || strcmp(word, "join"))
+    return at(p, e->line, "[data] %s = %s: expected 'LEFT join RIGHT' (tables of the store, joined on rin: "
+              "e.g. 'programme join persons')", e->key, e->value);
+  run_data_table *v = realloc(p->data, (p->ndata + 1) * sizeof *v);
+  if (!v) return peil_error(PEIL_ENOMEM, "out of memory");
+  p->data = v;
+  run_data_table *d = &v[p->ndata];
+  size_t nl = strlen(left);
+  if (!(d->text = malloc(nl + strlen(right) + 2))) return peil_error(PEIL_ENOMEM, "out of memory");
+  p->ndata++;
+  memcpy(d->text, left, nl + 1);
+  strcpy(d->text + nl + 1, right);
+  d->name = name, d->left = d->text, d->right = d->text + nl + 1, d->line = e->line;
+  return PEIL_OK;
+}
+
 static int read_data(run_plan *p, const char *section, int line, const char *store_override) {
   const peil_spec_file *f = p->spec;
-  for (size_t i = 0; i < f->n; i++)
-    if (strcmp(f->entries[i].section, section) == 0 && strcmp(f->entries[i].key, "store") != 0)
-      return at(p, f->entries[i].line, "[data] unknown key '%s' (keys: store)", f->entries[i].key);
+  for (size_t i = 0; i < f->n; i++) {
+    const peil_spec_entry *e = &f->entries[i];
+    if (strcmp(e->section, section) != 0 || strcmp(e->key, "store") == 0) continue;
+    if (strncmp(e->key, "table.", 6) != 0)
+      return at(p, e->line, "[data] unknown key '%s' (keys: store, table.NAME = LEFT join RIGHT)", e->key);
+    int rc = read_join(p, e);
+    if (rc) return rc;
+  }
   int vline = line;
   const char *store = value_of(f, section, "store", &vline);
   if (store_override) {
@@ -279,6 +308,7 @@ static int read_sections(run_plan *p, const char *store_override) {
  * of [cohort NAME]". */
 static const char *source(const run_plan *p, const run_section *s, char *buf, size_t len) {
   if (s->from >= 0) snprintf(buf, len, "the rows of [%s]", p->sections[s->from].section);
+  else if (s->data_table) snprintf(buf, len, "table '%s' ([data] table.%s)", s->table, s->table);
   else snprintf(buf, len, "table '%s' of %s", s->table, p->store_path);
   return buf;
 }
@@ -396,6 +426,15 @@ static int check_inputs(run_plan *p) {
     return at(p, p->store_line, "[data] store = %s: not an HDF5 store (or not readable)", p->store_path);
   int rc = peil_store_open(p->store_path, PEIL_STORE_READ, &st);
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
+  for (size_t i = 0; !rc && i < p->ndata; i++) { /* the joins, and names the store does not have */
+    const run_data_table *d = &p->data[i];
+    peil_table_info *ti = NULL;
+    if (peil_store_has_table(st, d->name))
+      rc = at(p, d->line, "[data] table.%s: the store has a table of that name; choose another", d->name);
+    else if ((rc = peil_table_join_info(st, d->left, d->right, "rin", &ti)))
+      peil_error_prefix(rc, "%s:%d: [data] table.%s: ", p->spec->path, d->line, d->name);
+    peil_table_info_free(ti);
+  }
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
     if (s->kind == RUN_COHORT || s->kind == RUN_SPLIT) {
@@ -414,7 +453,15 @@ static int check_inputs(run_plan *p) {
     int line = s->line;
     value_of(p->spec, s->section, "table", &line);
     peil_table_info *ti = NULL;
-    if ((rc = peil_store_table_info(st, s->table, &ti)))
+    const run_data_table *d = NULL;
+    for (size_t i = 0; i < p->ndata; i++)
+      if (!strcmp(p->data[i].name, s->table)) d = &p->data[i];
+    s->data_table = d != NULL;
+    if (d && (rc = peil_table_join_info(st, d->left, d->right, "rin", &ti)))
+      peil_error_prefix(rc, "%s:%d: [data] table.%s: ", p->spec->path, d->line, d->name);
+    else if (d)
+      rc = check_section(p, s, ti);
+    else if ((rc = peil_store_table_info(st, s->table, &ti)))
       peil_error_prefix(rc, "%s:%d: [%s] table = %s: ", p->spec->path, line, s->section, s->table);
     else
       rc = check_section(p, s, ti);
@@ -468,6 +515,8 @@ void run_plan_free(run_plan *p) {
     peil_table_info_free(s->rows_info);
   }
   free(p->sections);
+  for (size_t i = 0; i < p->ndata; i++) free(p->data[i].text);
+  free(p->data);
   free(p->store_path);
   peil_spec_file_free(p->spec);
   free(p);

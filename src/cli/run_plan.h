@@ -29,6 +29,7 @@ typedef struct {
   int rows_for_later; /* a cohort whose rows a later section reads (from = NAME) */
   const char *rows_table; /* cohort and split: the table of rows later sections read */
   const char *table; /* table = T of the store (NULL with from) */
+  int data_table;    /* table = T names a [data] table.T (a join), not one of the store's */
   glm_args glm;     /* RUN_GLM */
   match_args match; /* RUN_MATCH */
   peil_crosstab_options crosstab; /* RUN_TABLE */
@@ -42,10 +43,22 @@ typedef struct {
   peil_table_info *rows_info; /* cohort and split: the columns of their rows (checked) */
 } run_section;
 
+/* [data] table.NAME = LEFT join RIGHT: the rows of LEFT with the columns
+ * of RIGHT's row of the same rin (peil_table_join), made once per run in
+ * the private row directory (run_data_tables) for sections with
+ * table = NAME. */
+typedef struct {
+  const char *name, *left, *right; /* point into the spec's text or own copies below */
+  char *text;                      /* owned: "LEFT\0RIGHT" */
+  int line;
+} run_data_table;
+
 typedef struct {
   peil_spec_file *spec;
   char *store_path;       /* [data] store, resolved against the spec's directory */
   int store_line;
+  run_data_table *data;   /* [data] table.NAME = ... */
+  size_t ndata;
   peil_disclosure_rules rules; /* [disclosure], or the defaults (on) */
   size_t n;
   run_section *sections;  /* the analyses, in file order ([data], [disclosure] not among them) */

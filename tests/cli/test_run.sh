@@ -648,6 +648,48 @@ for g in got:
 assert all(sum(v == "" for v in p) != 1 for p in parts.values()), parts
 EOF2
 
+# [data] table.NAME = LEFT join RIGHT: the programme spells with the
+# person's columns, as pandas merges them; the same with --jobs 2.
+cat > "$T/join.ini" <<'EOF2'
+[data]
+store = g4big.h5
+table.participants = programme join persons
+[table reasons]
+table = participants
+rows = exit_reason
+cols = education
+[logit regular]
+table = participants
+formula = exit_reason == "regulier werk" ~ sex + education
+EOF2
+expect_exit 0 "$PEIL" run "$T/join.ini" -o "$T/join" -q
+expect_exit 0 "$PEIL" run "$T/join.ini" -o "$T/join2" -q --jobs 2
+CHECKS=$((CHECKS + 1)); cmp -s "$T/join/reasons.csv" "$T/join2/reasons.csv" && cmp -s "$T/join/regular.csv" "$T/join2/regular.csv" ||
+  fail "join: --jobs 2 differs"
+/usr/bin/python3 - "$T/join" "$T/g4big.h5" <<'EOF2' || fail "join tables"
+import csv, sys
+import h5py, numpy as np, pandas as pd
+out, f = sys.argv[1], h5py.File(sys.argv[2], "r")
+def table(name, cols):
+    g = f[name]
+    d = {}
+    for c in cols:
+        v = g[c][:]
+        levels = dict((int(x), k) for k, x in h5py.check_enum_dtype(g[c].dtype).items()) if h5py.check_enum_dtype(g[c].dtype) else None
+        d[c] = [levels.get(int(x)) for x in v] if levels else v
+    return pd.DataFrame(d)
+prog, pers = table("programme", ["rin", "exit_reason"]), table("persons", ["rin", "education"])
+m = prog.merge(pers, on="rin", how="left").dropna(subset=["exit_reason"])
+want = m.groupby(["exit_reason", "education"]).size()
+got = {(r["exit_reason"], r["education"]): r["n"] for r in csv.DictReader(open(out + "/reasons.csv"))}
+checked = 0
+for (a, b), n in want.items():
+    g = got[(a, b)]
+    assert g == "" or int(g) == n, (a, b, g, n)
+    checked += g != ""
+assert checked >= 8, checked
+EOF2
+
 # The default output directory: the spec's name + -output, in the current one.
 (cd "$T" && "$PEIL" run run.ini -q) || fail "run without -o"
 CHECKS=$((CHECKS + 1)); [ -s "$T/run-output/report.md" ] || fail "no run-output/report.md"

@@ -429,6 +429,51 @@ formula = event ~ period + treated + nosuch + offset(log(exposure))
 EOF2
 run_fails splitcolumn "splitcolumn.ini:8: [glm g] formula: unknown column 'nosuch' in the rows of [split s]"
 
+# [data] joins: the form, the tables, a name the store has, a column of
+# neither; a table joined on that has a person twice stops the run (exit 2).
+spec joinform <<'EOF2'
+[data]
+store = g4.h5
+table.p = programme with persons
+EOF2
+run_fails joinform "joinform.ini:3: [data] table.p = programme with persons: expected 'LEFT join RIGHT'"
+spec jointable <<'EOF2'
+[data]
+store = g4.h5
+table.p = programme join people
+[table t]
+table = p
+rows = sex
+EOF2
+run_fails jointable "jointable.ini:3: [data] table.p: " "people"
+spec joinname <<'EOF2'
+[data]
+store = g4.h5
+table.persons = programme join persons
+[table t]
+table = persons
+rows = sex
+EOF2
+run_fails joinname "joinname.ini:3: [data] table.persons: the store has a table of that name"
+spec joincol <<'EOF2'
+[data]
+store = g4.h5
+table.p = programme join persons
+[table t]
+table = p
+rows = nosuch
+EOF2
+run_fails joincol "joincol.ini:6: [table t] rows = nosuch: unknown column in table 'p' ([data] table.p)"
+spec joindup <<'EOF2'
+[data]
+store = g4.h5
+table.p = persons join srg
+[table t]
+table = p
+rows = municipality
+EOF2
+run_fails joindup "joindup.ini:3: [data] table.p: join with srg: rin " "the table joined on must have one row per rin"
+
 # The output directory: a file, or in a directory that does not exist.
 touch "$T/afile"
 expect_exit 2 "$PEIL" run "$T/ok.ini" -o "$T/afile"
