@@ -50,8 +50,13 @@ demo: build
 	$(BUILD)/peil simulate -o $(DEMO_DIR)/g4.h5 --persons $(PERSONS) --seed $(SEED)
 	$(BUILD)/peil info $(DEMO_DIR)/g4.h5
 	$(BUILD)/peil run examples/g4.ini --store $(DEMO_DIR)/g4.h5 -o $(DEMO_DIR)/g4
+	@for ex in stip esf hazard; do \
+	  echo "$(BUILD)/peil run examples/$$ex.ini --store $(DEMO_DIR)/g4.h5 -o $(DEMO_DIR)/$$ex -q"; \
+	  $(BUILD)/peil run examples/$$ex.ini --store $(DEMO_DIR)/g4.h5 -o $(DEMO_DIR)/$$ex -q || exit 1; \
+	done
 	@echo; grep -E '^(###|\|)' $(DEMO_DIR)/g4/g4_outcomes.md | grep -E '^###|^\| (subset|:)|^\| all +\| pooled .*\| still ' 
 	@echo "The report: $(DEMO_DIR)/g4/report.md (every table also as CSV and JSON; manifest.json, disclosure_audit.csv)"
+	@echo "The other replication examples (docs/replication.md): $(DEMO_DIR)/stip/report.md, $(DEMO_DIR)/esf/report.md, $(DEMO_DIR)/hazard/report.md"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
