@@ -21,7 +21,8 @@
  * is a secondary partner only in a group without an unsuppressed part:
  * never here, where the two parts protect each other first. So n_a is
  * suppressed in all its rows or in none (when it is small itself), and
- * the rows are otherwise unrelated.
+ * the rows are otherwise unrelated; n_a and n_b are linked across the
+ * rows all the same (run_tables_link), so that this holds by construction.
  *
  * A breakdown would relate them: by stratum level or reference date the
  * counts add up to the whole, and n_a would become a part that secondary
@@ -53,7 +54,8 @@ static int columns(run_tables *out, peil_rtable *t) {
 
 /* The pairs of co-occurrence k in cell p (pooled, stratum "all"); m is a
  * C x C scratch matrix. */
-static int pairs(peil_rtable *t, const peil_cohort_result *r, size_t k, const peil_cohort_pop *p, int64_t *m) {
+static int pairs(run_tables *out, peil_rtable *t, const peil_cohort_result *r, size_t k, const peil_cohort_pop *p,
+                 int64_t *m) {
   const peil_cohort_cooccurrence *co = &r->cooccurrences[k];
   size_t C = co->nlevels;
   memset(m, 0, C * C * sizeof *m);
@@ -73,6 +75,13 @@ static int pairs(peil_rtable *t, const peil_cohort_result *r, size_t k, const pe
                                  PEIL_RV_INT(nb), PEIL_RV_INT(nab), PEIL_RV_INT(na - nab), PEIL_RV_INT(nb - nab),
                                  PEIL_RV_NA, PEIL_RV_NA};
       rc = peil_rtable_append(t, v, 13);
+      char id[700];
+      for (int side = 0; !rc && side < 2; side++) {
+        snprintf(id, sizeof id, "co|%zu|%s|%s|%s", k, r->subsets[p->subset], r->groups[p->group],
+                 co->levels[side ? b : a]);
+        rc = run_tables_link(out, side ? "n_b" : "n_a", id);
+        if (!rc && a == b && side) rc = run_tables_link(out, "n_ab", id); /* the diagonal: n_ab is n_a */
+      }
     }
   return rc;
 }
@@ -92,7 +101,7 @@ int run_tables_cooccur(const run_section *s, const peil_cohort_result *r, run_ta
   if (!rc && !m) rc = peil_error(PEIL_ENOMEM, "out of memory");
   for (size_t k = 0; !rc && k < r->ncooccurrences; k++)
     for (size_t i = 0; !rc && i < r->npop; i++)
-      if (r->pop[i].stratum == 0 && r->pop[i].date == PEIL_NA_DATE) rc = pairs(t, r, k, &r->pop[i], m);
+      if (r->pop[i].stratum == 0 && r->pop[i].date == PEIL_NA_DATE) rc = pairs(out, t, r, k, &r->pop[i], m);
   free(m);
   for (size_t k = 0; !rc && k < r->ncooccurrences; k++)
     rc = peil_rtable_add_note(t, "%s: %s", r->cooccurrences[k].name, r->cooccurrences[k].definition);
