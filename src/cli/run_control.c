@@ -56,7 +56,7 @@ static int control_round(const run_tables *out, const run_env *env, char *const 
 /* The ids of states (m of them) suppressed in one cell and published in
  * another, appended to *forced (kept sorted); *added: how many. */
 static int add_disagreements(link_state *states, size_t m, char ***forced, size_t *nforced, size_t *added) {
-  qsort(states, m, sizeof *states, cmp_state);
+  if (m) qsort(states, m, sizeof *states, cmp_state);
   *added = 0;
   size_t before = *nforced;
   for (size_t a = 0; a < m;) {
@@ -73,7 +73,7 @@ static int add_disagreements(link_state *states, size_t m, char ***forced, size_
     }
     a = b;
   }
-  qsort(*forced, *nforced, sizeof **forced, cmp_str);
+  if (*nforced) qsort(*forced, *nforced, sizeof **forced, cmp_str); /* qsort(NULL, 0) is undefined */
   return PEIL_OK;
 }
 
