@@ -63,10 +63,10 @@ static const peil_cohort_cell *find_cell(const peil_cohort_result *r, const peil
 /* The id of a population count (run_tables_link): the same person-dates in
  * the population tables, as their denominators, and as the population of
  * every outcome row; a stratum's Total is the unstratified count. */
-static void pop_id(char *buf, size_t len, const peil_cohort_result *r, const peil_cohort_pop *all,
+static void pop_id(char *buf, size_t len, const peil_cohort_result *r, size_t subset, size_t group,
                    const char *day, size_t st, const char *level) {
   int whole = !st || !strcmp(level, TOTAL);
-  snprintf(buf, len, "pop|%s|%s|%s%s%s%s%s", r->subsets[all->subset], day, r->groups[all->group],
+  snprintf(buf, len, "pop|%s|%s|%s%s%s%s%s", r->subsets[subset], day, r->groups[group],
            whole ? "" : "|", whole ? "" : r->strata[st].name, whole ? "" : "=", whole ? "" : level);
 }
 
@@ -95,7 +95,7 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
     if (!st) {
       v[3] = PEIL_RV_INT(all->n);
       rc = peil_rtable_append(t, v, 4);
-      pop_id(id, sizeof id, r, all, day, 0, TOTAL);
+      pop_id(id, sizeof id, r, all->subset, all->group, day, 0, TOTAL);
       if (!rc) rc = run_tables_link(out, "n", id);
       continue;
     }
@@ -109,14 +109,14 @@ static int population(const run_section *s, const peil_cohort_result *r, size_t 
       v[3] = PEIL_RV_TEXT(level);
       v[4] = PEIL_RV_INT(n), v[5] = PEIL_RV_INT(all->n), v[6] = PEIL_RV_NA;
       rc = peil_rtable_append(t, v, 7);
-      pop_id(id, sizeof id, r, all, day, st, level);
+      pop_id(id, sizeof id, r, all->subset, all->group, day, st, level);
       if (!rc) rc = run_tables_link(out, "n", id);
-      pop_id(id, sizeof id, r, all, day, 0, TOTAL); /* the group's total, as denominator */
+      pop_id(id, sizeof id, r, all->subset, all->group, day, 0, TOTAL); /* the group's total, as denominator */
       if (!rc) rc = run_tables_link(out, "n_group", id);
     }
     v[3] = PEIL_RV_TEXT(TOTAL), v[4] = PEIL_RV_INT(all->n), v[5] = PEIL_RV_INT(all->n), v[6] = PEIL_RV_NA;
     if (!rc) rc = peil_rtable_append(t, v, 7);
-    pop_id(id, sizeof id, r, all, day, 0, TOTAL);
+    pop_id(id, sizeof id, r, all->subset, all->group, day, 0, TOTAL);
     if (!rc) rc = run_tables_link(out, "n", id);
     if (!rc) rc = run_tables_link(out, "n_group", id);
   }
@@ -199,8 +199,7 @@ static int outcomes(const run_section *s, const peil_cohort_result *r, size_t st
       else v[m++] = n ? PEIL_RV_REAL(sum / (double)n) : PEIL_RV_NA;
       rc = peil_rtable_append(t, v, m);
       char id[600];
-      peil_cohort_pop like = {.subset = all->subset, .date = all->date, .group = all->group};
-      pop_id(id, sizeof id, r, &like, day, st, level);
+      pop_id(id, sizeof id, r, all->subset, all->group, day, st, level);
       if (!rc) rc = run_tables_link(out, "population", id);
     }
   }
