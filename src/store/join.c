@@ -18,9 +18,10 @@ static int64_t key_at(const void *col, peil_type t, size_t i) {
 
 static int64_t na_key(peil_type t) { return t == PEIL_INT64 ? PEIL_NA_INT64 : PEIL_NA_INT32; }
 
-/* The joined columns: left's, then right's without the key. */
-int peil_table_join_info(peil_store *s, const char *left, const char *right, const char *key,
-                         peil_table_info **out) {
+/* The joined columns: left's (*nleft of them), then right's without the
+ * key; read once, for the checks and for the join itself. */
+static int join_schema(peil_store *s, const char *left, const char *right, const char *key, peil_table_info **out,
+                       size_t *nleft) {
   *out = NULL;
   peil_table_info *l = NULL, *r = NULL, *j = NULL;
   int rc = peil_store_table_info(s, left, &l);
@@ -38,6 +39,7 @@ int peil_table_join_info(peil_store *s, const char *left, const char *right, con
   if (!rc && !(j->cols = calloc(l->ncols + r->ncols, sizeof *j->cols))) rc = peil_error(PEIL_ENOMEM, "out of memory");
   if (!rc) {
     j->nrows = l->nrows;
+    *nleft = l->ncols;
     /* move the column infos over: the sources are freed without them */
     for (size_t c = 0; c < l->ncols; c++) j->cols[j->ncols++] = l->cols[c], memset(&l->cols[c], 0, sizeof l->cols[c]);
     for (size_t c = 0; c < r->ncols; c++)
@@ -48,6 +50,12 @@ int peil_table_join_info(peil_store *s, const char *left, const char *right, con
   if (rc) peil_table_info_free(j);
   else *out = j;
   return rc;
+}
+
+int peil_table_join_info(peil_store *s, const char *left, const char *right, const char *key,
+                         peil_table_info **out) {
+  size_t nleft;
+  return join_schema(s, left, right, key, out, &nleft);
 }
 
 /* The right table in memory: its columns (without the key) and its rows
@@ -75,12 +83,22 @@ static void right_free(right_side *R) {
   free(R->cols), free(R->size), free(R->keys), free(R->row);
 }
 
-static int right_load(peil_store *s, const char *right, const char *key, const peil_table_info *info, right_side *R) {
+/* Reads right's key and its columns of the join j (those after the first
+ * nleft) into R, sorted by key. */
+static int right_load(peil_store *s, const char *right, const char *key, const peil_table_info *j, size_t nleft,
+                      right_side *R) {
   memset(R, 0, sizeof *R);
+  size_t nc = j->ncols - nleft + 1; /* the key first, then the joined columns */
+  const char **names = malloc(nc * sizeof *names);
+  if (!names) return peil_error(PEIL_ENOMEM, "out of memory");
+  names[0] = key;
+  for (size_t c = 1; c < nc; c++) names[c] = j->cols[nleft + c - 1].name;
   peil_scan *sc = NULL;
-  int rc = peil_scan_open(s, right, NULL, 0, 0, &sc);
+  int rc = peil_scan_open(s, right, names, nc, 0, &sc);
+  free(names);
   if (rc) return rc;
-  size_t n = (size_t)peil_scan_nrows(sc), nc = info->ncols, kc = (size_t)peil_table_info_find(info, key);
+  peil_type kt = peil_scan_column(sc, 0)->type;
+  size_t n = (size_t)peil_scan_nrows(sc);
   R->ncols = nc - 1;
   R->cols = calloc(nc, sizeof *R->cols);
   R->size = calloc(nc, sizeof *R->size);
@@ -88,22 +106,17 @@ static int right_load(peil_store *s, const char *right, const char *key, const p
   R->row = malloc((n ? n : 1) * sizeof *R->row);
   keyed_row *raw = malloc((n ? n : 1) * sizeof *raw);
   if (!R->cols || !R->size || !R->keys || !R->row || !raw) rc = peil_error(PEIL_ENOMEM, "out of memory");
-  for (size_t c = 0, o = 0; !rc && c < nc; c++) {
-    if (c == kc) continue;
-    R->size[o] = peil_type_size(info->cols[c].type);
+  for (size_t o = 0; !rc && o < R->ncols; o++) {
+    R->size[o] = peil_type_size(j->cols[nleft + o].type);
     if (!(R->cols[o] = malloc((n ? n : 1) * R->size[o]))) rc = peil_error(PEIL_ENOMEM, "out of memory");
-    o++;
   }
   peil_block b;
   int got = 0;
   while (!rc && (got = peil_scan_next(sc, &b)) > 0) {
     for (size_t i = 0; i < b.nrows; i++)
-      raw[b.start + (int64_t)i] = (keyed_row){key_at(b.cols[kc], info->cols[kc].type, i), (size_t)b.start + i};
-    for (size_t c = 0, o = 0; c < nc; c++) {
-      if (c == kc) continue;
-      memcpy((char *)R->cols[o] + (size_t)b.start * R->size[o], b.cols[c], b.nrows * R->size[o]);
-      o++;
-    }
+      raw[b.start + (int64_t)i] = (keyed_row){key_at(b.cols[0], kt, i), (size_t)b.start + i};
+    for (size_t o = 0; o < R->ncols; o++)
+      memcpy((char *)R->cols[o] + (size_t)b.start * R->size[o], b.cols[o + 1], b.nrows * R->size[o]);
   }
   if (!rc && got < 0) rc = got;
   peil_scan_close(sc);
@@ -112,7 +125,7 @@ static int right_load(peil_store *s, const char *right, const char *key, const p
     for (size_t i = 0; i < n; i++) R->keys[i] = raw[i].key, R->row[i] = raw[i].row;
     R->n = n;
     for (size_t i = 1; !rc && i < n; i++)
-      if (R->keys[i] == R->keys[i - 1] && R->keys[i] != na_key(info->cols[kc].type))
+      if (R->keys[i] == R->keys[i - 1] && R->keys[i] != na_key(kt))
         rc = peil_error(PEIL_EDATA, "join with %s: %s %lld is on rows %zu and %zu; the table joined on must have one row per %s",
                         right, key, (long long)R->keys[i], R->row[i - 1] + 1, R->row[i] + 1, key);
   }
@@ -150,14 +163,13 @@ int peil_table_join(peil_store *in, const char *left, const char *right, const c
   peil_join_summary local;
   if (!sum) sum = &local;
   memset(sum, 0, sizeof *sum);
-  peil_table_info *j = NULL, *l = NULL, *r = NULL;
-  int rc = peil_table_join_info(in, left, right, key, &j);
-  if (!rc) rc = peil_store_table_info(in, left, &l);
-  if (!rc) rc = peil_store_table_info(in, right, &r);
+  peil_table_info *j = NULL;
+  size_t nl = 0;
+  int rc = join_schema(in, left, right, key, &j, &nl);
   right_side R;
   memset(&R, 0, sizeof R);
-  if (!rc) rc = right_load(in, right, key, r, &R);
-  size_t nl = rc ? 0 : l->ncols, nj = rc ? 0 : j->ncols;
+  if (!rc) rc = right_load(in, right, key, j, nl, &R);
+  size_t nj = rc ? 0 : j->ncols;
   peil_column_def *defs = calloc(nj ? nj : 1, sizeof *defs);
   void **buf = calloc(nj ? nj : 1, sizeof *buf);
   if (!rc && (!defs || !buf)) rc = peil_error(PEIL_ENOMEM, "out of memory");
@@ -167,7 +179,8 @@ int peil_table_join(peil_store *in, const char *left, const char *right, const c
   peil_scan *sc = NULL;
   if (!rc) rc = peil_table_create(out, name, defs, nj, &w);
   if (!rc) rc = peil_scan_open(in, left, NULL, 0, 0, &sc);
-  int kl = rc ? 0 : peil_table_info_find(l, key);
+  int kl = rc ? 0 : peil_table_info_find(j, key); /* among left's columns, which come first */
+  peil_type kt = rc ? PEIL_INT64 : j->cols[kl].type;
   peil_block b;
   int got = 0;
   size_t cap = 0;
@@ -182,8 +195,8 @@ int peil_table_join(peil_store *in, const char *left, const char *right, const c
     }
     for (size_t c = 0; c < nl; c++) buf[c] = (void *)b.cols[c];
     for (size_t i = 0; !rc && i < b.nrows; i++) {
-      int64_t k = key_at(b.cols[kl], l->cols[kl].type, i);
-      long row = k == na_key(l->cols[kl].type) ? -1 : right_find(&R, k);
+      int64_t k = key_at(b.cols[kl], kt, i);
+      long row = k == na_key(kt) ? -1 : right_find(&R, k);
       sum->unmatched += row < 0;
       for (size_t c = nl; c < nj; c++) {
         size_t z = R.size[c - nl];
@@ -204,6 +217,6 @@ int peil_table_join(peil_store *in, const char *left, const char *right, const c
   for (size_t c = nl; c < nj; c++) free(buf[c]);
   free(buf), free(defs);
   right_free(&R);
-  peil_table_info_free(j), peil_table_info_free(l), peil_table_info_free(r);
+  peil_table_info_free(j);
   return rc;
 }
