@@ -88,7 +88,11 @@ int cmd_run(int argc, char **argv) {
   if (first != argc - 1) return cli_usage(cmd, "expected one spec file");
   run_plan *plan = NULL;
   int rc = run_plan_load(argv[first], a.store, &plan);
-  if (rc) return cli_fail(cmd, rc);
+  if (!rc && !a.section) rc = run_plan_check(plan); /* a --jobs section: its parent checked */
+  if (rc) {
+    run_plan_free(plan);
+    return cli_fail(cmd, rc);
+  }
   if (a.check) {
     printf("%s: %zu analyses on %s\n", argv[first], plan->n, plan->store_path);
     for (size_t k = 0; k < plan->n; k++)

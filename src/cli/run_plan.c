@@ -80,7 +80,7 @@ static int read_join(run_plan *p, const peil_spec_entry *e) {
   p->ndata++;
   memcpy(d->text, left, nl + 1);
   strcpy(d->text + nl + 1, right);
-  d->name = name, d->left = d->text, d->right = d->text + nl + 1, d->line = e->line;
+  d->name = name, d->left = d->text, d->right = d->text + nl + 1, d->line = e->line, d->info = NULL;
   return PEIL_OK;
 }
 
@@ -417,23 +417,18 @@ static int check_rows_source(const run_plan *p, run_section *s, peil_store *st) 
   return rc;
 }
 
-/* The store, its tables and the columns the sections name, before any
- * work: a section that reads an earlier one's rows (from = NAME) is checked
- * against the columns those rows will have. */
-static int check_inputs(run_plan *p) {
+int run_plan_check(run_plan *p) {
   peil_store *st = NULL;
   if (!peil_store_is_hdf5(p->store_path))
     return at(p, p->store_line, "[data] store = %s: not an HDF5 store (or not readable)", p->store_path);
   int rc = peil_store_open(p->store_path, PEIL_STORE_READ, &st);
   if (rc) return peil_error_prefix(rc, "%s:%d: [data] ", p->spec->path, p->store_line);
   for (size_t i = 0; !rc && i < p->ndata; i++) { /* the joins, and names the store does not have */
-    const run_data_table *d = &p->data[i];
-    peil_table_info *ti = NULL;
+    run_data_table *d = &p->data[i];
     if (peil_store_has_table(st, d->name))
       rc = at(p, d->line, "[data] table.%s: the store has a table of that name; choose another", d->name);
-    else if ((rc = peil_table_join_info(st, d->left, d->right, "rin", &ti)))
+    else if ((rc = peil_table_join_info(st, d->left, d->right, "rin", &d->info)))
       peil_error_prefix(rc, "%s:%d: [data] table.%s: ", p->spec->path, d->line, d->name);
-    peil_table_info_free(ti);
   }
   for (size_t k = 0; !rc && k < p->n; k++) {
     run_section *s = &p->sections[k];
@@ -453,15 +448,12 @@ static int check_inputs(run_plan *p) {
     int line = s->line;
     value_of(p->spec, s->section, "table", &line);
     peil_table_info *ti = NULL;
-    const run_data_table *d = NULL;
-    for (size_t i = 0; i < p->ndata; i++)
-      if (!strcmp(p->data[i].name, s->table)) d = &p->data[i];
-    s->data_table = d != NULL;
-    if (d && (rc = peil_table_join_info(st, d->left, d->right, "rin", &ti)))
-      peil_error_prefix(rc, "%s:%d: [data] table.%s: ", p->spec->path, d->line, d->name);
-    else if (d)
-      rc = check_section(p, s, ti);
-    else if ((rc = peil_store_table_info(st, s->table, &ti)))
+    if (s->data_table) {
+      for (size_t i = 0; i < p->ndata; i++)
+        if (!strcmp(p->data[i].name, s->table)) rc = check_section(p, s, p->data[i].info);
+      continue;
+    }
+    if ((rc = peil_store_table_info(st, s->table, &ti)))
       peil_error_prefix(rc, "%s:%d: [%s] table = %s: ", p->spec->path, line, s->section, s->table);
     else
       rc = check_section(p, s, ti);
@@ -489,9 +481,9 @@ int run_plan_load(const char *path, const char *store_override, run_plan **out) 
     else if (s->kind == RUN_SPLIT) rc = read_split(p, s);
     else if (s->kind == RUN_COHORT) rc = read_cohort(p, s);
     if (s->kind == RUN_COHORT) s->rows_table = "rows";
+    for (size_t i = 0; s->table && i < p->ndata; i++) s->data_table |= !strcmp(p->data[i].name, s->table);
     if (!rc && s->kind != RUN_COHORT && s->kind != RUN_SPLIT) rc = read_from(p, k);
   }
-  if (!rc) rc = check_inputs(p);
   if (rc) {
     run_plan_free(p);
     return rc;
@@ -515,7 +507,7 @@ void run_plan_free(run_plan *p) {
     peil_table_info_free(s->rows_info);
   }
   free(p->sections);
-  for (size_t i = 0; i < p->ndata; i++) free(p->data[i].text);
+  for (size_t i = 0; i < p->ndata; i++) free(p->data[i].text), peil_table_info_free(p->data[i].info);
   free(p->data);
   free(p->store_path);
   peil_spec_file_free(p->spec);

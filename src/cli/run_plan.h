@@ -51,6 +51,7 @@ typedef struct {
   const char *name, *left, *right; /* point into the spec's text or own copies below */
   char *text;                      /* owned: "LEFT\0RIGHT" */
   int line;
+  peil_table_info *info;           /* its columns (run_plan_check) */
 } run_data_table;
 
 typedef struct {
@@ -64,9 +65,15 @@ typedef struct {
   run_section *sections;  /* the analyses, in file order ([data], [disclosure] not among them) */
 } run_plan;
 
-/* Reads and checks spec `path`; store_override (NULL: none) replaces
- * [data] store. */
+/* Reads spec `path` and checks every section and key; store_override
+ * (NULL: none) replaces [data] store. */
 int run_plan_load(const char *path, const char *store_override, run_plan **out);
+/* Checks the plan against the store before any work: its tables, the
+ * columns the sections name, cohort and split sections as far as their
+ * runs check before reading the spells, the [data] joins, and the columns
+ * a section reads from an earlier one's rows (from = NAME). Once per run:
+ * the processes of --jobs run a plan their parent has checked. */
+int run_plan_check(run_plan *p);
 void run_plan_free(run_plan *p);
 
 #endif
