@@ -71,7 +71,6 @@ static void help(void) {
          "columns, a group with other than two levels).\n");
 }
 
-/* A whole list of numbers "a,b,c" (at least one). */
 int cmd_test(int argc, char **argv) {
   const char *cmd = "test";
   test_args a;
